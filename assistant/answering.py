@@ -1,0 +1,100 @@
+"""The extractive answerer: the sentences of the retrieved passages that answer the question.
+
+Deterministic and fast: sentence vectors were computed at ingest, so answering costs one dot
+product per candidate sentence. A sentence's score mixes its similarity to the question, the
+question words it contains, and the rank of its passage. When the best score is under the
+calibrated `abstain_threshold`, the answer abstains instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import Answer, Citation, Passage
+from .retrieval import Retrieved
+from .settings import Settings
+from .text import stems
+
+# Weights of the sentence score, tuned on the SQuAD slice (benchmarks/answer_quality.py).
+W_DENSE, W_LEXICAL, W_PASSAGE = 1.0, 0.35, 0.25
+SECOND_SENTENCE_MARGIN = 0.08  # a second sentence is added when it scores within this of the best
+ABSTAIN_TEXT = "The articles don't say. I found no passage that answers this question."
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage_rank: int
+    passage: Passage
+    start: int  # offsets within the chunk text
+    end: int
+    score: float
+    dense: float
+
+    @property
+    def text(self) -> str:
+        raw = self.passage.chunk.text[self.start : self.end]
+        return raw[3:] if self.passage.chunk.is_faq and raw.startswith("A: ") else raw
+
+
+def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
+    """Every sentence of the retrieved passages, scored for how well it answers `question`."""
+    q_stems = stems(question)
+    best_passage = max((p.score for p in found.passages), default=1.0) or 1.0
+    out = []
+    for rank, p in enumerate(found.passages):
+        spans, vectors = found.sentences.get(p.chunk.id, ([], np.zeros((0, 0))))
+        if not spans:
+            continue
+        dense = vectors @ found.query_vector
+        for i, (a, b) in enumerate(spans):
+            text = p.chunk.text[a:b]
+            if p.chunk.is_faq and text.startswith("Q: "):
+                continue  # a FAQ question is never the answer to itself
+            lexical = len(q_stems & stems(text)) / len(q_stems) if q_stems else 0.0
+            score = W_DENSE * float(dense[i]) + W_LEXICAL * lexical + W_PASSAGE * min(p.score / best_passage, 1.0)
+            out.append(Candidate(rank, p, a, b, score, float(dense[i])))
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+def extractive_answer(question: str, query: str, found: Retrieved, settings: Settings) -> Answer:
+    """An answer made of the best sentences with `[n]` markers, or an abstention."""
+    candidates = score_sentences(query, found)
+    if not candidates or candidates[0].score < settings.abstain_threshold:
+        confidence = candidates[0].score if candidates else 0.0
+        return Answer(ABSTAIN_TEXT, [], True, question, query, confidence=round(confidence, 4))
+    chosen = [candidates[0]]
+    for c in candidates[1:]:
+        if len(chosen) >= settings.max_answer_sentences or c.score < candidates[0].score - SECOND_SENTENCE_MARGIN:
+            break
+        if not _same_sentence(c, chosen):
+            chosen.append(c)
+    text, citations = compose(chosen)
+    return Answer(text, citations, False, question, query, confidence=round(candidates[0].score, 4))
+
+
+def _same_sentence(c: Candidate, chosen: list[Candidate]) -> bool:
+    return any(c.text.strip() == o.text.strip() for o in chosen)
+
+
+def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
+    """Answer text in article order per passage, each sentence followed by its passage's marker."""
+    citations: dict[str, Citation] = {}
+    parts = []
+    for c in chosen:
+        chunk = c.passage.chunk
+        if chunk.id not in citations:
+            citations[chunk.id] = citation(len(citations) + 1, c.passage)
+        cite = citations[chunk.id]
+        cite.sentences.append(c.text)
+        cite.sentence_spans.append((chunk.start + c.start, chunk.start + c.end))
+        parts.append(f"{c.text} [{cite.n}]")
+    return " ".join(parts), list(citations.values())
+
+
+def citation(n: int, p: Passage) -> Citation:
+    c = p.chunk
+    return Citation(n=n, article_id=c.article_id, title=c.title, section=c.section, text=c.text, start=c.start,
+                    end=c.end, score=round(p.score, 4), kind=c.kind)

@@ -1,0 +1,239 @@
+"""The index: vectors in Chroma, BM25 keywords, and the manifest that keeps them consistent.
+
+Ingest is incremental and crash-safe. Per group of articles: mark them pending (committed), write
+their vectors, then mark them done with their chunk rows (committed). A crash leaves at most one
+group pending, and `recover()` on the next open deletes its vectors, so no article is ever half
+indexed and the next ingest simply redoes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .articles import load_articles
+from .chunking import chunk_article, context_text, sentence_spans
+from .embeddings import Embedder, get_embedder
+from .errors import StoreError
+from .keyword import KeywordIndex
+from .manifest import Manifest, SentenceRow
+from .models import Article, ArticleInfo, Chunk, Failure, IngestReport
+from .settings import Settings
+from .store import VectorStore, open_store
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]  # (done, total, message)
+
+
+@dataclass
+class _Planned:
+    article: Article
+    digest: str
+    existed: bool
+    chunks: list[Chunk]
+
+
+class Index:
+    """One index folder: open with `Index.open(settings)`; safe to share between threads."""
+
+    def __init__(self, settings: Settings, manifest: Manifest, store: VectorStore, keyword: KeywordIndex) -> None:
+        self.settings = settings
+        self.manifest = manifest
+        self.store = store
+        self.keyword = keyword
+        self._embedder: Embedder | None = None
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings) -> Index:
+        """Open (creating if needed) the index folder named by `settings.index_dir`, repairing a crashed ingest."""
+        folder = Path(settings.index_dir)
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"index path {folder} is a file, not a folder; use --index with a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = Manifest(folder / "manifest.sqlite3")
+        _check_model(manifest, settings)
+        index = cls(settings, manifest, open_store(settings), KeywordIndex(folder / "bm25"))
+        index.recover()
+        return index
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded on first use (listing articles does not need it)."""
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    def recover(self) -> None:
+        """Undo a crashed ingest (pending articles) and rebuild the keyword index if it is stale."""
+        pending = self.manifest.pending()
+        if pending:
+            log.warning("rolling back %d article(s) an interrupted ingest left unfinished", len(pending))
+            self.store.delete_articles(pending)
+            with self.manifest.transaction() as db:
+                self.manifest.remove(db, pending)
+            self.manifest.set_meta("keyword_dirty", "1")
+        stale = self.manifest.get_meta("keyword_dirty") == "1" or not self.keyword.load()
+        if stale or len(self.keyword) != self.manifest.count_chunks():
+            self._rebuild_keywords()
+
+    def _rebuild_keywords(self) -> None:
+        self.keyword.build(self.manifest.all_chunks())
+        self.manifest.set_meta("keyword_dirty", "0")
+
+    # --- reading -------------------------------------------------------------------------------
+    def articles(self) -> list[ArticleInfo]:
+        return self.manifest.articles()
+
+    def chunk_rows(self, ids: Iterable[str]) -> dict[str, SentenceRow]:
+        return self.manifest.chunks_by_id(ids)
+
+    # --- writing -------------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[str | Path], prune: bool = False, progress: bool | Progress = True) -> IngestReport:
+        """Ingest files and folders; unchanged articles are skipped, changed ones replaced."""
+        articles, failures = load_articles(paths, max_bytes=int(self.settings.max_file_mb * 2**20))
+        return self.ingest_articles(articles, failures, prune=prune, progress=progress)
+
+    def ingest_articles(self, articles: list[Article], failures: Sequence[Failure] = (), prune: bool = False,
+                        progress: bool | Progress = True) -> IngestReport:
+        """Ingest already parsed articles (what `ingest` does after reading the files)."""
+        started = time.perf_counter()
+        with self._write_lock:
+            report = IngestReport(failed=list(failures))
+            known = self.manifest.hashes()
+            plan, stale = self._plan(articles, failures, known, report)
+            if prune:
+                stale |= {aid for aid, (src, _, _) in known.items() if not Path(src).exists()}
+            self.manifest.set_meta("keyword_dirty", "1")
+            try:
+                self._remove(sorted(stale), report)
+                self._write(plan, report, progress)
+            finally:
+                self._rebuild_keywords()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def remove(self, article_ids: Sequence[str]) -> list[str]:
+        """Delete articles by id; returns the ids that existed."""
+        with self._write_lock:
+            report = IngestReport()
+            known = self.manifest.hashes()
+            self.manifest.set_meta("keyword_dirty", "1")
+            self._remove([a for a in article_ids if a in known], report)
+            self._rebuild_keywords()
+        return report.removed
+
+    def _plan(self, articles: list[Article], failures: list[Failure], known: dict, report: IngestReport
+              ) -> tuple[list[_Planned], set[str]]:
+        failed_files = {f.path.rsplit(":", 1)[0] for f in failures} | {f.path for f in failures}
+        plan, seen_sources, ids = [], set(), set()
+        for article in articles:
+            _avoid_collision(article, known)
+            ids.add(article.id)
+            seen_sources.add(article.source)
+            digest = self._digest(article)
+            prior = known.get(article.id)
+            if prior and prior[1] == digest and prior[2] == "done":
+                report.unchanged.append(article.id)
+                continue
+            chunks = chunk_article(article, self.settings.chunk_size, self.settings.chunk_overlap)
+            plan.append(_Planned(article, digest, prior is not None, chunks))
+        # Articles that a re-parsed file no longer contains; a file that failed (even partly) keeps its old ones.
+        stale = {aid for aid, (src, _, _) in known.items()
+                 if src in seen_sources and src not in failed_files and aid not in ids}
+        return plan, stale
+
+    def _digest(self, article: Article) -> str:
+        s = self.settings
+        payload = json.dumps([article.metadata(), article.teaser, article.text, s.chunk_size, s.chunk_overlap,
+                              s.embedding_model], sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def _remove(self, article_ids: Sequence[str], report: IngestReport) -> None:
+        if not article_ids:
+            return
+        self.store.delete_articles(list(article_ids))
+        with self.manifest.transaction() as db:
+            self.manifest.remove(db, article_ids)
+        report.removed.extend(article_ids)
+
+    def _write(self, plan: list[_Planned], report: IngestReport, progress: bool | Progress) -> None:
+        total = sum(len(p.chunks) for p in plan)
+        bar = tqdm(total=total, unit="chunk", desc="embedding", disable=progress is not True or total == 0)
+        done = 0
+        for group in _groups(plan, max_chunks=max(self.settings.embedding_batch_size * 4, 64)):
+            self._write_group(group)
+            for p in group:
+                (report.updated if p.existed else report.added).append(p.article.id)
+                report.chunks += len(p.chunks)
+                report.faq_chunks += sum(c.is_faq for c in p.chunks)
+            n = sum(len(p.chunks) for p in group)
+            done += n
+            bar.update(n)
+            if callable(progress):
+                progress(done, total, group[-1].article.title)
+        bar.close()
+
+    def _write_group(self, group: list[_Planned]) -> None:
+        chunks = [c for p in group for c in p.chunks]
+        spans = [sentence_spans(c.text) for c in chunks]
+        sentences = [c.text[a:b] for c, ss in zip(chunks, spans, strict=True) for a, b in ss]
+        vectors = self.embedder.embed([context_text(c) for c in chunks] + sentences)
+        chunk_vecs, sent_vecs = vectors[: len(chunks)], vectors[len(chunks) :]
+        with self.manifest.transaction() as db:
+            for p in group:
+                self.manifest.mark_pending(db, p.article.id, p.article.source, p.article.metadata())
+        self.store.delete_articles([p.article.id for p in group])
+        self.store.add(chunks, chunk_vecs)
+        rows, offset, i = {}, 0, 0
+        for p in group:
+            rows[p.article.id] = []
+            for c in p.chunks:
+                n = len(spans[i])
+                rows[p.article.id].append((c, spans[i], sent_vecs[offset : offset + n]))
+                offset += n
+                i += 1
+        with self.manifest.transaction() as db:
+            for p in group:
+                self.manifest.mark_done(db, p.article.id, p.digest, rows[p.article.id])
+
+
+def _groups(plan: list[_Planned], max_chunks: int) -> Iterable[list[_Planned]]:
+    """Consecutive articles in groups of about `max_chunks` chunks (one embedding call each)."""
+    group: list[_Planned] = []
+    size = 0
+    for p in plan:
+        group.append(p)
+        size += len(p.chunks)
+        if size >= max_chunks:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _avoid_collision(article: Article, known: dict) -> None:
+    """Give an article a distinct id when another existing file already owns its id."""
+    prior = known.get(article.id)
+    if prior and prior[0] != article.source and Path(prior[0]).exists():
+        article.id = f"{article.id}-{hashlib.sha1(article.source.encode()).hexdigest()[:6]}"
+
+
+def _check_model(manifest: Manifest, settings: Settings) -> None:
+    built_with = manifest.get_meta("embedding_model")
+    if built_with is None:
+        manifest.set_meta("embedding_model", settings.embedding_model)
+    elif built_with != settings.embedding_model:
+        raise StoreError(
+            f"the index in {settings.index_dir} was built with embedding model {built_with!r} but the settings ask "
+            f"for {settings.embedding_model!r}; vectors of different models cannot be mixed. Use another --index "
+            "folder, or delete this one and ingest again."
+        )

@@ -1,0 +1,59 @@
+"""Shared fixtures: every path points into tmp_path; the real MiniLM model and a real Chroma."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+SEED = ROOT / "corpus" / "us-russia-dialogue-ukraine-peace-talks.txt"
+SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-public.json"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run each test in its own folder: no test reads assistant.toml or writes vectorstore/."""
+    for key in list(os.environ):
+        if key.startswith("ASSISTANT_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("ASSISTANT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(ROOT / "corpus"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.load(index_dir=tmp_path / "index")
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the seed article, built once per session; copy it before changing it."""
+    folder = tmp_path_factory.mktemp("seed") / "index"
+    Assistant.from_settings(Settings.load(env={}, index_dir=folder)).ingest([SEED], progress=False)
+    return folder
+
+
+@pytest.fixture
+def seed(seed_index_dir: Path) -> Assistant:
+    """An assistant over the seed article (read-only: shares the session index)."""
+    return Assistant.from_settings(Settings.load(env={}, index_dir=seed_index_dir))
+
+
+@pytest.fixture
+def seed_copy(seed_index_dir: Path, tmp_path: Path) -> Assistant:
+    """An assistant over a private copy of the seed index, free to change."""
+    folder = tmp_path / "seed-index"
+    shutil.copytree(seed_index_dir, folder)
+    return Assistant.from_settings(Settings.load(env={}, index_dir=folder))
