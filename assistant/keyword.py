@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 from pathlib import Path
@@ -86,6 +87,19 @@ class KeywordIndex:
             return False
         self._row = {cid: i for i, cid in enumerate(self.ids)}
         return True
+
+    def idf(self, terms: set[str]) -> dict[str, float]:
+        """BM25 inverse document frequency of stemmed terms (unknown terms get the highest)."""
+        if self._bm25 is None:
+            return dict.fromkeys(terms, 1.0)
+        vocab, indptr = self._bm25.vocab_dict, self._bm25.scores["indptr"]
+        n = self._bm25.scores["num_docs"]
+        out = {}
+        for t in terms:
+            i = vocab.get(t)
+            df = int(indptr[i + 1] - indptr[i]) if i is not None and i + 1 < len(indptr) else 0
+            out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return out
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """Up to `k` (chunk id, BM25 score) pairs, best first; only ids in `allowed` when given."""

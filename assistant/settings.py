@@ -45,12 +45,12 @@ class Settings(BaseModel):
     # retrieval
     top_k: int = Field(5, ge=1, le=50, description="Passages passed to the answerer.")
     candidates: int = Field(40, ge=1, description="Candidates fetched from each retriever before fusion.")
-    dense_weight: float = Field(1.0, ge=0)
-    keyword_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(0.4, ge=0, description="Weight of normalised dense scores in fusion.")
+    keyword_weight: float = Field(0.6, ge=0, description="Weight of normalised BM25 scores in fusion.")
 
     # answering
     backend: str = Field("extractive", description="extractive, openai, ollama or llamacpp.")
-    abstain_threshold: float = Field(0.30, description="Evidence score under which the answer abstains.")
+    abstain_threshold: float = Field(0.85, description="Evidence score under which the answer abstains (calibrated on SQuAD).")
     max_answer_sentences: int = Field(2, ge=1)
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are cut, with a note.")
     context_tokens: int = Field(1500, ge=64, description="Token budget for passages handed to an LLM.")
