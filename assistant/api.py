@@ -68,10 +68,24 @@ class Assistant:
         """Remove articles from the index; returns the ids that were there."""
         return self.index.remove(article_ids)
 
+    def faq_questions(self) -> dict[str, list[str]]:
+        """The questions of each ingested article's FAQ section (article id -> questions, in order)."""
+        out: dict[str, list[str]] = {}
+        for chunk in self.index.manifest.all_chunks():
+            first = chunk.text.split("\n", 1)[0].strip()
+            if chunk.is_faq and first.startswith("Q:") and first[2:].strip():
+                out.setdefault(chunk.article_id, []).append(first[2:].strip())
+        return out
+
     # --- questions -----------------------------------------------------------------------------
     def ask(self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None,
             k: int | None = None) -> Answer:
-        """Answer `question` from the articles. `history` holds earlier standalone queries of a chat."""
+        """Answer `question` from the articles. `history` holds earlier standalone queries of a chat.
+
+        With an LLM backend this consumes `stream()`; a failing model raises `LLMError`.
+        """
+        if self.settings.backend != "extractive":
+            return _final(self.stream(question, history=history, filters=filters, k=k))
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.max_question_chars)
         if not text or not any(ch.isalnum() for ch in text):
@@ -93,16 +107,16 @@ class Assistant:
         """The configured answerer: extractive by default, an LLM chain for other backends."""
         if self.settings.backend == "extractive":
             return extractive_answer(question, query, found, self.settings)  # type: ignore[arg-type]
-        from .llms import llm_answer
+        from .llm_chain import answer_found
 
-        return llm_answer(self, question, query, found)
+        return answer_found(self, question, query, found)
 
     def stream(self, question: str, **kwargs: object) -> Iterator[str | Answer]:
-        """Yield the answer text in pieces, then the final `Answer`."""
+        """Yield the answer text in pieces, then the final `Answer` (an LLM failure raises `LLMError`)."""
         if self.settings.backend != "extractive":
-            from .llms import stream_llm_answer
+            from .llm_chain import stream_answer
 
-            yield from stream_llm_answer(self, question, **kwargs)
+            yield from stream_answer(self, question, **kwargs)
             return
         answer = self.ask(question, **kwargs)  # type: ignore[arg-type]
         yield from _pieces(answer.text)
@@ -154,6 +168,17 @@ class ChatSession:
 
 def _refusal(question: str, message: str, notes: list[str]) -> Answer:
     return Answer(message, [], True, question, question.strip(), notes=notes)
+
+
+def _final(pieces: Iterator[str | Answer]) -> Answer:
+    """The `Answer` that ends a stream."""
+    answer = None
+    for piece in pieces:
+        if isinstance(piece, Answer):
+            answer = piece
+    if answer is None:  # cannot happen: every stream ends with its Answer
+        raise RuntimeError("the answer stream ended without an Answer")
+    return answer
 
 
 def _pieces(text: str) -> Iterator[str]:

@@ -1,0 +1,98 @@
+"""The web UI's stylesheet and its one script, passed to `Blocks.launch(css=..., js=...)`.
+
+Colours come from Gradio's theme variables, so the page follows the light or dark theme.
+"""
+
+from __future__ import annotations
+
+CSS = """
+.gradio-container { max-width: 1380px !important; }
+#app-header { padding: 4px 2px 0; }
+#app-header h1 { font-size: 1.45rem; margin: 0; font-weight: 650; letter-spacing: -0.01em; }
+#app-header p { margin: 2px 0 0; color: var(--body-text-color-subdued); font-size: 0.92rem; }
+
+/* answers in the chat */
+.answer .answer-text { line-height: 1.6; }
+.answer.abstained { border-left: 3px solid var(--neutral-400); padding-left: 10px; color: var(--body-text-color-subdued); }
+.answer.abstained .answer-text { font-style: italic; }
+.answer.failed { border-left: 3px solid var(--error-border-color, #dc2626); padding-left: 10px; }
+.answer-label { font-size: 0.72rem; font-weight: 650; text-transform: uppercase; letter-spacing: 0.05em;
+  color: var(--body-text-color-subdued); margin-bottom: 4px; }
+.answer.failed .answer-label { color: var(--error-text-color, #b91c1c); }
+.answer-note, .answer-warn { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-top: 6px; }
+.answer-warn { color: #b45309; }
+.unsupported { text-decoration: underline wavy #d97706; text-underline-offset: 3px; }
+a.cite, .cite-demo { display: inline-block; min-width: 1.35em; padding: 0 0.35em; margin: 0 1px; border-radius: 999px;
+  font-size: 0.72em; font-weight: 650; line-height: 1.5; text-align: center; vertical-align: super;
+  text-decoration: none !important; color: var(--color-accent) !important; background: var(--color-accent-soft);
+  border: 1px solid var(--color-accent); cursor: pointer; }
+a.cite:hover, a.cite.selected { color: white !important; background: var(--color-accent); }
+.caret { display: inline-block; width: 7px; height: 1em; margin-left: 2px; vertical-align: text-bottom;
+  background: var(--body-text-color-subdued); animation: blink 1s steps(2) infinite; }
+@keyframes blink { 50% { opacity: 0; } }
+
+/* sources panel */
+#sources-panel { max-height: 680px; overflow-y: auto; padding-right: 4px; }
+.src-empty { border: 1px dashed var(--border-color-primary); border-radius: var(--radius-lg); padding: 18px;
+  color: var(--body-text-color-subdued); font-size: 0.9rem; }
+.src-empty-title { font-weight: 650; color: var(--body-text-color); margin-bottom: 4px; }
+.src-turn { display: none; }
+.src-turn.active { display: block; }
+.src-q { font-size: 0.85rem; color: var(--body-text-color-subdued); margin: 2px 0 10px; }
+.src-q span { font-weight: 650; text-transform: uppercase; font-size: 0.72rem; letter-spacing: 0.05em; margin-right: 4px; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); padding: 12px 14px;
+  margin-bottom: 10px; background: var(--background-fill-primary); transition: border-color .2s, box-shadow .2s; }
+.src-card.focused { border-color: var(--color-accent); box-shadow: 0 0 0 3px var(--color-accent-soft); }
+.src-head { display: flex; gap: 10px; align-items: flex-start; }
+.src-n { flex: none; width: 1.7em; height: 1.7em; border-radius: 999px; display: inline-flex; align-items: center;
+  justify-content: center; font-size: 0.8rem; font-weight: 700; color: var(--color-accent); background: var(--color-accent-soft); }
+.src-title { font-weight: 650; line-height: 1.3; }
+.src-section { font-size: 0.82rem; color: var(--body-text-color-subdued); }
+.src-kind { font-size: 0.68rem; font-weight: 700; padding: 0 5px; border-radius: 4px; border: 1px solid currentColor; margin-left: 4px; }
+.src-passage { margin: 10px 0 8px !important; padding: 0 0 0 12px !important; border-left: 3px solid var(--border-color-primary) !important;
+  font-size: 0.88rem; line-height: 1.6; color: var(--body-text-color); max-height: 260px; overflow-y: auto; }
+.src-passage mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
+.src-where { display: flex; flex-wrap: wrap; gap: 2px 0; font-size: 0.76rem; color: var(--body-text-color-subdued); }
+.src-where > span { overflow-wrap: anywhere; }
+.src-where > span + span::before { content: "·"; margin: 0 6px; }
+
+/* articles tab */
+#articles-table * { font-family: var(--font) !important; }  /* the table's default is monospace */
+#articles-table .cell-wrap { font-size: 0.86rem; }
+.upload-results { display: flex; flex-direction: column; gap: 6px; }
+.upload-row { display: flex; gap: 10px; align-items: baseline; padding: 8px 10px; border-radius: var(--radius-md);
+  border: 1px solid var(--border-color-primary); font-size: 0.88rem; }
+.upload-status { flex: none; font-size: 0.7rem; font-weight: 700; text-transform: uppercase; padding: 1px 7px; border-radius: 999px; }
+.upload-status.added, .upload-status.updated { background: #dcfce7; color: #166534; }
+.upload-status.unchanged { background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
+.upload-status.failed, .upload-status.refused { background: #fee2e2; color: #991b1b; }
+.upload-detail { color: var(--body-text-color-subdued); }
+.hint { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+"""
+
+# Citation links live in the chat, the passages in the sources panel: one delegated listener
+# joins them, so it keeps working when Gradio re-renders either of them.
+JS = """
+() => {
+  if (window.__assistantCites) return;
+  window.__assistantCites = true;
+  const show = (turn, n) => {
+    const panel = document.querySelector('#sources-panel');
+    if (!panel) return;
+    panel.querySelectorAll('.src-turn').forEach(s => s.classList.toggle('active', s.dataset.turn === turn));
+    panel.querySelectorAll('.src-card.focused').forEach(c => c.classList.remove('focused'));
+    document.querySelectorAll('a.cite.selected').forEach(a => a.classList.remove('selected'));
+    document.querySelectorAll(`a.cite[data-turn="${turn}"][data-n="${n}"]`).forEach(a => a.classList.add('selected'));
+    const card = panel.querySelector(`#src-${turn}-${n}`);
+    if (card) { card.classList.add('focused'); card.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
+  };
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest ? event.target.closest('a.cite') : null;
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const m = (link.getAttribute('href') || '').match(/src-(\\d+)-(\\d+)/);
+    show(link.dataset.turn || (m && m[1]), link.dataset.n || (m && m[2]));
+  }, true);
+}
+"""

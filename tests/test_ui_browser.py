@@ -1,0 +1,149 @@
+"""End to end in a real browser: Debian's chromium driven by playwright against a launched app.
+
+Ask about the seed article, wait for the streamed answer, click its citation and read the
+passage in the sources panel; upload a small article and ask about it; screenshots go to
+`test-artifacts/` (gitignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+from .test_ui_api import running_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"
+WAIT = 60_000  # ms; two shared cores can be slow, and nothing here asserts on time
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed: apt-get install -y chromium"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+SMALL_ARTICLE = """---
+title: Lantern Night Returns to Vellmar Harbour
+author: Ines Okafor
+date: 2024-09-02
+tags: [Festivals, Vellmar]
+---
+
+# Lantern Night Returns to Vellmar Harbour
+
+## The Evening
+
+After a four-year pause, Vellmar's lantern night came back on Saturday. Volunteers floated 3,400 paper
+lanterns across the harbour, each one carrying a wish written by a schoolchild.
+
+## Frequently Asked Questions
+
+### How many lanterns were floated at Vellmar's lantern night?
+
+Volunteers floated 3,400 paper lanterns across the harbour.
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_app(seed_index_dir, tmp_path_factory.mktemp("browser")) as (url, _):
+        yield url
+
+
+@pytest.fixture
+def page(app_url: str) -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 950})
+        page.set_default_timeout(WAIT)
+        sync_api.expect.set_options(timeout=WAIT)
+        page.goto(app_url)
+        page.wait_for_selector("#question textarea")
+        yield page
+        browser.close()
+
+
+def ask(page, question: str, turn: int) -> object:
+    """Type a question, send it, and wait until answer number `turn` has arrived complete."""
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    answers = page.locator("#chat .answer:not(.streaming)")
+    sync_api.expect(answers).to_have_count(turn, timeout=WAIT)
+    return answers.nth(turn - 1)
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_chat_cites_sources_and_answers_from_an_uploaded_article(page, tmp_path: Path) -> None:
+    expect = sync_api.expect
+    # Suggested questions come from the article's FAQ.
+    expect(page.locator("#chat").get_by_text("What is the significance of this meeting?")).to_be_visible()
+
+    answer = ask(page, "What is the significance of this meeting?", 1)
+    expect(answer).to_have_class(re.compile(r"\banswered\b"))
+    cite = answer.locator("a.cite").first
+    expect(cite).to_be_visible()
+    cite.click()
+    card = page.locator("#sources-panel #src-1-1")
+    expect(card).to_be_visible()
+    expect(card).to_have_class(re.compile(r"\bfocused\b"))
+    expect(card.locator(".src-title")).to_have_text("US-Russia Dialogue: Ukraine Peace Talks on the Horizon?")
+    expect(card.locator("mark").first).to_be_visible()  # the sentence the answer used, highlighted
+    used = card.locator("mark").first.inner_text()
+    assert used.strip() and used.strip()[:40] in answer.inner_text()
+    shoot(page, "ui-chat.png")
+
+    page.get_by_role("tab", name="Articles").click()
+    article = tmp_path / "lantern-night.md"
+    article.write_text(SMALL_ARTICLE, encoding="utf-8")
+    bad = tmp_path / "notes.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    page.set_input_files("#upload input[type=file]", [str(article), str(bad)])
+    expect(page.locator('#upload-results .upload-row[data-status="added"]')).to_contain_text("lantern-night.md")
+    expect(page.locator('#upload-results .upload-row[data-status="refused"]')).to_contain_text("unsupported file type")
+    expect(page.locator("#articles-table")).to_contain_text("Lantern Night Returns to Vellmar Harbour")
+    shoot(page, "ui-articles.png")
+
+    page.get_by_role("tab", name="Chat").click()
+    answer = ask(page, "How many lanterns were floated at Vellmar's lantern night?", 2)
+    expect(answer).to_contain_text("3,400")
+    answer.locator("a.cite").first.click()
+    expect(page.locator("#sources-panel #src-2-1 .src-title")).to_have_text("Lantern Night Returns to Vellmar Harbour")
+    shoot(page, "ui-upload-answer.png")
+    page.click("#clear")  # an empty chat suggests questions again, the new article's among them
+    expect(page.locator("#chat .answer")).to_have_count(0)
+    lanterns = page.locator("#chat").get_by_text("How many lanterns were floated at Vellmar's lantern night?")
+    expect(lanterns).to_be_visible()
+
+
+def test_clear_then_start_from_an_example_and_export(page) -> None:
+    expect = sync_api.expect
+    ask(page, "What is the significance of this meeting?", 1)
+    page.click("#clear")
+    expect(page.locator("#chat .answer")).to_have_count(0)
+    expect(page.locator("#sources-panel .src-empty")).to_be_visible()
+    page.locator("#chat").get_by_text("What are the main obstacles to achieving a lasting peace agreement in Ukraine?").click()
+    expect(page.locator("#chat .answer:not(.streaming)")).to_have_count(1)
+    expect(page.locator("#sources-panel .src-turn.active .src-card").first).to_be_visible()
+    with page.expect_download() as download:
+        page.click("#export-md")
+        page.locator("#export-file a").first.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## 1. What are the main obstacles" in text and "**Sources**" in text
+
+
+def test_empty_message_is_ignored(page) -> None:
+    page.fill("#question textarea", "   ")
+    page.click("#ask")
+    answer = ask(page, "What is the significance of this meeting?", 1)
+    sync_api.expect(answer.locator("a.cite").first).to_be_visible()
+    sync_api.expect(page.locator('#chat [data-testid="user"]')).to_have_count(1)  # only the real question
