@@ -29,7 +29,8 @@ install-test: $(VENV)/.installed-test
 index: install
 	$(BIN)/assistant ingest corpus
 
-run: index
+# app.py brings the index up to date with corpus/ (incremental: unchanged articles are skipped), then serves.
+run: install
 	$(BIN)/python app.py
 
 # Browser tests need Debian's chromium (playwright cannot download browsers here).
