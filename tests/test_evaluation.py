@@ -1,0 +1,261 @@
+"""The harness end to end on the real seed index: records, summary, run folder, compare, CLI exit codes,
+the LLM-judge hook and the Evaluate tab's handlers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant import Assistant, Settings
+from assistant.cli import main
+from assistant.evaluation import (
+    METRICS,
+    EvaluationError,
+    Judge,
+    Record,
+    Report,
+    evaluate,
+    parse_bounds,
+    score,
+    summarize,
+    verdict,
+)
+from assistant.report import compare_runs, load_run
+from assistant.testsets import TestCase, load_testset
+from assistant.ui_eval import build_eval_tab, previous_run, run_evaluation, shipped_testsets
+
+from .conftest import ROOT
+
+ARTICLE = "us-russia-dialogue-ukraine-peace-talks"
+SMALL = [
+    {"id": "country", "question": "In which country did Rubio and Lavrov meet?", "answers": ["Malaysia"],
+     "article_id": ARTICLE, "tags": ["fact"]},
+    {"id": "follow", "question": "Where did they meet?", "history": ["Who did Rubio meet?"], "answers": ["Malaysia"],
+     "article_id": ARTICLE, "tags": ["followup"]},
+    {"id": "cnn", "question": "Which outlet reported that Rubio conveyed Trump's frustration?", "answers": ["CNN"],
+     "article_id": ARTICLE},
+    {"id": "none", "question": "Who won the 2022 FIFA World Cup?", "answerable": False},
+]
+
+
+def small_set(folder: Path) -> Path:
+    path = folder / "small.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in SMALL), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def seed_assistant(seed_index_dir: Path) -> Assistant:
+    return Assistant.from_settings(Settings.load(env={}, index_dir=seed_index_dir))
+
+
+@pytest.fixture(scope="module")
+def report(seed_assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    cases = load_testset(small_set(tmp_path_factory.mktemp("set")))
+    return evaluate(seed_assistant, cases, progress=False, name="small")
+
+
+# --- the harness --------------------------------------------------------------------------------------
+def test_records_hold_real_answers_and_scores(report: Report) -> None:
+    r = {rec.id: rec for rec in report.records}
+    country = r["country"]
+    assert country.verdict == "correct" and country.passed is True
+    assert "Malaysia" in country.answer and country.citations and country.latency_ms > 0
+    assert [p["rank"] for p in country.retrieved] == [1, 2, 3, 4, 5]
+    assert country.scores["hit@5"] == 1.0 and country.scores["containment"] == 1.0
+    assert any(c["supports"] for c in country.citations)
+    assert country.scores["faithfulness"] == 1.0  # extractive answers quote their passages
+    # the follow-up was asked with its history: the query carries the earlier subject
+    assert "Rubio" in r["follow"].query and r["follow"].verdict == "correct"
+    none = r["none"]
+    assert none.scores["hit@1"] is None and none.scores["containment"] is None
+    assert none.verdict == ("abstained" if none.abstained else "answered-unanswerable")
+
+
+def test_summary_counts_and_means(report: Report) -> None:
+    s = report.summary
+    assert (s["questions"], s["answerable"], s["unanswerable"], s["errors"]) == (4, 3, 1, 0)
+    assert s["pass_rate"] == pytest.approx(sum(bool(r.passed) for r in report.records) / 4, abs=1e-4)
+    assert s["containment"] == pytest.approx(sum(r.scores["containment"] for r in report.records[:3]) / 3, abs=1e-4)
+    assert s["latency_p95_ms"] >= s["latency_p50_ms"] > 0
+    assert s["abstention_accuracy"] in (0.0, 1.0) and s["judge_correctness"] is None
+    assert report.meta["settings"]["backend"] == "extractive"
+
+
+def _record(case: TestCase, answer: str, abstained: bool, citations: list[dict] | None = None) -> Record:
+    rec = Record(case.id, case.question, case.answerable, case.answers, case.reference, case.article_id,
+                 case.history, case.tags, answer=answer, abstained=abstained, citations=citations or [])
+    rec.scores, rec.verdict = score(rec, case), verdict(rec, case)
+    return rec
+
+
+def test_all_abstained_edge_case() -> None:
+    answerable = TestCase("a", "Where?", answers=["Malaysia"])
+    unanswerable = TestCase("u", "Capital of France?", answerable=False)
+    records = [_record(answerable, "The articles don't say.", True), _record(unanswerable, "The articles don't say.", True)]
+    s = summarize(records)
+    assert [r.verdict for r in records] == ["over-refused", "abstained"]
+    assert (s["over_refusal"], s["abstention_accuracy"], s["abstention_rate"], s["pass_rate"]) == (1.0, 1.0, 1.0, 0.5)
+    assert s["containment"] == 0.0 and s["f1"] == 0.0 and s["citation_recall"] == 0.0
+    assert s["citation_precision"] is None and s["faithfulness"] is None and s["answer_words"] is None
+
+
+def test_no_gold_and_marker_only_answers() -> None:
+    bare = TestCase("b", "Tell me something.")
+    rec = _record(bare, "Lavrov met Rubio. [1]", False,
+                  [{"n": 1, "text": "Lavrov met Rubio in Malaysia.", "supports": None}])
+    assert rec.verdict == "unscored" and rec.passed is None
+    assert rec.scores["containment"] is None and rec.scores["citation_precision"] is None
+    assert rec.scores["faithfulness"] == 1.0
+    markers = _record(TestCase("m", "Where?", answers=["Malaysia"]), "[1]", False)
+    assert markers.verdict == "incorrect" and markers.scores["f1"] == 0.0 and markers.scores["faithfulness"] is None
+    s = summarize([rec, Record("e", "q", True, [], "", "", [], [], verdict="error", error="backend down")])
+    assert s["pass_rate"] is None and s["errors"] == 1 and s["questions"] == 2
+
+
+def test_bounds() -> None:
+    assert parse_bounds(["containment=0.8", "hit@5=0.9"]) == {"containment": 0.8, "hit@5": 0.9}
+    with pytest.raises(EvaluationError, match=r"unknown metric 'recall'.*valid metrics: pass_rate, hit@1"):
+        parse_bounds(["recall=0.5"])
+    with pytest.raises(EvaluationError, match="needs a number"):
+        parse_bounds(["f1=high"])
+    rep = Report("x", [], {"f1": 0.5, "hit@5": None})
+    assert rep.check({"f1": 0.4}) == []
+    assert rep.check({"f1": 0.6, "hit@5": 0.1}) == ["f1 = 0.5 is under 0.6", "hit@5 was not measured in this run (bound 0.1)"]
+
+
+# --- run folders and compare -----------------------------------------------------------------------------
+def test_run_folder_files_are_readable(report: Report, tmp_path: Path) -> None:
+    out = report.write(tmp_path / "run")
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in results] == ["country", "follow", "cnn", "none"]
+    assert {"answer", "citations", "retrieved", "verdict", "latency_ms", "scores", "passed"} <= set(results[0])
+    assert json.loads((out / "summary.json").read_text())["metrics"] == report.summary
+    page = (out / "report.html").read_text()
+    images = [chunk.split('"', 1)[0] for chunk in page.split("data:image/png;base64,")[1:]]
+    assert len(images) == 3 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert "<script" not in page and "http" not in page.split("<body>")[1]  # self-contained
+    ragas = [json.loads(line) for line in (out / "ragas.jsonl").read_text().splitlines()]
+    assert set(ragas[0]) == {"question", "answer", "contexts", "ground_truth"}
+    assert ragas[0]["ground_truth"] == "Malaysia" and len(ragas[0]["contexts"]) == 5 and "[1]" not in ragas[0]["answer"]
+    assert "| containment |" in (out / "summary.md").read_text()
+    again = load_run(out)
+    assert again.summary == report.summary and [r.verdict for r in again.records] == [r.verdict for r in report.records]
+
+
+def test_compare_finds_changed_verdicts(report: Report, seed_index_dir: Path, tmp_path: Path) -> None:
+    refusing = Assistant.from_settings(Settings.load(env={}, index_dir=seed_index_dir, abstain_threshold=100.0))
+    cases = load_testset(small_set(tmp_path))
+    worse = evaluate(refusing, cases, progress=False, name="small")
+    comparison = compare_runs(report.write(tmp_path / "a"), worse.write(tmp_path / "b"))
+    changed = {c["id"]: c for c in comparison.changed}
+    assert changed["country"]["a"] == "correct" and changed["country"]["b"] == "over-refused"
+    assert changed["country"]["change"] == "broken"
+    over = next(d for d in comparison.deltas if d["metric"] == "over_refusal")
+    assert over["b"] == 1.0 and over["better"] is False
+    assert "broken  country" in comparison.to_text()
+    with pytest.raises(EvaluationError, match="not a run folder"):
+        compare_runs(tmp_path / "a", tmp_path)
+
+
+# --- CLI ------------------------------------------------------------------------------------------------
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_cli_fail_under_exit_codes_and_compare(seed_index_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture) -> None:
+    index = tmp_path / "index-copy"
+    shutil.copytree(seed_index_dir, index)
+    testset = small_set(tmp_path)
+    # the exit status CI sees, from a real process
+    bad = _cli("eval", str(testset), "--index", str(index), "--out", "b", "--json", "--fail-under", "containment=1.01",
+               "pass_rate=0", cwd=tmp_path)
+    assert bad.returncode == 1, bad.stderr
+    assert "FAILED bound: containment = " in bad.stderr and "pass_rate" not in bad.stderr
+    assert json.loads(bad.stdout)["failed_bounds"][0].startswith("containment")
+    # the rest in process: the same code path without loading the model again
+    code = main(["eval", str(testset), "--index", str(index), "--out", str(tmp_path / "a"), "--quiet",
+                 "--fail-under", "containment=0.5", "hit@5=0.5"])
+    assert code == 0 and "containment" in capsys.readouterr().out and (tmp_path / "a" / "report.html").is_file()
+    assert main(["eval", str(testset), "--fail-under", "accuracy=0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown metric 'accuracy'" in err and "containment" in err
+    assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b"), "--json"]) == 0
+    deltas = json.loads(capsys.readouterr().out)["deltas"]
+    assert {d["metric"] for d in deltas} >= {"containment", "hit@1", "pass_rate"}
+
+
+def test_cli_corpus_from_testset(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from .test_testsets import SQUAD_MINI
+
+    path = tmp_path / "mini.json"
+    path.write_text(json.dumps(SQUAD_MINI), encoding="utf-8")
+    code = main(["eval", str(path), "--corpus-from-testset", "--limit", "3", "--out", str(tmp_path / "run"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["metrics"]["questions"] == 3 and out["metrics"]["hit@5"] == 1.0
+    assert not (tmp_path / "index").exists()  # the articles went to a temporary index, not the configured one
+    assert main(["eval", "compare", str(tmp_path / "run")]) == 2  # one folder is not a comparison
+    assert main(["eval", str(small_set(tmp_path)), "--corpus-from-testset"]) == 2  # JSON Lines carries no articles
+    assert "only SQuAD JSON test sets carry their articles" in capsys.readouterr().err
+
+
+# --- LLM judge hook --------------------------------------------------------------------------------------
+def test_judge_grades_and_bad_replies_only_mark_the_record(seed_assistant: Assistant, tmp_path: Path) -> None:
+    replies = ['{"correct": true, "score": 1, "reason": "names Malaysia"}', "Looks fine to me!"]
+    judge = Judge(FakeListChatModel(responses=replies), seed_assistant.settings.prompts_dir)
+    cases = load_testset(small_set(tmp_path))[:2]
+    rep = evaluate(seed_assistant, cases, progress=False, judge=judge)
+    first, second = rep.records
+    assert first.judge == {"correct": True, "score": 1.0, "reason": "names Malaysia"} and not first.judge_error
+    assert second.judge is None and "unparseable judge reply" in second.judge_error
+    assert rep.summary["judge_correctness"] == 1.0 and rep.summary["judge_errors"] == 1
+
+
+def test_judge_survives_an_unreachable_server(tmp_path: Path) -> None:
+    from langchain_openai import ChatOpenAI
+
+    model = ChatOpenAI(base_url="http://127.0.0.1:9/v1", api_key="unused", model="none", max_retries=0, timeout=5)
+    verdict_, error = Judge(model, ROOT / "prompts").grade(TestCase("x", "Where?", answers=["Malaysia"]), "Malaysia [1]")
+    assert verdict_ is None and error.startswith("judge call failed:") and "Connection" in error
+
+
+# --- the Evaluate tab --------------------------------------------------------------------------------------
+def test_eval_tab_runs_and_compares_with_the_previous_run(seed_assistant: Assistant, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    with gr.Blocks():
+        build_eval_tab(lambda: seed_assistant, runs)
+    assert str(ROOT / "evals" / "seed.jsonl") in shipped_testsets()
+    testset = str(small_set(tmp_path))
+    status, rows, comparison, files, page = run_evaluation(testset, None, 2, get_assistant=lambda: seed_assistant,
+                                                           runs_dir=runs)
+    assert "2 questions" in status and "No previous run" in comparison
+    assert [r[0] for r in rows] == list(METRICS) and dict((r[0], r[1]) for r in rows)["containment"] == "1.000"
+    assert all(Path(f).is_file() for f in files) and page.startswith("<iframe") and "srcdoc=" in page
+    first = previous_run(runs, "small")
+    steps: list[tuple] = []
+    _, _, comparison, _, _ = run_evaluation(None, testset, 2, get_assistant=lambda: seed_assistant, runs_dir=runs,
+                                            progress=lambda step, **_: steps.append(step))
+    assert steps == [(0, 2), (1, 2), (2, 2)]
+    assert f"`{first.name}`" in comparison and "| containment | 1.000 | 1.000 | +0.000 |" in comparison
+    assert previous_run(runs, "small") != first and previous_run(runs, "other") is None
+
+
+def test_eval_tab_errors_are_shown_to_the_user(seed_assistant: Assistant, tmp_path: Path) -> None:
+    with pytest.raises(gr.Error, match="Choose a shipped test set"):
+        run_evaluation(None, None, 0, get_assistant=lambda: seed_assistant, runs_dir=tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"answers": ["x"]}\n', encoding="utf-8")
+    with pytest.raises(gr.Error, match=r"bad\.jsonl:1"):
+        run_evaluation(None, str(bad), 0, get_assistant=lambda: seed_assistant, runs_dir=tmp_path)
