@@ -8,6 +8,7 @@ calibrated `abstain_threshold`, the answer abstains instead of guessing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from .models import Answer, Citation, Passage
 from .retrieval import FAQ_MATCH, Retrieved
 from .settings import Settings
-from .text import stems
+from .text import names, stems
 
 # Weights of the sentence score, tuned on 1,000 SQuAD questions (benchmarks/squad_quality.py): IDF-weighted
 # word overlap at 0.5 and passage rank at 0.25 lifted single-sentence containment from 0.65 (similarity
@@ -23,6 +24,17 @@ from .text import stems
 W_DENSE, W_LEXICAL, W_PASSAGE = 1.0, 0.5, 0.25
 SECOND_SENTENCE_MARGIN = 0.08  # a second sentence is added when it scores within this of the best
 ABSTAIN_TEXT = "The articles don't say. I found no passage that answers this question."
+# A best sentence made mostly of the question's own words ("The obstacles are numerous.") announces
+# the answer rather than giving it: the sentence after it is added.
+NOVELTY_MIN = 0.5
+SHORT_SENTENCE = 12  # words; "The challenges to a lasting peace are numerous." is an announcement too
+# Evidence penalties for near-miss questions: a name the passage never mentions ("What did Zelensky
+# say?"), or a "how many" whose best sentence holds no number.
+MISSING_NAME_PENALTY = 0.2
+NO_NUMBER_PENALTY = 0.3
+QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
+NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                    r"fifty|hundred|thousand|million|billion|dozens?|decades?|years?|months?|weeks?|days?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -69,21 +81,49 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
 def extractive_answer(question: str, query: str, found: Retrieved, settings: Settings) -> Answer:
     """An answer made of the best sentences with `[n]` markers, or an abstention."""
     candidates = score_sentences(query, found)
-    if not candidates or candidates[0].score < settings.abstain_threshold:
-        confidence = candidates[0].score if candidates else 0.0
+    confidence = candidates[0].score - evidence_penalty(question, candidates, found) if candidates else 0.0
+    if confidence < settings.abstain_threshold:
         return Answer(ABSTAIN_TEXT, [], True, question, query, confidence=round(confidence, 4))
     faq = _matched_faq(found, candidates)
     if faq:  # the question was asked in a FAQ: its answer, whole and in order, is the answer
         text, citations = compose(faq)
-        return Answer(text, citations, False, question, query, confidence=round(faq[0].score, 4))
+        return Answer(text, citations, False, question, query, confidence=round(confidence, 4))
     chosen = [candidates[0]]
+    follower = _follower(query, candidates[0], candidates)
+    if follower is not None:
+        chosen.append(follower)
     for c in candidates[1:]:
         if len(chosen) >= settings.max_answer_sentences or c.score < candidates[0].score - SECOND_SENTENCE_MARGIN:
             break
         if not _same_sentence(c, chosen):
             chosen.append(c)
     text, citations = compose(chosen)
-    return Answer(text, citations, False, question, query, confidence=round(candidates[0].score, 4))
+    return Answer(text, citations, False, question, query, confidence=round(confidence, 4))
+
+
+def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieved) -> float:
+    """How much to distrust the best sentence for reasons its score cannot see."""
+    best = candidates[0]
+    seen = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in found.passages).lower()
+    penalty = MISSING_NAME_PENALTY if any(n.lower() not in seen for n in names(question)) else 0.0
+    after = _next_sentence(best, candidates)
+    if QUANTITY.search(question) and not NUMBER.search(best.text + " " + (after.text if after else "")):
+        penalty += NO_NUMBER_PENALTY
+    return penalty
+
+
+def _follower(question: str, best: Candidate, candidates: list[Candidate]) -> Candidate | None:
+    """The sentence after `best` in its passage, when `best` is short or only restates the question."""
+    own = stems(best.text)
+    short = len(best.text.split()) < SHORT_SENTENCE
+    if own and not short and len(own - stems(question)) / len(own) >= NOVELTY_MIN:
+        return None
+    return _next_sentence(best, candidates)
+
+
+def _next_sentence(best: Candidate, candidates: list[Candidate]) -> Candidate | None:
+    after = [c for c in candidates if c.passage is best.passage and c.start > best.start]
+    return min(after, key=lambda c: c.start, default=None)
 
 
 def _matched_faq(found: Retrieved, candidates: list[Candidate]) -> list[Candidate]:

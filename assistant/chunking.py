@@ -77,15 +77,13 @@ def chunk_article(article: Article, size: int = 200, overlap: int = 40) -> list[
 
 
 def about_text(article: Article) -> str:
-    """One sentence with the article's author and date, or "" when it has neither."""
+    """A sentence with the article's author and date (for "Who wrote it?"), or "" when it has neither."""
     if not (article.author or article.date):
         return ""
-    parts = [f'The article "{article.title}"']
-    if article.author:
-        parts.append(f"was written by {article.author}")
+    text = f'{article.author} wrote "{article.title}"' if article.author else f'"{article.title}" was'
     if article.date:
-        parts.append(f"{'and ' if article.author else ''}was published on {article.date}")
-    return " ".join(parts) + "."
+        text += f"{',' if article.author else ''} published on {article.date}"
+    return text + (f" (author: {article.author})." if article.author else ".")
 
 
 def _make(article: Article, section: str, text: str, position: int, start: int, kind: str) -> Chunk:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .text import content_words
+from .text import content_words, names
 
 # Words that point back into the conversation.
 ANAPHORA = {
@@ -31,7 +31,7 @@ def needs_context(question: str) -> bool:
     own = content_words(question)
     if any(w.lower() in ANAPHORA for w in WORD.findall(question)):
         # "What did Lavrov say about it?" names its subject; "Where did they meet?" does not.
-        return not _names(question)
+        return not names(question)
     return len(own) <= 1  # "Why?", "Where exactly?"
 
 
@@ -41,13 +41,8 @@ def condense(question: str, history: list[str]) -> str:
         return question
     asked = {w.lower() for w in content_words(question)}
     for earlier in reversed(history):
-        extra = [w for w in _names(earlier) + content_words(earlier) if w.lower() not in asked]
+        extra = [w for w in names(earlier) + content_words(earlier) if w.lower() not in asked]
         extra = list(dict.fromkeys(extra))
         if extra:
             return f"{question.rstrip()} ({' '.join(extra)})"
     return question
-
-
-def _names(text: str) -> list[str]:
-    """Capitalised words after the first one: the names that carry a question's subject."""
-    return [w for w in content_words(text) if w[:1].isupper() and not text.lstrip().startswith(w)]

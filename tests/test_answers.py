@@ -35,11 +35,13 @@ FACTS = [
     ("What missiles were involved in the espionage case?", "Neptune"),
     ("In which region are tensions rising between the two countries besides Ukraine?", "Arctic"),
     ("Who wrote the article?", "Emily Carter"),
+    ("Why is a peace agreement so hard to reach?", "mistrust"),  # needs the sentence after "...are numerous."
 ]
 UNANSWERABLE = [
     "What is the capital of France?",
     "How many goals did Messi score in 2022?",
     "What is the recipe for banana bread?",
+    "What did Volodymyr Zelensky say about the Rubio-Lavrov meeting?",  # on topic, but never mentioned
 ]
 
 

@@ -77,5 +77,5 @@ def test_token_count_is_positive_for_text() -> None:
 def test_byline_becomes_an_about_chunk() -> None:
     (article,) = parse_file(SEED)
     (about,) = [c for c in chunk_article(article) if c.kind == "meta"]
-    assert "was written by Emily Carter" in about.text
+    assert "Emily Carter wrote" in about.text
     assert about.position == len(chunk_article(article)) - 1
