@@ -8,7 +8,12 @@ from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {"does", "did", "do", "done", "according", "called", "named", "whose"}
+# Besides function words: "mentioned" in "the minister mentioned in the article" is about the
+# corpus, not the answer.
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {
+    "does", "did", "do", "done", "according", "called", "named", "whose",
+    "mention", "mentioned", "mentions",
+}
 TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 
 
@@ -27,6 +32,12 @@ def content_words(text: str) -> list[str]:
     return list(seen.values())
 
 
+def names(text: str) -> list[str]:
+    """Capitalised content words after the first word: the names a question is about."""
+    first = words(text)[:1]
+    return [w for w in content_words(text) if w[:1].isupper() and w not in first]
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer
@@ -39,7 +50,10 @@ def stems(text: str) -> set[str]:
     return set(_stemmer().stemWords([w.lower() for w in content_words(text)]))
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+# Also bidi overrides (\u202a-\u202e, \u2066-\u2069), which make text display as something it is not, and lone
+# surrogates (\ud800-\udfff), which arrive through JSON escapes and which the tokenizer and UTF-8 files refuse.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                     r"\ufeff\ud800-\udfff]")
 
 
 def clean_question(text: str, limit: int) -> tuple[str, list[str]]:
