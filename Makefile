@@ -5,8 +5,9 @@ BIN = $(VENV)/bin
 export HF_HUB_OFFLINE = 1
 export GRADIO_ANALYTICS_ENABLED = False
 export ANONYMIZED_TELEMETRY = False
+export HF_HUB_DISABLE_PROGRESS_BARS = 1
 
-.PHONY: run test install install-test index chromium lint clean
+.PHONY: run test gate install install-test index chromium lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,14 @@ chromium:
 test: install-test chromium
 	$(BIN)/ruff check assistant tests benchmarks app.py
 	$(BIN)/python -m pytest
+	$(MAKE) gate
+
+# The shipped seed test set must keep passing: a fresh index of corpus/, scored against evals/seed.jsonl.
+GATE = pass_rate=0.85 containment=0.85 hit@5=0.95 faithfulness=0.95 abstention_accuracy=0.7
+gate: install
+	rm -rf runs/gate-index runs/gate
+	$(BIN)/assistant ingest corpus --index runs/gate-index --quiet
+	$(BIN)/assistant eval evals/seed.jsonl --index runs/gate-index --out runs/gate --quiet --fail-under $(GATE)
 
 lint: install-test
 	$(BIN)/ruff check assistant tests benchmarks app.py
