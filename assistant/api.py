@@ -89,9 +89,9 @@ class Assistant:
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.max_question_chars)
         if not text or not any(ch.isalnum() for ch in text):
-            return _refusal(question, "Please ask a question in words; this one was empty or only punctuation.", notes)
+            return _refusal(text, "Please ask a question in words; this one was empty or only punctuation.", notes)
         if not self.index.manifest.count_chunks():
-            return _refusal(question, EMPTY_INDEX, notes)
+            return _refusal(text, EMPTY_INDEX, notes)
         query = condense(text, list(history)[-self.settings.history_turns :] if self.settings.history_turns else [])
         t0 = time.perf_counter()
         found = self.retriever.search(query, k, filters)

@@ -10,6 +10,7 @@ import codecs
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -42,6 +43,8 @@ _FALLBACK_ENCODINGS = ["cp1252", "latin_1", "iso8859_15"]
 _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16")]
 _MAX_NON_TEXT = 0.05  # share of control/unassigned characters above which a "text" file is really binary
+# Lone surrogates come from JSON/YAML escapes such as "\ud800"; SQLite and the tokenizer refuse them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class ParseError(Exception):
@@ -131,7 +134,11 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode) or stat.S_ISSOCK(info.st_mode):
+            # reading a pipe or a device named "x.txt" would block or never end
+            raise ParseError(str(path), "cannot read file: it is a pipe, device or socket, not a regular file")
+        size = info.st_size
         if size > max_bytes:
             raise ParseError(str(path), _too_big(size, max_bytes))
         with path.open("rb") as handle:
@@ -199,6 +206,9 @@ def parse_file_partial(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     file gives a Failure whose path is "file.jsonl:7" (line 7) while the other records are kept.
     """
     path = Path(path)
+    if _SURROGATES.search(str(path)):  # bytes that are not UTF-8 in the name: it could not be stored or shown
+        shown = os.fsencode(path).decode("utf-8", "replace")
+        return [], [Failure(shown, "the file name is not valid UTF-8: rename the file, then ingest it again")]
     try:
         items = _read_drafts(path, max_bytes)
     except ParseError as exc:
@@ -208,8 +218,14 @@ def parse_file_partial(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     for item in items:
         if isinstance(item, FormatError):
             failures.append(Failure(f"{path}:{item.number}", item.reason))
-        else:
-            articles.append(_to_article(item, path))
+            continue
+        article = _to_article(item, path)
+        if article.title and article.text:
+            articles.append(article)
+        else:  # the reader saw text, but it was only invisible characters (zero-width spaces, BOMs)
+            missing = "title" if not article.title else "body text"
+            failures.append(Failure(f"{path}:{item.number}" if item.number else str(path),
+                                    f"no visible {missing}: it holds only invisible characters such as zero-width spaces"))
     _dedupe_ids(articles)
     return articles, failures
 
@@ -271,6 +287,7 @@ def load_articles(
 # --- JSON records -------------------------------------------------------------------------
 
 _RECORD_SHAPE = "an object with 'title' and 'text' or 'sections'"
+_TOO_DEEP = "JSON nested too deeply (lists or objects inside each other over ~1,000 levels): not an article"
 
 
 def parse_json(text: str) -> list[Draft | FormatError]:
@@ -279,6 +296,8 @@ def parse_json(text: str) -> list[Draft | FormatError]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise FormatError(_TOO_DEEP) from None
     if isinstance(data, dict) and "articles" in data and "title" not in data:
         data = data["articles"]
         if not isinstance(data, list):
@@ -302,6 +321,9 @@ def parse_jsonl(text: str) -> list[Draft | FormatError]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             out.append(FormatError(f"line {n}: invalid JSON at column {exc.colno}: {exc.msg}", n))
+            continue
+        except RecursionError:
+            out.append(FormatError(f"line {n}: {_TOO_DEEP}", n))
             continue
         out.append(_record(record, f"line {n}", n))
     return out
@@ -412,16 +434,21 @@ def build_article(
         add(FAQ_HEADING)
         built_faq = [FAQ(q, a, add(f"Q: {q}\nA: {a}")) for q, a in pairs]
     return Article(
-        id=str(id).strip(), title=_line(title), source=source, author=_line(author),
+        id=_valid(str(id)).strip(), title=_line(title), source=source, author=_line(author),
         date=(parse_date(_line(date)) or _line(date)) if date else "", tags=_unique(_line(t) for t in tags),
-        url=url.strip(), teaser=_line(teaser), sections=built_sections, faq=built_faq, text="\n\n".join(parts),
+        url=_valid(url).strip(), teaser=_line(teaser), sections=built_sections, faq=built_faq, text="\n\n".join(parts),
     )
 
 
 def _line(text: str) -> str:
     """One line of text: NFC-normalised, zero-width characters dropped, whitespace runs collapsed."""
-    text = unicodedata.normalize("NFC", str(text)).replace("\u200b", "").replace("\ufeff", "")
+    text = unicodedata.normalize("NFC", _valid(str(text))).replace("\u200b", "").replace("\ufeff", "")
     return " ".join(text.split())
+
+
+def _valid(text: str) -> str:
+    """`text` with lone surrogates replaced by U+FFFD, so that it can be encoded as UTF-8."""
+    return _SURROGATES.sub("\ufffd", text)
 
 
 def _paragraphs(text: str) -> list[str]:

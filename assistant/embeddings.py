@@ -62,27 +62,39 @@ def _sentence_transformers(settings: Settings) -> Embedder:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from sentence_transformers import SentenceTransformer
 
-    path = resolve_model_path(settings.embedding_model)
-    kwargs: dict[str, object] = {"device": "cpu", "backend": settings.embedding_backend}
-    if settings.embedding_backend == "onnx":
-        kwargs["model_kwargs"] = {"file_name": "onnx/model_qint8_avx512_vnni.onnx"} if _has_int8(path) else {}
     try:
-        model = SentenceTransformer(path, **kwargs)
+        model = SentenceTransformer(resolve_model_path(settings.embedding_model), device="cpu")
     except OSError as exc:
-        raise AssistantError(
-            f"cannot load embedding model {settings.embedding_model!r} ({exc}). Use a local path or the bundled "
-            "'all-MiniLM-L6-v2'; models are never downloaded at run time."
-        ) from None
+        raise _unloadable(settings, exc) from None
     return Embedder(model, settings.embedding_model, settings.embedding_batch_size)
 
 
-def _has_int8(path: str) -> bool:
-    return (Path(path) / "onnx" / "model_qint8_avx512_vnni.onnx").exists()
+def _onnx(settings: Settings) -> Embedder:
+    """int8 ONNX on onnxruntime, exported locally on first use (see `onnx_backend`); no torch at run time."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from . import onnx_backend
+
+    path = resolve_model_path(settings.embedding_model)
+    if not Path(path).is_dir():
+        raise AssistantError(f"the onnx embedding backend needs a local model folder; {settings.embedding_model!r} "
+                             "is not one. Use the bundled 'all-MiniLM-L6-v2', a folder, or embedding_backend = 'torch'.")
+    try:
+        model = onnx_backend.load(path)
+    except OSError as exc:
+        raise _unloadable(settings, exc) from None
+    return Embedder(model, settings.embedding_model, settings.embedding_batch_size)
+
+
+def _unloadable(settings: Settings, exc: Exception) -> AssistantError:
+    return AssistantError(
+        f"cannot load embedding model {settings.embedding_model!r} ({exc}). Use a local path or the bundled "
+        "'all-MiniLM-L6-v2'; models are never downloaded at run time."
+    )
 
 
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
     "torch": _sentence_transformers,
-    "onnx": _sentence_transformers,
+    "onnx": _onnx,
 }
 
 _CACHE: dict[tuple[str, str, int], Embedder] = {}

@@ -80,6 +80,9 @@ def tag_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [t.strip() for t in value.split(",") if t.strip()]
     if isinstance(value, list):
+        # Nested lists could be YAML aliases that expand to gigabytes when printed ("billion laughs").
+        if any(isinstance(t, list | dict) for t in value):
+            raise FormatError("'tags' must be a list of single words or phrases, not of lists or objects")
         return [str(t).strip() for t in value if str(t).strip()]
     raise FormatError(f"'tags' must be a list or a comma-separated string, got {kind(value)}")
 
@@ -244,16 +247,20 @@ _MD_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _MD_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MD_QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _MD_TABLE_RULE = re.compile(r"^\s*\|?(\s*:?-+:?\s*\|)+\s*:?-*:?\s*$")
+# No span may run over its own opening mark (or, for URLs, an unbalanced parenthesis): an opener without
+# a closer then costs one short scan instead of a scan to the end of the line, which made a long line
+# full of "*a " or "[a" quadratic (minutes for 100 KB).
+_MD_URL = r"\((?:[^()]|\([^()]*\))*\)"  # "(url)", allowing one level of balanced parentheses inside
 _MD_INLINE = [
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url)
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # [text][ref]
-    (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),
-    (re.compile(r"</?[A-Za-z][^>]*>"), ""),  # inline HTML tags
+    (re.compile(r"!\[[^\[\]]*\]" + _MD_URL), ""),  # images
+    (re.compile(r"\[([^\[\]]+)\]" + _MD_URL), r"\1"),  # [text](url)
+    (re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]"), r"\1"),  # [text][ref]
+    (re.compile(r"<(https?://[^<>\s]+)>"), r"\1"),
+    (re.compile(r"</?[A-Za-z][^<>]*>"), ""),  # inline HTML tags
     (re.compile(r"`([^`]*)`"), r"\1"),
-    (re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"(\*\*|__|~~)(?=\S)((?:(?!\1).)+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(?=\S)([^_]+?)(?<=\S)_(?![\w_])"), r"\1"),
 ]
 
 
@@ -285,6 +292,10 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""  # +2: 0-based, after the opening '---'
         raise FormatError(f"invalid YAML front matter{where}: {getattr(exc, 'problem', None) or exc}") from None
+    except RecursionError:
+        raise FormatError("invalid YAML front matter: nested too deeply") from None
+    except (ValueError, OverflowError) as exc:  # a value YAML reads but cannot build, such as date: 2024-02-30
+        raise FormatError(f"invalid YAML front matter ({exc}): correct the value, or quote it") from None
     if not isinstance(meta, dict):
         raise FormatError(f"front matter must be a mapping such as 'title: ...', got {kind(meta)}")
     return meta, text[match.end() :]
@@ -350,11 +361,12 @@ def parse_html(text: str) -> Draft:
     draft = _html_metadata(soup)
     root = soup.find("article") or soup.find("main") or soup.body or soup
     for tag in root.find_all(_HTML_DROP):
-        tag.decompose()
+        if not tag.decomposed:  # one inside another was already removed with it (nested: quadratic otherwise)
+            tag.decompose()
     for br in root.find_all("br"):
         br.replace_with("\n")
     outline = _Outline(draft.title)
-    blocks = [el for el in root.find_all([*_HTML_BLOCKS, "div"]) if _is_outer_block(el)]
+    blocks = _outer_blocks(root)
     for el in blocks:
         _html_block(outline, el.name, " ".join(el.get_text().split()))
     if not blocks:  # bare text without block elements
@@ -368,11 +380,31 @@ def parse_html(text: str) -> Draft:
     return checked(draft, "the HTML body")
 
 
-def _is_outer_block(el: Any) -> bool:
-    # A <div> holding only inline content is a paragraph too (sloppy pages put text straight in divs).
-    if el.name == "div" and el.find(["div", *_HTML_BLOCKS]):
-        return False
-    return not el.find_parent(_HTML_BLOCKS)  # a <p> inside an <li> belongs to the <li>
+def _outer_blocks(root: Any) -> list[Any]:
+    """The block elements not inside another block, in document order (a <p> inside an <li> belongs to
+    the <li>), and the <div>s holding only inline content (sloppy pages put text straight in divs).
+
+    One pass over the tree: asking each element for its parents and children instead took minutes for a
+    page of a few thousand nested tags.
+    """
+    from bs4 import Tag
+
+    blocks = {*_HTML_BLOCKS, "div"}
+    covered = {id(root): root.name in _HTML_BLOCKS or root.find_parent(_HTML_BLOCKS) is not None}
+    holders: set[int] = set()  # elements with a block somewhere inside
+    found = []
+    for el in root.descendants:  # parents come before their children
+        if not isinstance(el, Tag):
+            continue
+        inside = covered[id(el.parent)]
+        covered[id(el)] = inside or el.name in _HTML_BLOCKS
+        if el.name in blocks:
+            found.append((el, inside))
+            parent = el.parent
+            while parent is not None and id(parent) not in holders:  # stops where an earlier walk stopped
+                holders.add(id(parent))
+                parent = parent.parent
+    return [el for el, inside in found if not inside and not (el.name == "div" and id(el) in holders)]
 
 
 def _html_block(outline: _Outline, name: str, text: str) -> None:

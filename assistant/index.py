@@ -19,7 +19,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .articles import load_articles
+from .articles import _dedupe_ids as dedupe_ids  # ids unique across files, as load_articles does
+from .articles import find_files, parse_file_partial
 from .chunking import chunk_article, context_text, sentence_spans
 from .embeddings import Embedder, get_embedder
 from .errors import StoreError
@@ -51,6 +52,7 @@ class Index:
         self.keyword = keyword
         self._embedder: Embedder | None = None
         self._write_lock = threading.Lock()
+        self.missing_vectors: set[str] = set()  # chunk ids the manifest lists and the vector store lacks
 
     @classmethod
     def open(cls, settings: Settings) -> Index:
@@ -58,11 +60,15 @@ class Index:
         folder = Path(settings.index_dir)
         if folder.exists() and not folder.is_dir():
             raise StoreError(f"index path {folder} is a file, not a folder; use --index with a folder")
+        if not (folder / "manifest.sqlite3").exists() and _has_files(folder):
+            raise StoreError(f"{folder} is not an index folder: it holds other files and no manifest.sqlite3 (or its "
+                             "manifest was deleted). Point --index at an empty or new folder, or move the files away.")
         folder.mkdir(parents=True, exist_ok=True)
         manifest = Manifest(folder / "manifest.sqlite3")
         _check_model(manifest, settings)
         index = cls(settings, manifest, open_store(settings), KeywordIndex(folder / "bm25"))
         index.recover()
+        index.check_store()
         return index
 
     @property
@@ -85,6 +91,35 @@ class Index:
         if stale or len(self.keyword) != self.manifest.count_chunks():
             self._rebuild_keywords()
 
+    def check_store(self) -> None:
+        """Compare the vector store with the manifest; note (and say) which chunks lack vectors.
+
+        A Chroma server can be reset, or `chroma_url` pointed at another one, while the manifest in
+        the index folder still lists every article as done. Such chunks are found by keywords only
+        until the next ingest re-embeds them from the manifest (`resync`), without their files.
+        """
+        recorded = self.manifest.get_meta("vector_store")
+        have, want = self.store.count(), self.manifest.count_chunks()
+        if have != want:
+            listed = self.manifest.chunk_ids()
+            stored = self.store.all_ids()
+            self.missing_vectors = set(listed) - stored
+            _warn_inconsistent(self, recorded, len(listed), len(self.missing_vectors), len(stored - set(listed)))
+        if recorded != self.store.location and not self.missing_vectors:
+            self.manifest.set_meta("vector_store", self.store.location)
+
+    def resync(self) -> int:
+        """Embed and store the chunks whose vectors the store lacks (see `check_store`); returns how many."""
+        missing = sorted(self.missing_vectors)
+        for lo in range(0, len(missing), 1024):
+            rows = self.manifest.chunks_by_id(missing[lo : lo + 1024])
+            chunks = [rows[cid][0] for cid in missing[lo : lo + 1024] if cid in rows]
+            self.store.add(chunks, self.embedder.embed([context_text(c) for c in chunks]))
+        log.warning("re-embedded %d chunk(s) missing from the vector store %s", len(missing), self.store.location)
+        self.missing_vectors = set()
+        self.manifest.set_meta("vector_store", self.store.location)
+        return len(missing)
+
     def _rebuild_keywords(self) -> None:
         self.keyword.build(self.manifest.all_chunks())
         self.manifest.set_meta("keyword_dirty", "0")
@@ -99,7 +134,7 @@ class Index:
     # --- writing -------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], prune: bool = False, progress: bool | Progress = True) -> IngestReport:
         """Ingest files and folders; unchanged articles are skipped, changed ones replaced."""
-        articles, failures = load_articles(paths, max_bytes=int(self.settings.max_file_mb * 2**20))
+        articles, failures = read_articles(paths, int(self.settings.max_file_mb * 2**20), progress is True)
         return self.ingest_articles(articles, failures, prune=prune, progress=progress)
 
     def ingest_articles(self, articles: list[Article], failures: Sequence[Failure] = (), prune: bool = False,
@@ -108,8 +143,10 @@ class Index:
         started = time.perf_counter()
         with self._write_lock:
             report = IngestReport(failed=list(failures))
+            if self.missing_vectors:
+                self.resync()
             known = self.manifest.hashes()
-            plan, stale = self._plan(articles, failures, known, report)
+            plan, stale = self._plan(articles, failures, known, report, progress is True)
             if prune:
                 stale |= {aid for aid, (src, _, _) in known.items() if not Path(src).exists()}
             self.manifest.set_meta("keyword_dirty", "1")
@@ -131,11 +168,12 @@ class Index:
             self._rebuild_keywords()
         return report.removed
 
-    def _plan(self, articles: list[Article], failures: list[Failure], known: dict, report: IngestReport
-              ) -> tuple[list[_Planned], set[str]]:
+    def _plan(self, articles: list[Article], failures: list[Failure], known: dict, report: IngestReport,
+              show: bool = False) -> tuple[list[_Planned], set[str]]:
         failed_files = {f.path.rsplit(":", 1)[0] for f in failures} | {f.path for f in failures}
         plan, seen_sources, ids = [], set(), set()
-        for article in articles:
+        # Chunking counts tokens (about 1 ms a chunk): a minute for 100k chunks, so it gets a bar too.
+        for article in tqdm(articles, desc="chunking", unit="article", disable=not show or len(articles) < 50):
             _avoid_collision(article, known)
             ids.add(article.id)
             seen_sources.add(article.source)
@@ -160,6 +198,10 @@ class Index:
     def _remove(self, article_ids: Sequence[str], report: IngestReport) -> None:
         if not article_ids:
             return
+        # Pending first: if the process dies once the vectors are gone, `recover` finishes the removal on open
+        # (deleting the vectors first left the articles listed as done, without vectors).
+        with self.manifest.transaction() as db:
+            self.manifest.mark_removing(db, article_ids)
         self.store.delete_articles(list(article_ids))
         with self.manifest.transaction() as db:
             self.manifest.remove(db, article_ids)
@@ -167,20 +209,21 @@ class Index:
 
     def _write(self, plan: list[_Planned], report: IngestReport, progress: bool | Progress) -> None:
         total = sum(len(p.chunks) for p in plan)
-        bar = tqdm(total=total, unit="chunk", desc="embedding", disable=progress is not True or total == 0)
         done = 0
-        for group in _groups(plan, max_chunks=max(self.settings.embedding_batch_size * 4, 64)):
-            self._write_group(group)
-            for p in group:
-                (report.updated if p.existed else report.added).append(p.article.id)
-                report.chunks += len(p.chunks)
-                report.faq_chunks += sum(c.is_faq for c in p.chunks)
-            n = sum(len(p.chunks) for p in group)
-            done += n
-            bar.update(n)
-            if callable(progress):
-                progress(done, total, group[-1].article.title)
-        bar.close()
+        # One group is one embedding call of ~4 batches: memory stays flat however big the folder,
+        # and a Ctrl-C loses at most the group in flight (its articles are pending, rolled back on open).
+        with tqdm(total=total, unit="chunk", desc="embedding", disable=progress is not True or total == 0) as bar:
+            for group in _groups(plan, max_chunks=max(self.settings.embedding_batch_size * 4, 64)):
+                self._write_group(group)
+                for p in group:
+                    (report.updated if p.existed else report.added).append(p.article.id)
+                    report.chunks += len(p.chunks)
+                    report.faq_chunks += sum(c.is_faq for c in p.chunks)
+                n = sum(len(p.chunks) for p in group)
+                done += n
+                bar.update(n)
+                if callable(progress):
+                    progress(done, total, group[-1].article.title)
 
     def _write_group(self, group: list[_Planned]) -> None:
         chunks = [c for p in group for c in p.chunks]
@@ -227,7 +270,44 @@ def _avoid_collision(article: Article, known: dict) -> None:
         article.id = f"{article.id}-{hashlib.sha1(article.source.encode()).hexdigest()[:6]}"
 
 
+def read_articles(paths: Sequence[str | Path], max_bytes: int, show: bool) -> tuple[list[Article], list[Failure]]:
+    """`load_articles`, file by file under a progress bar (parsing thousands of files takes a while)."""
+    files, failures = find_files(paths)
+    articles: list[Article] = []
+    for file in tqdm(files, desc="reading", unit="file", disable=not show or len(files) < 50):
+        found, failed = parse_file_partial(file, max_bytes)
+        articles += found
+        failures += failed
+    dedupe_ids(articles)
+    return articles, failures
+
+
+def _warn_inconsistent(index: Index, recorded: str | None, listed: int, missing: int, extra: int) -> None:
+    where = index.store.location
+    if missing:
+        built = f" (it was built against {recorded})" if recorded and recorded != where else ""
+        log.warning(
+            "the vector store %s lacks the vectors of %d of the %d chunks that the index in %s lists%s: the server "
+            "was reset or is another one. Those passages are found by keywords only until the next "
+            "`assistant ingest`, which re-embeds them from the index folder.",
+            where, missing, listed, index.settings.index_dir, built)
+    if extra:
+        log.warning("the vector store %s holds %d vector(s) the index in %s does not list (another index shares "
+                    "the collection?); searches ignore them", where, extra, index.settings.index_dir)
+
+
+def _has_files(folder: Path) -> bool:
+    """True when `folder` holds anything but hidden files (".gitkeep"): not a place to create an index in."""
+    return folder.is_dir() and any(not p.name.startswith(".") for p in folder.iterdir())
+
+
 def _check_model(manifest: Manifest, settings: Settings) -> None:
+    backend = manifest.get_meta("embedding_backend")
+    if backend is None:
+        manifest.set_meta("embedding_backend", settings.embedding_backend)
+    elif backend != settings.embedding_backend:
+        # Same model, other runtime: vectors agree to cosine ~0.99, so mixing is allowed, but said.
+        log.info("the index was built with embedding_backend %r; now %r", backend, settings.embedding_backend)
     built_with = manifest.get_meta("embedding_model")
     if built_with is None:
         manifest.set_meta("embedding_model", settings.embedding_model)

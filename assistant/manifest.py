@@ -9,12 +9,14 @@ the keyword index can be rebuilt and neighbours looked up without asking the vec
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +37,13 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL, start INTEGER, "end" INTEGER, kind TEXT, tokens INTEGER, sentences TEXT, vectors BLOB);
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id, position);
 """
+# Columns of the tables SCHEMA creates: a database with other tables, or these without them, is another program's.
+_COLUMNS = {
+    "meta": {"key", "value"},
+    "articles": {"id", "source", "hash", "status", "info", "chunks", "faq_chunks", "updated"},
+    "chunks": {"id", "article_id", "position", "title", "section", "text", "start", "end", "kind", "tokens",
+               "sentences", "vectors"},
+}
 
 
 class Manifest:
@@ -43,8 +52,11 @@ class Manifest:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._writes = 0  # own commits; SQLite's data_version only counts other connections'
+        self._cache: dict[str, tuple[tuple[int, int], object]] = {}
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._check_foreign()  # before anything is written: never change another program's database
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(SCHEMA)
             self._check_version()
@@ -54,12 +66,26 @@ class Manifest:
                 "assistant: move it away or point --index at an empty folder, then ingest again."
             ) from None
 
+    def _check_foreign(self) -> None:
+        """StoreError when the file is an SQLite database of another program (other tables or columns)."""
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table' AND "
+                                                   "name NOT LIKE 'sqlite_%'")}
+        columns = {t: {r[1] for r in self._db.execute(f'PRAGMA table_info("{t}")')} for t in tables & set(_COLUMNS)}
+        ours = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
+        if tables - ours or any(not _COLUMNS[t] <= have for t, have in columns.items()):
+            raise StoreError(
+                f"{self.path} is not a manifest of this assistant (it holds the tables {', '.join(sorted(tables))}): "
+                "the index folder belongs to another program. Point --index at an empty or new folder."
+            )
+
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
-            raise StoreError(f"{self.path} has manifest schema {row[0]}, this version reads {SCHEMA_VERSION}; re-ingest.")
+            raise StoreError(f"{self.path} has manifest schema {row[0]}, this version reads {SCHEMA_VERSION}: it was "
+                             "made by another version of the assistant. Use that version, or point --index at a new "
+                             "folder and ingest again.")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -70,7 +96,23 @@ class Manifest:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            finally:
+                self._writes += 1
             self._db.execute("COMMIT")
+
+    def _version(self) -> tuple[int, int]:
+        """Changes whenever this or any other connection (another process) commits a change."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._writes
+
+    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per version of the file: every question reads these, few change them."""
+        with self._lock:
+            version = self._version()
+            hit = self._cache.get(key)
+            if hit is None or hit[0] != version:
+                hit = (version, compute())
+                self._cache[key] = hit
+            return hit[1]
 
     def close(self) -> None:
         with self._lock:
@@ -85,6 +127,7 @@ class Manifest:
     def set_meta(self, key: str, value: str) -> None:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            self._writes += 1
 
     # --- articles --------------------------------------------------------------------------
     def hashes(self) -> dict[str, tuple[str, str | None, str]]:
@@ -118,6 +161,10 @@ class Manifest:
             (digest, len(chunks), faq, time.time(), article_id),
         )
 
+    def mark_removing(self, db: sqlite3.Connection, article_ids: Iterable[str]) -> None:
+        """Mark articles pending before their vectors are deleted (a crash then rolls the removal forward)."""
+        db.executemany("UPDATE articles SET status='pending' WHERE id=?", [(a,) for a in article_ids])
+
     def remove(self, db: sqlite3.Connection, article_ids: Iterable[str]) -> None:
         ids = [(a,) for a in article_ids]
         db.executemany("DELETE FROM chunks WHERE article_id=?", ids)
@@ -128,6 +175,10 @@ class Manifest:
             return [r[0] for r in self._db.execute("SELECT id FROM articles WHERE status='pending'")]
 
     def articles(self) -> list[ArticleInfo]:
+        """Done articles by id. Cached per file version: answers look sources up here on every question."""
+        return list(self._cached("articles", self._read_articles))
+
+    def _read_articles(self) -> list[ArticleInfo]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT info, chunks, faq_chunks, hash FROM articles WHERE status='done' ORDER BY id"
@@ -149,6 +200,14 @@ class Manifest:
                 "ORDER BY c.article_id, c.position"
             ).fetchall()
         return [_chunk(r) for r in rows]
+
+    def chunk_ids(self) -> dict[str, str]:
+        """chunk id -> article id, for every chunk of a done article."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id, c.article_id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.status='done'"
+            ).fetchall()
+        return dict(rows)
 
     def chunks_by_id(self, ids: Iterable[str]) -> dict[str, SentenceRow]:
         """chunk id -> (chunk, sentence spans within the chunk text, sentence vectors as float32)."""
@@ -181,8 +240,11 @@ class Manifest:
         return [_chunk(r) for r in rows]
 
     def count_chunks(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        """Chunks of done articles (pending ones are being written). Cached like `articles()`."""
+        return self._cached("count", lambda: sum(a.chunks for a in self._read_articles_cached()))
+
+    def _read_articles_cached(self) -> list[ArticleInfo]:
+        return self._cached("articles", self._read_articles)
 
 
 def _vectors(blob: bytes | None, count: int) -> np.ndarray:

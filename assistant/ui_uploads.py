@@ -20,6 +20,7 @@ from .articles import SUPPORTED_SUFFIXES
 from .models import IngestReport
 
 MAX_NAME = 120  # characters; long enough for real titles, short enough for every file system
+MAX_BYTES = 240  # and UTF-8 bytes, under the 255 that file systems allow
 Progress = Callable[[int, int, str], None]
 
 
@@ -46,8 +47,15 @@ def safe_name(name: str) -> str:
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    stem = stem.strip(" ._")[: MAX_NAME - len(suffix) - 1] or "upload"
+    suffix = _fit(suffix, 32)  # no supported type has a longer one
+    # File systems limit names to 255 bytes, not characters: 120 CJK characters are 360 bytes.
+    stem = _fit(stem.strip(" ._")[: MAX_NAME - len(suffix) - 1], MAX_BYTES - len(suffix.encode()) - 1) or "upload"
     return f"{stem}.{suffix}" if suffix else stem
+
+
+def _fit(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
 def check(path: Path, name: str, max_bytes: int) -> str:

@@ -1,0 +1,158 @@
+"""The index against a real Chroma server (`chroma run`): same behaviour as the embedded store.
+
+The keyword index and the manifest stay in the local index folder; these tests check that they
+stay consistent with the server across restarts, resets and deletes.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.errors import StoreError
+from assistant.retrieval import Filters
+
+from .conftest import SEED
+
+pytestmark = pytest.mark.slow
+CHROMA = Path(sys.executable).with_name("chroma")
+ARTICLE = "us-russia-dialogue-ukraine-peace-talks"
+QUESTION = "Where did Rubio and Lavrov meet?"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A `chroma run` process on 127.0.0.1 that can be stopped and started again on the same data."""
+
+    def __init__(self, data: Path, port: int, log: Path) -> None:
+        self.data, self.port, self.log = data, port, log
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        cmd = [str(CHROMA), "run", "--path", str(self.data), "--host", "127.0.0.1", "--port", str(self.port)]
+        self.proc = subprocess.Popen(cmd, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"chroma run exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        pytest.fail(f"chroma run did not answer within 90 s: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    if not CHROMA.exists():
+        pytest.skip("the chroma CLI is not installed next to this Python")
+    s = Server(tmp_path / "chroma-server", _free_port(), tmp_path / "chroma-server.log")
+    s.start()
+    yield s
+    s.stop()
+
+
+def _assistant(tmp_path: Path, url: str, folder: str = "index") -> Assistant:
+    return Assistant.from_settings(Settings.load(env={}, index_dir=tmp_path / folder, chroma_url=url))
+
+
+def _consistent(a: Assistant) -> int:
+    ids = set(a.index.manifest.chunk_ids())
+    assert a.index.store.all_ids() == ids
+    assert set(a.index.keyword.ids) == ids
+    return len(ids)
+
+
+def test_ingest_ask_restart_reingest_delete(server: Server, tmp_path: Path) -> None:
+    a = _assistant(tmp_path, server.url)
+    report = a.ingest([SEED], progress=False)
+    assert report.added == [ARTICLE] and report.chunks > 5
+    assert _consistent(a) == report.chunks
+    assert not (tmp_path / "index" / "chroma").exists()  # the vectors are on the server
+    assert a.index.manifest.get_meta("vector_store") == f"{server.url}#articles"
+    first = a.ask(QUESTION)
+    assert not first.abstained and "Malaysia" in first.text
+
+    server.stop()
+    server.start()
+    assert a.ask(QUESTION).text == first.text  # the same client reconnects
+    fresh = _assistant(tmp_path, server.url)
+    assert fresh.ask(QUESTION).text == first.text
+    assert fresh.index.missing_vectors == set()
+
+    again = fresh.ingest([SEED], progress=False)
+    assert again.unchanged == [ARTICLE] and again.chunks == 0
+    filtered = fresh.ask(QUESTION, filters=Filters(article_ids=[ARTICLE]))
+    assert filtered.citations and {c.article_id for c in filtered.citations} == {ARTICLE}
+    assert fresh.ask(QUESTION, filters=Filters(article_ids=["no-such-article"])).abstained
+
+    assert fresh.remove([ARTICLE]) == [ARTICLE]
+    assert fresh.index.store.count() == 0 and fresh.articles() == []
+    assert _consistent(fresh) == 0
+    assert fresh.ask(QUESTION).abstained
+
+
+def test_reset_server_is_reported_and_resynced(server: Server, tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    a = _assistant(tmp_path, server.url)
+    chunks = a.ingest([SEED], progress=False).chunks
+    server.stop()
+    shutil.rmtree(server.data)  # the server loses its data; the local manifest still lists the article
+    server.start()
+    with caplog.at_level(logging.WARNING, logger="assistant.index"):
+        b = _assistant(tmp_path, server.url)
+        assert len(b.index.missing_vectors) == chunks
+    assert f"lacks the vectors of {chunks} of the {chunks} chunks" in caplog.text
+    assert not b.ask(QUESTION).abstained  # keywords still find it meanwhile
+    report = b.ingest([SEED], progress=False)
+    assert report.unchanged == [ARTICLE]  # nothing to re-read: the vectors came back from the manifest
+    assert b.index.missing_vectors == set() and _consistent(b) == chunks
+    assert b.index.store.search(b.index.embedder.embed_one(QUESTION), 3)  # dense search works again
+
+
+def test_unreachable_server_is_a_clear_store_error(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    with pytest.raises(StoreError, match=r"cannot reach the Chroma server at .*chroma run"):
+        _assistant(tmp_path, url).articles()
+
+
+def test_server_that_stops_mid_session_is_a_store_error(server: Server, tmp_path: Path) -> None:
+    a = _assistant(tmp_path, server.url)
+    a.ingest([SEED], progress=False)
+    server.stop()
+    with pytest.raises(StoreError, match="Is it running"):
+        a.ask(QUESTION)
+
+
+def test_bad_url_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="not a URL"):
+        _assistant(tmp_path, "localhost:8000").articles()

@@ -1,0 +1,224 @@
+"""Many people at once: threads on one `Assistant`, chat sessions side by side, ingest while others ask,
+and concurrent `gradio_client` sessions against the web UI served on 127.0.0.1.
+
+Every request must be answered, with exactly the answer a lone request gets; no session may see another's
+history; answers given while an ingest runs must stay valid. Bounded in count and time (timeouts only guard
+against hangs; speed is measured by benchmarks/load.py).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from assistant import Assistant, Settings
+from assistant.keyword import KeywordIndex
+from assistant.models import Answer, Chunk
+
+from .conftest import DATA
+from .test_crash import assert_consistent, keeper, name, write_corpus
+from .test_ui_api import conversation, running_app
+
+SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
+QUESTIONS = [
+    "Where did Rubio and Lavrov meet?",
+    "What is the significance of this meeting?",
+    "What are the main obstacles to achieving a lasting peace agreement in Ukraine?",
+    "Could China help mediate peace?",
+    "Which outlet reported that Rubio conveyed Trump's frustration?",
+    "What missiles were involved in the espionage case?",
+    "Who wrote the article?",
+    "What is the recipe for banana bread?",
+]
+CONVERSATIONS = [
+    ["Where did Rubio and Lavrov meet?", "Why does it matter?", "What did they discuss?"],
+    ["What role does China play?", "And Turkey?", "What about the Arctic?"],
+    ["What stands in the way of a peace deal in Ukraine?", "Who said that?", "What happens next?"],
+    ["What missiles were involved in the espionage case?", "Who was arrested?", "Where?"],
+]
+LIMIT = 600  # seconds: a bound against hangs, never a measured result
+
+
+def key(answer: Answer) -> tuple:
+    """What must not change between a lone request and the same request under load."""
+    return (answer.text, answer.abstained, answer.query,
+            [(c.n, c.article_id, c.start, c.end, tuple(c.sentences)) for c in answer.citations])
+
+
+def run_together(workers: list[Callable[[], None]]) -> list[BaseException]:
+    """Run each worker in its own thread, all released at once; the exceptions they raised."""
+    barrier = threading.Barrier(len(workers))
+    errors: list[BaseException] = []
+
+    def wrap(work: Callable[[], None]) -> None:
+        try:
+            barrier.wait(timeout=LIMIT)
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=wrap, args=(w,), daemon=True) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=LIMIT)
+    assert not any(t.is_alive() for t in threads), "a request hung"
+    return errors
+
+
+def test_many_threads_on_one_assistant_get_the_lone_answers(seed: Assistant) -> None:
+    expected = {q: key(seed.ask(q)) for q in QUESTIONS}
+    cold = Assistant.from_settings(seed.settings)  # nothing opened yet: the threads race to open the index
+    jobs = QUESTIONS * 5
+    random.Random(8).shuffle(jobs)
+    got: list[tuple[str, tuple]] = []
+
+    def worker(mine: list[str]) -> Callable[[], None]:
+        return lambda: got.extend((q, key(cold.ask(q))) for q in mine)
+
+    errors = run_together([worker(jobs[i::8]) for i in range(8)])
+    assert errors == []
+    assert sorted(q for q, _ in got) == sorted(jobs)  # every request answered
+    for q, answer in got:
+        assert answer == expected[q], q
+
+
+def test_chat_sessions_side_by_side_keep_their_own_history(seed: Assistant) -> None:
+    def converse(chat_questions: list[str]) -> tuple[list[tuple], list[str]]:
+        chat = seed.chat()
+        answers = [key(chat.ask(q)) for q in chat_questions]
+        return answers, chat.history
+
+    expected = [converse(c) for c in CONVERSATIONS]
+    results: dict[int, tuple[list[tuple], list[str]]] = {}
+
+    def worker(i: int) -> Callable[[], None]:
+        return lambda: results.__setitem__(i, converse(CONVERSATIONS[i % len(CONVERSATIONS)]))
+
+    errors = run_together([worker(i) for i in range(8)])
+    assert errors == []
+    for i, (answers, history) in results.items():
+        assert (answers, history) == expected[i % len(CONVERSATIONS)], f"session {i} saw another's turns"
+    assert len(results) == 8
+
+
+def test_ingest_and_remove_while_others_ask(seed_copy: Assistant, tmp_path: Path) -> None:
+    """Questions keep getting valid answers while one thread ingests 46 articles and removes 20 of them."""
+    assistant = seed_copy
+    corpus = tmp_path / "more"
+    shutil.copytree(DATA, corpus)
+    lighthouses = write_corpus(corpus, range(40))
+    assistant.ask(QUESTIONS[0])  # loads the model, so the askers start at once
+    writing = threading.Event()
+    answers: list[tuple[bool, str, Answer]] = []
+
+    def ingester() -> None:
+        writing.set()
+        try:
+            report = assistant.ingest([corpus], progress=False)
+            assert len(report.added) == 46 and not report.failed
+            assert sorted(assistant.remove(lighthouses[:20])) == lighthouses[:20]
+        finally:
+            writing.clear()
+
+    def asker(questions: list[str]) -> Callable[[], None]:
+        def run() -> None:
+            for _ in range(200):  # until the writer is done (a bound, in case it never starts)
+                for q in questions:
+                    answers.append((writing.is_set(), q, assistant.ask(q)))
+                if not writing.is_set() and len(answers) > 10:
+                    return
+        return run
+
+    errors = run_together([ingester, asker(QUESTIONS[:2]), asker(QUESTIONS[4:6]), asker(QUESTIONS[6:8])])
+    assert errors == []
+    assert sum(during for during, _, _ in answers) >= 3, "no question was asked while the ingest ran"
+    allowed = {SEED_ID} | {i.id for i in assistant.articles()} | set(lighthouses[:20])
+    for _, q, answer in answers:
+        assert answer.text.strip()
+        assert all(c.article_id in allowed and c.text for c in answer.citations)
+        if q == QUESTIONS[0]:
+            assert "Malaysia" in answer.text and answer.citations[0].article_id == SEED_ID
+        if q == QUESTIONS[5]:
+            assert "Neptune" in answer.text
+    assert len(assert_consistent(assistant.index)) == 1 + 46 - 20
+    answer = assistant.ask(f"Who is the keeper of the {name(33)} lighthouse?")
+    assert keeper(33) in answer.text
+
+
+def test_searches_during_a_keyword_rebuild_see_the_old_index_or_the_new(tmp_path: Path) -> None:
+    """The BM25 rebuild at the end of every ingest or removal, while other threads search."""
+    def chunks(n: int, tag: str) -> list[Chunk]:
+        return [Chunk(id=f"{tag}{i:04}::0", article_id=f"{tag}{i:04}", title=f"Note {i}", section="",
+                      text=f"word{i} lighthouse keepers climb the tower {tag}", position=0, start=0, end=40)
+                for i in range(n)]
+
+    big, small = chunks(3000, "a"), chunks(300, "z")
+    keyword = KeywordIndex(tmp_path / "bm25")
+    keyword.build(big)
+    stop = threading.Event()
+    seen: list[tuple[str, ...]] = []
+
+    def rebuild() -> None:
+        for i in range(6):
+            keyword.build(small if i % 2 == 0 else big)
+        stop.set()
+
+    def search() -> None:
+        while not stop.is_set():
+            seen.append(tuple(cid for cid, _ in keyword.search("word299 lighthouse", 3)))
+            seen.append(tuple(cid for cid, _ in keyword.search("tower", 3, {c.id for c in big[:50] + small[:50]})))
+            keyword.idf({"lighthous", "tower"})
+
+    errors = run_together([rebuild, search, search, search])
+    assert errors == []
+    assert len(seen) > 10
+    for ids in seen:  # each result comes from one whole index: all "a" chunks or all "z" chunks
+        assert ids and len({cid[0] for cid in ids}) == 1, ids
+    assert keyword.ids == [c.id for c in big] and KeywordIndex(tmp_path / "bm25").load()
+
+
+@pytest.mark.slow
+def test_concurrent_ui_clients_each_get_their_answers_and_their_own_history(
+        seed: Assistant, seed_index_dir: Path, tmp_path: Path) -> None:
+    """8 gradio_client sessions x 3 questions at once against the app served on 127.0.0.1."""
+    plans = [[QUESTIONS[(i + j) % len(QUESTIONS)] for j in range(3)] for i in range(8)]
+    expected = []
+    for plan in plans:  # what each conversation gets when it runs alone, through the Python API
+        chat = seed.chat()
+        expected.append([chat.ask(q).text for q in plan])
+
+    with running_app(seed_index_dir, tmp_path) as (url, app):
+        assert url.startswith("http://127.0.0.1:")
+        clients = [Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 120}) for _ in plans]
+        got: dict[int, list[tuple[str, list]]] = {}
+
+        def worker(i: int) -> Callable[[], None]:
+            def run() -> None:
+                got[i] = [tuple(clients[i].submit(question=q, api_name="/ask").result(timeout=LIMIT))
+                          for q in plans[i]]
+            return run
+
+        errors = run_together([worker(i) for i in range(len(plans))])
+        assert errors == []
+        for i, plan in enumerate(plans):
+            assert [text for text, _ in got[i]] == expected[i], f"client {i}"
+            for text, citations in got[i]:
+                assert all(f"[{c['n']}]" in text and c["article_id"] == SEED_ID for c in citations)
+            assert conversation(app, clients[i]) == plan  # the server kept each client's own turns
+
+
+def test_a_second_process_may_read_while_this_one_writes(seed_copy: Assistant) -> None:
+    """Two Assistant objects on one folder (as the UI and a CLI ingest would be): the reader stays valid."""
+    reader = Assistant.from_settings(Settings.load(env={}, index_dir=seed_copy.settings.index_dir))
+    before = key(reader.ask(QUESTIONS[0]))
+    seed_copy.ingest([DATA], progress=False)
+    after = reader.ask(QUESTIONS[0])
+    assert "Malaysia" in after.text and key(after)[3][0][1] == before[3][0][1]
+    assert len(reader.articles()) == 7  # the reader sees the writer's articles through the manifest
