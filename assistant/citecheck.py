@@ -135,18 +135,19 @@ def _tidy(text: str) -> str:
 def check(answer: str, sources: Sequence[Source], embed: Embed, question: str = "") -> CheckResult:
     """Check every sentence of `answer` against `sources`; repair, drop or flag its markers."""
     numbers = {s.n for s in sources}
+    said = split_claims(answer)
     claims, seen = [], set()
-    for text, cited in split_claims(answer):
+    for text, cited in said:
         if text.lower() not in seen:
             seen.add(text.lower())
             claims.append(Claim(text, cited, written=list(cited)))
-    result = CheckResult(claims, repeated=len(split_claims(answer)) - len(claims))
+    result = CheckResult(claims, repeated=len(said) - len(claims))
     for c in claims:
         result.removed += [n for n in c.cited if n not in numbers]
         c.cited = [n for n in c.cited if n in numbers]
     real = [c for c in claims if is_claim(c.text)]
     vectors = embed([c.text for c in real]) if real else np.zeros((0, 0))
-    known = _terms(question) | _numbers(question)
+    known = known_terms(question)
     for c, vec in zip(real, vectors, strict=True):
         _judge(c, vec, sources, known, result)
     return result
@@ -211,10 +212,15 @@ def lexical_overlap(claim: str, source: Source) -> float:
 def novel_terms(claim: str, source: Source, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Names and numbers in `claim` that neither the passage nor the question mention."""
     words = content_words(claim)
-    names = [w for i, w in enumerate(words) if w[:1].isupper() and not claim.lstrip().startswith(w)]
+    names = [w for w in words if w[:1].isupper() and not claim.lstrip().startswith(w)]
     out = [w for w in names if not (_terms(w) <= source.terms | known)]
     out += [n for n in NUMBER.findall(claim) if n.replace(",", "") not in _numbers(source.text) | known]
     return out
+
+
+def known_terms(question: str) -> set[str]:
+    """What the question itself names: an answer repeating it invents nothing."""
+    return _terms(question) | _numbers(question)
 
 
 def _terms(text: str) -> set[str]:

@@ -80,16 +80,16 @@ def compare(args: argparse.Namespace) -> None:
     print(f"{len(articles)} articles, {len(texts)} texts to embed, {len(cases)} questions; {load_note()}",
           file=sys.stderr)
     results: dict[str, Result] = {}
-    if not args.no_limit:
-        for backend in backends:
+    # Each backend's limit right before ours with it: the machine's load drifts less in between.
+    for backend in backends:
+        if not args.no_limit:
             results[f"limit_{backend}"] = (limit_torch if backend == "torch" else limit_onnx)(texts, batch)
-            print(results[f"limit_{backend}"].summary(), file=sys.stderr)
+            print(results[f"limit_{backend}"].summary(), load_note(), file=sys.stderr)
+        results[f"ours_{backend}"] = run_ours(articles, cases, _fresh(args.workdir / f"ours-{backend}"), backend)
+        print(results[f"ours_{backend}"].summary(), load_note(), file=sys.stderr)
     if not args.no_peer:
         results["peer"] = run_peer(articles, cases, _fresh(args.workdir / "peer"))
-        print(results["peer"].summary(), file=sys.stderr)
-    for backend in backends:
-        results[f"ours_{backend}"] = run_ours(articles, cases, _fresh(args.workdir / f"ours-{backend}"), backend)
-        print(results[f"ours_{backend}"].summary(), file=sys.stderr)
+        print(results["peer"].summary(), load_note(), file=sys.stderr)
     cold = {b: cold_summary(cold_start(args.workdir / f"ours-{b}", COLD_QUESTION, b, args.runs)) for b in backends}
     dump(report(results, len(texts), cold), args.out)
 

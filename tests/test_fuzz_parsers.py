@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from assistant import Assistant, Settings
 from assistant.articles import SUPPORTED_SUFFIXES, load_articles, parse_file_partial
 from assistant.chunking import chunk_article
+from assistant.formats import strip_markdown
 from assistant.models import Article, Failure
 
 from .conftest import DATA
@@ -211,6 +212,13 @@ def test_inputs_that_once_crashed_or_hung(tmp_path: Path, name: str) -> None:
         assert len(article.text) > 3
         if name == "deep-aside.html":
             assert article.text == "kept"
+
+
+def test_inline_markdown_is_still_stripped_by_the_linear_patterns() -> None:
+    line = ("See [Foo](https://en.wikipedia.org/wiki/Foo_(bar)) and **bold**, *it*, _u_, ~~old~~, `code` "
+            '![img](x.png) <b>tag</b> <http://x.y> [ref][1] [link](http://a.b "title").')
+    assert strip_markdown(line) == "See Foo and bold, it, u, old, code  tag http://x.y ref link."
+    assert strip_markdown("a * b * c, 2*3*4, snake_case_name") == "a * b * c, 2*3*4, snake_case_name"
 
 
 def test_lone_surrogates_from_escapes_are_replaced(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def _supports(claim: str, passage: str, embed: Any, question: str) -> bool:
     src = citecheck.Source(1, passage, spans, embed([passage[a:b] for a, b in spans]))
     dense = float((src.vectors @ embed([claim])[0]).max())
     score = citecheck.support_score(dense, citecheck.lexical_overlap(claim, src))
-    known = citecheck._terms(question) | citecheck._numbers(question)
+    known = citecheck.known_terms(question)
     return score >= citecheck.SUPPORT - 0.02 and not citecheck.novel_terms(claim, src, known)  # 0.02: float noise
 
 
