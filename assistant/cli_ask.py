@@ -7,6 +7,7 @@ import json
 import sys
 
 from .cli import EXTENSIONS, command, make_assistant
+from .errors import AssistantError
 from .models import Answer
 from .retrieval import Filters
 
@@ -86,7 +87,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if line.strip() == "/clear":
             session.clear()
             continue
-        answer = session.ask(line, filters=filters)
+        try:
+            answer = session.ask(line, filters=filters)
+        except AssistantError as exc:  # e.g. the LLM server went away: say so and keep the chat
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            continue
         print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else format_answer(answer) + "\n",
               flush=True)
     return 0
