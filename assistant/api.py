@@ -6,14 +6,18 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .answering import extractive_answer
 from .followup import condense
 from .index import Index, Progress
 from .models import Answer, Article, ArticleInfo, IngestReport
-from .retrieval import ArticleRetriever, Filters, Retriever
+from .retrieval import Filters, Retriever
 from .settings import Settings
 from .text import clean_question
+
+if TYPE_CHECKING:
+    from .lc_retriever import ArticleRetriever
 
 EMPTY_INDEX = "No articles are ingested yet. Add some first: `assistant ingest PATH` (or upload them in the web UI)."
 
@@ -128,6 +132,8 @@ class Assistant:
 
     def as_retriever(self, k: int | None = None, filters: Filters | None = None) -> ArticleRetriever:
         """The same hybrid search as a LangChain `BaseRetriever`."""
+        from .lc_retriever import ArticleRetriever  # imported here: langchain_core is slow to import
+
         return ArticleRetriever(retriever=self.retriever, k=k or self.settings.top_k, filters=filters)
 
     def _fill_sources(self, answer: Answer) -> None:

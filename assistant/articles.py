@@ -268,15 +268,18 @@ def _dedupe_ids(articles: list[Article]) -> None:
 
 
 def load_articles(
-    paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES, progress: bool = False
 ) -> tuple[list[Article], list[Failure]]:
     """Every article under `paths` and a `Failure` per file or record that could not be read.
 
-    One bad file never stops the others; ids are unique across the whole load.
+    One bad file never stops the others; ids are unique across the whole load. `progress` shows
+    a bar for loads of 50 files or more (parsing thousands of files takes a while).
     """
+    from tqdm.auto import tqdm
+
     files, failures = find_files(paths)
     articles: list[Article] = []
-    for file in files:
+    for file in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 50):
         found, failed = parse_file_partial(file, max_bytes)
         articles += found
         failures += failed

@@ -57,9 +57,15 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
-def _sentence_transformers(settings: Settings) -> Embedder:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is downloaded at run time
+def _quiet_offline_hub() -> None:
+    """Nothing is downloaded at run time, and a local model load needs no "Loading weights" bar."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _sentence_transformers(settings: Settings) -> Embedder:
+    _quiet_offline_hub()
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -71,7 +77,7 @@ def _sentence_transformers(settings: Settings) -> Embedder:
 
 def _onnx(settings: Settings) -> Embedder:
     """int8 ONNX on onnxruntime, exported locally on first use (see `onnx_backend`); no torch at run time."""
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _quiet_offline_hub()  # the first-use export loads the model with transformers
     from . import onnx_backend
 
     path = resolve_model_path(settings.embedding_model)

@@ -23,7 +23,6 @@ from . import metrics as m
 from .errors import AssistantError
 from .followup import condense
 from .models import Answer
-from .prompts import render
 from .testsets import TestCase
 
 if TYPE_CHECKING:
@@ -352,6 +351,8 @@ class Judge:
     def __init__(self, model: Any, prompts_dir: str | Path) -> None:
         self.model = model
         self.prompts_dir = prompts_dir
+        from .prompts import render  # here: langchain_core is slow to import and only the judge needs it
+
         render("judge", prompts_dir, question="", reference="", answer="")  # a bad prompt file fails now, once
 
     def grade(self, case: TestCase, answer: str) -> tuple[dict[str, Any] | None, str]:
@@ -359,6 +360,8 @@ class Judge:
         reference = case.reference.strip() or " / ".join(case.answers)
         if not reference:
             return None, ""
+        from .prompts import render
+
         prompt = render("judge", self.prompts_dir, question=case.question, reference=reference,
                         answer=m.strip_markers(answer))
         try:

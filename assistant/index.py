@@ -19,8 +19,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .articles import _dedupe_ids as dedupe_ids  # ids unique across files, as load_articles does
-from .articles import find_files, parse_file_partial
+from .articles import load_articles
 from .chunking import chunk_article, context_text, sentence_spans
 from .embeddings import Embedder, get_embedder
 from .errors import StoreError
@@ -134,7 +133,7 @@ class Index:
     # --- writing -------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], prune: bool = False, progress: bool | Progress = True) -> IngestReport:
         """Ingest files and folders; unchanged articles are skipped, changed ones replaced."""
-        articles, failures = read_articles(paths, int(self.settings.max_file_mb * 2**20), progress is True)
+        articles, failures = load_articles(paths, int(self.settings.max_file_mb * 2**20), progress is True)
         return self.ingest_articles(articles, failures, prune=prune, progress=progress)
 
     def ingest_articles(self, articles: list[Article], failures: Sequence[Failure] = (), prune: bool = False,
@@ -268,18 +267,6 @@ def _avoid_collision(article: Article, known: dict) -> None:
     prior = known.get(article.id)
     if prior and prior[0] != article.source and Path(prior[0]).exists():
         article.id = f"{article.id}-{hashlib.sha1(article.source.encode()).hexdigest()[:6]}"
-
-
-def read_articles(paths: Sequence[str | Path], max_bytes: int, show: bool) -> tuple[list[Article], list[Failure]]:
-    """`load_articles`, file by file under a progress bar (parsing thousands of files takes a while)."""
-    files, failures = find_files(paths)
-    articles: list[Article] = []
-    for file in tqdm(files, desc="reading", unit="file", disable=not show or len(files) < 50):
-        found, failed = parse_file_partial(file, max_bytes)
-        articles += found
-        failures += failed
-    dedupe_ids(articles)
-    return articles, failures
 
 
 def _warn_inconsistent(index: Index, recorded: str | None, listed: int, missing: int, extra: int) -> None:

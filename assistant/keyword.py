@@ -38,6 +38,7 @@ class KeywordIndex:
         self.folder = folder
         self._state: tuple[list[str], dict[str, int], Any] = ([], {}, None)  # ids, row of each id, BM25
         self._stemmer = _stemmer()
+        self._version: tuple[int, int] | None = None  # (inode, mtime) of the ids.json loaded or saved last
 
     @property
     def ids(self) -> list[str]:
@@ -79,21 +80,44 @@ class KeywordIndex:
             os.replace(self.folder, old)
         os.replace(tmp, self.folder)
         shutil.rmtree(old, ignore_errors=True)
+        self._version = self._stamp()
 
-    def load(self) -> bool:
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.folder / "ids.json").stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
+    def refresh(self) -> None:
+        """Reload when another process saved a newer index (an ingest from the CLI while the UI runs).
+
+        One stat per search. Every save renames a new folder into place, so ids.json's inode
+        changes; a save caught halfway (no ids.json for a moment) keeps the current index.
+        """
+        stamp = self._stamp()
+        if stamp is not None and stamp != self._version:
+            self.load(quiet=True)
+
+    def load(self, quiet: bool = False) -> bool:
         """Load the saved index; False when there is none or it is unreadable (the caller rebuilds)."""
         import bm25s
 
         ids_file = self.folder / "ids.json"
-        if not ids_file.exists():
+        before = self._stamp()
+        if before is None:
             return False
         try:
             ids = json.loads(ids_file.read_text(encoding="utf-8"))
             bm25 = bm25s.BM25.load(str(self.folder)) if ids else None
         except (OSError, ValueError) as exc:
-            log.warning("keyword index in %s is unreadable (%s); it will be rebuilt", self.folder, exc)
+            if not quiet:
+                log.warning("keyword index in %s is unreadable (%s); it will be rebuilt", self.folder, exc)
             return False
+        if self._stamp() != before:  # another process saved meanwhile: ids and rows may be of two versions
+            return False if quiet else self.load()
         self._set(ids, bm25)
+        self._version = before
         return True
 
     def idf(self, terms: set[str]) -> dict[str, float]:

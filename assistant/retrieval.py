@@ -7,9 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
 
 from .index import Index
 from .models import ArticleInfo, Chunk, Passage
@@ -76,13 +73,18 @@ class Retriever:
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieved:
         """The top `k` passages for `query` (default `settings.top_k`), best first."""
         k = k or self.settings.top_k
+        self.index.keyword.refresh()  # another process may have ingested since
         qvec = self.index.embedder.embed_one(query)
         allowed = self.allowed_articles(filters)
         if allowed is not None and not allowed:
             return Retrieved([], qvec, {})
         n = max(self.settings.candidates, k)
         dense = dict(self.index.store.search(qvec, n, allowed))
-        keyword_ids = None if allowed is None else {c for c in self.index.keyword.ids if _article(c) in set(allowed)}
+        if allowed is None:
+            keyword_ids = None
+        else:
+            admitted = set(allowed)
+            keyword_ids = {c for c in self.index.keyword.ids if _article(c) in admitted}
         keyword = dict(self.index.keyword.search(query, n, keyword_ids))
         rows = self.index.chunk_rows(set(dense) | set(keyword))  # drops chunks of articles being written
         fused = self._fuse(dense, keyword, rows, qvec)
@@ -140,25 +142,3 @@ def _near_duplicate(a: Chunk, b: Chunk) -> bool:
 def _shingles(text: str) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
     return {tuple(words[i : i + 3]) for i in range(max(len(words) - 2, 0))}
-
-
-class ArticleRetriever(BaseRetriever):
-    """LangChain adapter: the same hybrid search as the assistant, returning `Document`s."""
-
-    retriever: Retriever
-    k: int = 5
-    filters: Filters | None = None
-
-    model_config = {"arbitrary_types_allowed": True}
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        found = self.retriever.search(query, self.k, self.filters)
-        return [
-            Document(
-                page_content=p.chunk.text,
-                id=p.chunk.id,
-                metadata={"article_id": p.chunk.article_id, "title": p.chunk.title, "section": p.chunk.section,
-                          "start": p.chunk.start, "end": p.chunk.end, "kind": p.chunk.kind, "score": p.score},
-            )
-            for p in found.passages
-        ]

@@ -320,8 +320,8 @@ CORRUPTIONS = {
     "garbage manifest": (_garbage_manifest, "not a readable manifest"),
     "manifest of another program": (_foreign_manifest, "not a manifest of this assistant"),
     "manifest of a newer version": (_newer_manifest, "schema"),
-    "garbage Chroma database": (_garbage_chroma, "Chroma"),
-    "chroma folder is a file": (_chroma_is_a_file, "Chroma"),
+    "garbage Chroma database": (_garbage_chroma, "Chroma store in"),
+    "chroma folder is a file": (_chroma_is_a_file, "Chroma store in"),
     "a folder of unrelated files": (_random_files, "not an index folder"),
 }
 
@@ -343,6 +343,8 @@ def test_a_corrupt_or_foreign_index_gives_an_error_saying_what_to_do(broken: tup
         Index.open(Settings.load(env={}, index_dir=idx))
     message = str(info.value)
     assert isinstance(info.value, StoreError) and expected in message
+    if "Chroma" in expected:  # the folder itself is named, so the user knows what to move away
+        assert str(idx / "chroma") in message
     assert any(hint in message for hint in ("move it away", "another folder", "empty folder", "re-ingest",
                                             "ingest again", "--index")), message
     assert _listing(idx) == listing  # nothing written into a folder it refuses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -172,3 +173,23 @@ def test_index_path_that_is_a_file(tmp_path: Path) -> None:
 def test_other_embedding_model_is_refused(seed_index_dir: Path) -> None:
     with pytest.raises(StoreError, match="built with embedding model"):
         Index.open(Settings.load(env={}, index_dir=seed_index_dir, embedding_model="/some/other/model"))
+
+
+def test_running_assistant_sees_articles_another_process_ingests(seed_copy: Assistant, tmp_path: Path) -> None:
+    """The UI keeps running while `assistant ingest` adds articles from a shell: its keyword index follows."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    assert not seed_copy.ask("Who built the Qorvath lighthouse?").citations  # opened, and nothing to cite
+    article = tmp_path / "qorvath.md"
+    article.write_text("# The Qorvath lighthouse\n\nThe Qorvath lighthouse was built in 1887 by the engineer Mirela "
+                       "Dunst. Its lamp burned whale oil until 1921.\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "assistant", "ingest", str(article), "--index",
+                    str(seed_copy.settings.index_dir), "--quiet"], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    answer = seed_copy.ask("Who built the Qorvath lighthouse?")
+    assert "Mirela Dunst" in answer.text
+    assert answer.citations and answer.citations[0].title == "The Qorvath lighthouse"
+    assert any(cid.startswith(answer.citations[0].article_id) for cid in seed_copy.index.keyword.ids)
