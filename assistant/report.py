@@ -239,13 +239,16 @@ class Comparison:
         return {"a": self.a, "b": self.b, "deltas": self.deltas, "changed": self.changed,
                 "only_a": self.only_a, "only_b": self.only_b}
 
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(metric, A, B, B-A, "better"/"worse"/"") per metric, formatted; shared by the CLI and the UI."""
+        return [(d["metric"], fmt(d["a"]), fmt(d["b"]), "-" if d["delta"] is None else f"{d['delta']:+.3f}",
+                 {True: "better", False: "worse"}.get(d["better"], "")) for d in self.deltas]
+
     def to_text(self) -> str:
         """A plain table of the deltas, then the changed questions."""
         lines = [f"A: {self.a}", f"B: {self.b}", "", f"{'metric':<20} {'A':>9} {'B':>9} {'B-A':>9}"]
-        for d in self.deltas:
-            mark = {True: "  better", False: "  worse"}.get(d["better"], "")
-            delta = "-" if d["delta"] is None else f"{d['delta']:+.3f}"
-            lines.append(f"{d['metric']:<20} {fmt(d['a']):>9} {fmt(d['b']):>9} {delta:>9}{mark}")
+        for metric, a, b, delta, verdict in self.rows():
+            lines.append(f"{metric:<20} {a:>9} {b:>9} {delta:>9}" + (f"  {verdict}" if verdict else ""))
         lines += ["", f"questions whose verdict changed: {len(self.changed)}"]
         lines += [f"  {c['change']:<7} {c['id']}: {c['a']} -> {c['b']}  {c['question']}" for c in self.changed]
         if self.only_a or self.only_b:

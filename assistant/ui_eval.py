@@ -120,10 +120,8 @@ def comparison_markdown(comparison: Comparison | None) -> str:
         return "No previous run of this test set to compare with."
     lines = [f"Compared with the previous run `{Path(comparison.a).name}`:", "",
              "| metric | before | now | change |", "| --- | --- | --- | --- |"]
-    for d in comparison.deltas:
-        arrow = {True: " (better)", False: " (worse)"}.get(d["better"], "")
-        delta = "-" if d["delta"] is None else f"{d['delta']:+.3f}{arrow}"
-        lines.append(f"| {d['metric']} | {fmt(d['a'])} | {fmt(d['b'])} | {delta} |")
+    for metric, a, b, delta, verdict in comparison.rows():
+        lines.append(f"| {metric} | {a} | {b} | {delta}{f' ({verdict})' if verdict else ''} |")
     lines += ["", f"Questions whose verdict changed: {len(comparison.changed)}"]
     lines += [f"- {c['change']}: `{c['id']}` {c['a']} → {c['b']}: {c['question']}" for c in comparison.changed]
     return "\n".join(lines)

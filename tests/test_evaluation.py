@@ -29,9 +29,9 @@ from assistant.evaluation import (
     summarize,
     verdict,
 )
-from assistant.report import compare_runs, load_run
+from assistant.report import compare_runs, fmt, load_run
 from assistant.testsets import TestCase, load_testset
-from assistant.ui_eval import build_eval_tab, previous_run, run_evaluation, shipped_testsets
+from assistant.ui_eval import build_eval_tab, comparison_markdown, previous_run, run_evaluation, shipped_testsets
 
 from .conftest import ROOT
 
@@ -163,6 +163,10 @@ def test_compare_finds_changed_verdicts(report: Report, seed_index_dir: Path, tm
     over = next(d for d in comparison.deltas if d["metric"] == "over_refusal")
     assert over["b"] == 1.0 and over["better"] is False
     assert "broken  country" in comparison.to_text()
+    over_line = next(line for line in comparison.to_text().splitlines() if line.startswith("over_refusal"))
+    assert over_line.split()[1:] == [fmt(over["a"]), fmt(1.0), f"{over['delta']:+.3f}", "worse"]
+    assert f"| over_refusal | {fmt(over['a'])} | {fmt(1.0)} | {over['delta']:+.3f} (worse) |" in \
+        comparison_markdown(comparison)
     with pytest.raises(EvaluationError, match="not a run folder"):
         compare_runs(tmp_path / "a", tmp_path)
 
