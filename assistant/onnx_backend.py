@@ -136,7 +136,7 @@ def load(model_path: str, threads: int | None = None) -> OnnxEncoder:
     try:
         return OnnxEncoder(folder, threads)
     except ImportError as exc:
-        raise missing_extra(exc.name or "onnxruntime", "the onnx embedding backend", extra="onnx") from None
+        raise missing_extra(exc.name or "onnxruntime", "the onnx embedding backend") from None
 
 
 # --- export (once per machine and model) ---------------------------------------------------------
@@ -216,6 +216,6 @@ def _quantize(source: Path, target: Path) -> None:
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:  # onnxruntime's quantiser needs the `onnx` package
-        raise missing_extra(exc.name or "onnx", "exporting the embedding model to int8 ONNX", extra="onnx") from None
+        raise missing_extra(exc.name or "onnx", "exporting the embedding model to int8 ONNX") from None
     # Per-channel int8 weights: mean cosine 0.993 to fp32 on SQuAD text, against 0.960 per tensor.
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)

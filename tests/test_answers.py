@@ -42,6 +42,7 @@ UNANSWERABLE = [
     "How many goals did Messi score in 2022?",
     "What is the recipe for banana bread?",
     "What did Volodymyr Zelensky say about the Rubio-Lavrov meeting?",  # on topic, but never mentioned
+    "How many Chinese nationals were arrested in the espionage case?",  # the arrest is told, no number is
 ]
 
 
