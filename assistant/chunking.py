@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import tiktoken
-from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .models import Article, Chunk
+
+if TYPE_CHECKING:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 # Paragraphs, then lines, then sentence ends, then clauses, then words: a chunk boundary lands
 # on the largest unit that fits, so chunks rarely cut a sentence in half.
@@ -41,6 +44,9 @@ def truncate_tokens(text: str, limit: int) -> str:
 
 @lru_cache(maxsize=8)
 def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
+    # imported here: it pulls in langchain_core (0.2 s), which a process that only answers does not need
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     return RecursiveCharacterTextSplitter(
         chunk_size=size,
         chunk_overlap=overlap,

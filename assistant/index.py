@@ -4,6 +4,11 @@ Ingest is incremental and crash-safe. Per group of articles: mark them pending (
 their vectors, then mark them done with their chunk rows (committed). A crash leaves at most one
 group pending, and `recover()` on the next open deletes its vectors, so no article is ever half
 indexed and the next ingest simply redoes it.
+
+One writer at a time per index folder, across processes: ingest and remove hold `.writer.lock`
+(an OS file lock, released when the process dies), and `recover()` repairs only when it can take
+that lock at once. Without it, opening the index (a UI start, `assistant ask`) while another
+process ingested rolled back that ingest's in-flight articles: 300 reported added, 172 kept.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from .articles import load_articles
@@ -50,7 +57,8 @@ class Index:
         self.store = store
         self.keyword = keyword
         self._embedder: Embedder | None = None
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # threads of this process; `_writer` adds other processes
+        self._file_lock = FileLock(Path(settings.index_dir) / ".writer.lock", thread_local=False)
         self.missing_vectors: set[str] = set()  # chunk ids the manifest lists and the vector store lacks
 
     @classmethod
@@ -67,8 +75,28 @@ class Index:
         _check_model(manifest, settings)
         index = cls(settings, manifest, open_store(settings), KeywordIndex(folder / "bm25"))
         index.recover()
-        index.check_store()
         return index
+
+    @contextmanager
+    def _writer(self, wait: bool = True) -> Iterator[bool]:
+        """Hold the index's write locks (this process's threads, then other processes); yields whether held.
+
+        `wait=False` gives up at once when another process holds the lock; otherwise it says so and waits.
+        """
+        with self._write_lock:
+            try:
+                self._file_lock.acquire(timeout=0)
+            except Timeout:
+                if not wait:
+                    yield False
+                    return
+                log.warning("another process is writing to the index in %s; waiting for it to finish",
+                            self.settings.index_dir)
+                self._file_lock.acquire()
+            try:
+                yield True
+            finally:
+                self._file_lock.release()
 
     @property
     def embedder(self) -> Embedder:
@@ -78,7 +106,21 @@ class Index:
         return self._embedder
 
     def recover(self) -> None:
-        """Undo a crashed ingest (pending articles) and rebuild the keyword index if it is stale."""
+        """Undo a crashed ingest (pending articles), rebuild a stale keyword index and check the vector store.
+
+        Pending articles are only a crash's leftovers when no other process is writing: while one
+        is, they are its work in flight, and the index is used as it is (the writer finishes it).
+        """
+        with self._writer(wait=False) as mine:
+            if mine:
+                self._repair()
+            else:
+                log.info("another process is writing to the index in %s; opening it without repairs",
+                         self.settings.index_dir)
+                self.keyword.refresh(wait=True)
+
+    def _repair(self) -> None:
+        """`recover()`'s work; the caller holds the writer lock."""
         pending = self.manifest.pending()
         if pending:
             log.warning("rolling back %d article(s) an interrupted ingest left unfinished", len(pending))
@@ -86,9 +128,10 @@ class Index:
             with self.manifest.transaction() as db:
                 self.manifest.remove(db, pending)
             self.manifest.set_meta("keyword_dirty", "1")
-        stale = self.manifest.get_meta("keyword_dirty") == "1" or not self.keyword.load()
+        stale = self.manifest.get_meta("keyword_dirty") == "1" or not self.keyword.refresh(wait=True)
         if stale or len(self.keyword) != self.manifest.count_chunks():
             self._rebuild_keywords()
+        self.check_store()
 
     def check_store(self) -> None:
         """Compare the vector store with the manifest; note (and say) which chunks lack vectors.
@@ -140,7 +183,8 @@ class Index:
                         progress: bool | Progress = True) -> IngestReport:
         """Ingest already parsed articles (what `ingest` does after reading the files)."""
         started = time.perf_counter()
-        with self._write_lock:
+        with self._writer():
+            self._repair()  # a writer this one waited for may have died mid-ingest
             report = IngestReport(failed=list(failures))
             if self.missing_vectors:
                 self.resync()
@@ -159,7 +203,8 @@ class Index:
 
     def remove(self, article_ids: Sequence[str]) -> list[str]:
         """Delete articles by id; returns the ids that existed."""
-        with self._write_lock:
+        with self._writer():
+            self._repair()
             report = IngestReport()
             known = self.manifest.hashes()
             self.manifest.set_meta("keyword_dirty", "1")

@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .chunking import context_text
 from .models import Chunk
 
 log = logging.getLogger(__name__)
+Stamp = tuple[int, int, int, int]  # inode, mtime, ctime and size of ids.json
 
 
 def _stemmer():
@@ -38,7 +40,14 @@ class KeywordIndex:
         self.folder = folder
         self._state: tuple[list[str], dict[str, int], Any] = ([], {}, None)  # ids, row of each id, BM25
         self._stemmer = _stemmer()
-        self._version: tuple[int, int] | None = None  # (inode, mtime) of the ids.json loaded or saved last
+        # Which saved files the in-memory index came from, so a search can tell when another process saved a
+        # newer one. `_lock` keeps the state, its stamp and the build generation together: a reload started
+        # before a build in this process must not put the older index back over the newer one.
+        self._version: Stamp | None = None
+        self._failed: Stamp | None = None  # files that would not load: said once, not retried on every search
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._reloading = threading.Lock()  # one reload at a time; other searches use the current index
 
     @property
     def ids(self) -> list[str]:
@@ -54,7 +63,11 @@ class KeywordIndex:
         self._state = (ids, {cid: i for i, cid in enumerate(ids)}, bm25)
 
     def build(self, chunks: list[Chunk]) -> None:
-        """Index `chunks` and save atomically (a temporary folder renamed over the old one)."""
+        """Index `chunks` and save atomically (a temporary folder renamed over the old one).
+
+        Only the index's writer calls this (`Index` holds the writer lock), so the fixed temporary
+        folder names below are never used by two savers at once.
+        """
         import bm25s
 
         bm25 = None
@@ -63,14 +76,20 @@ class KeywordIndex:
                                     show_progress=False)
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
-        self._set([c.id for c in chunks], bm25)
-        self._save()
+        ids = [c.id for c in chunks]
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self._set(ids, bm25)
+        stamp = self._save(ids, bm25)
+        with self._lock:
+            if self._generation == generation:
+                self._version = stamp
 
-    def _save(self) -> None:
+    def _save(self, ids: list[str], bm25: Any) -> Stamp | None:
         tmp = self.folder.with_name(self.folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        ids, _, bm25 = self._state
         if bm25 is not None:
             bm25.save(str(tmp), show_progress=False)
         (tmp / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
@@ -80,45 +99,63 @@ class KeywordIndex:
             os.replace(self.folder, old)
         os.replace(tmp, self.folder)
         shutil.rmtree(old, ignore_errors=True)
-        self._version = self._stamp()
+        return self._stamp()
 
-    def _stamp(self) -> tuple[int, int] | None:
+    def _stamp(self) -> Stamp | None:
+        """Identity of the saved files: every save renames a new folder into place, so ids.json changes."""
         try:
             st = (self.folder / "ids.json").stat()
         except OSError:
             return None
-        return st.st_ino, st.st_mtime_ns
+        return st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size
 
-    def refresh(self) -> None:
-        """Reload when another process saved a newer index (an ingest from the CLI while the UI runs).
+    def refresh(self, wait: bool = False) -> bool:
+        """Make the in-memory index the saved one; True when it is (False: none saved, or unreadable).
 
-        One stat per search. Every save renames a new folder into place, so ids.json's inode
-        changes; a save caught halfway (no ids.json for a moment) keeps the current index.
+        Called before every search (one stat): an ingest from another process, the CLI while the
+        UI runs, is searchable at once. A save caught halfway (no ids.json for a moment) keeps the
+        current index; with `wait=False` a search does not wait for another thread's reload.
         """
         stamp = self._stamp()
-        if stamp is not None and stamp != self._version:
-            self.load(quiet=True)
+        if stamp is None or stamp == self._failed:
+            return False
+        if stamp == self._version:
+            return True
+        if not self._reloading.acquire(blocking=wait):
+            return True  # another thread is loading it right now
+        try:
+            return self.load()
+        finally:
+            self._reloading.release()
 
-    def load(self, quiet: bool = False) -> bool:
-        """Load the saved index; False when there is none or it is unreadable (the caller rebuilds)."""
+    def load(self) -> bool:
+        """Load the saved index; False when there is none or it is unreadable (the writer then rebuilds it)."""
         import bm25s
 
-        ids_file = self.folder / "ids.json"
-        before = self._stamp()
-        if before is None:
-            return False
-        try:
-            ids = json.loads(ids_file.read_text(encoding="utf-8"))
-            bm25 = bm25s.BM25.load(str(self.folder)) if ids else None
-        except (OSError, ValueError) as exc:
-            if not quiet:
-                log.warning("keyword index in %s is unreadable (%s); it will be rebuilt", self.folder, exc)
-            return False
-        if self._stamp() != before:  # another process saved meanwhile: ids and rows may be of two versions
-            return False if quiet else self.load()
-        self._set(ids, bm25)
-        self._version = before
-        return True
+        for _attempt in range(3):  # a save by another process may replace the files while they are read
+            before = self._stamp()
+            if before is None:
+                return False
+            with self._lock:
+                generation = self._generation
+            try:
+                ids = json.loads((self.folder / "ids.json").read_text(encoding="utf-8"))
+                bm25 = bm25s.BM25.load(str(self.folder)) if ids else None
+            except (OSError, ValueError) as exc:
+                if self._stamp() != before:
+                    continue
+                if before != self._failed:
+                    log.warning("keyword index in %s is unreadable (%s)", self.folder, exc)
+                    self._failed = before
+                return False
+            if self._stamp() != before:  # ids and rows may be of two versions
+                continue
+            with self._lock:
+                if self._generation == generation:  # else this process built a newer one meanwhile: keep it
+                    self._set(ids, bm25)
+                    self._version = before
+            return True
+        return False
 
     def idf(self, terms: set[str]) -> dict[str, float]:
         """BM25 inverse document frequency of stemmed terms (unknown terms get the highest)."""

@@ -5,7 +5,7 @@ Why not sentence-transformers' own `backend="onnx"`: it needs `optimum-onnx`, wh
 tools it uses underneath (`torch.onnx.export`, then onnxruntime's dynamic int8 quantisation,
 per channel), from the local model folder: nothing is downloaded. The exported model is cached
 in `~/.cache/article-assistant/onnx/` (or `$ARTICLE_ASSISTANT_CACHE`), keyed by the model
-folder and the size and time of its files, so the export (about 10 s) happens once per machine.
+folder and the size and time of its files, so the export (about 15 s) happens once per machine.
 
 Running needs only onnxruntime and tokenizers (both already installed with chromadb and
 transformers), not torch: a process that answers questions starts seconds faster, and one query
@@ -147,7 +147,7 @@ def export(model_path: str, folder: Path) -> None:
         raise AssistantError(f"the onnx backend needs a local model folder with tokenizer.json; {model_path!r} has "
                              "none. Use embedding_backend = 'torch' for this model.")
     meta = _model_meta(source)
-    log.warning("exporting %s to int8 ONNX in %s (once per machine, about 10 s)", source.name, folder)
+    log.warning("exporting %s to int8 ONNX in %s (once per machine, about 15 s)", source.name, folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=folder.name + ".tmp"))
     try:

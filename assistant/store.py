@@ -112,11 +112,16 @@ def _metadata(c: Chunk) -> dict[str, object]:
             "start": c.start, "end": c.end, "kind": c.kind}
 
 
+def chroma_folder(settings: Settings) -> Path:
+    """The embedded store's folder inside the index folder."""
+    return Path(settings.index_dir) / "chroma"
+
+
 def _persistent(settings: Settings) -> object:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    folder = Path(settings.index_dir) / "chroma"
+    folder = chroma_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
 
@@ -156,8 +161,7 @@ def open_store(settings: Settings) -> VectorStore:
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start it with "
                              "`chroma run --path DIR --host HOST --port PORT`, or unset chroma_url to use the "
                              "store embedded in the index folder.") from None
-        folder = Path(settings.index_dir) / "chroma"
-        raise StoreError(f"cannot open the Chroma store in {folder} (collection {settings.collection!r}): {exc}. "
+        raise StoreError(f"cannot open the Chroma store in {chroma_folder(settings)} (collection {settings.collection!r}): {exc}. "
                          "The folder may be corrupt or from another program; move it away and ingest again.") from None
 
 

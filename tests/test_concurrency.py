@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -222,3 +223,61 @@ def test_a_second_assistant_may_read_while_another_writes(seed_copy: Assistant) 
     answer = reader.ask(QUESTIONS[0])  # its keyword index still lists the removed chunks: they are dropped
     assert answer.abstained and answer.citations == []
     assert reader.articles() == []  # the reader sees the writer's change through the manifest
+
+
+def test_a_reload_started_before_an_ingest_in_this_process_does_not_bring_the_old_index_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search thread reloads a keyword index another process saved, while this process's ingest saves a newer one."""
+    import bm25s
+
+    def chunk(i: int, text: str) -> Chunk:
+        return Chunk(id=f"a{i}::0", article_id=f"a{i}", title="Note", section="", text=text, position=0, start=0,
+                     end=len(text))
+
+    folder = tmp_path / "bm25"
+    running = KeywordIndex(folder)
+    running.build([chunk(0, "apple banana")])
+    KeywordIndex(folder).build([chunk(0, "apple banana"), chunk(1, "cherry lighthouse")])  # "another process"
+    load, save = bm25s.BM25.load, bm25s.BM25.save
+    monkeypatch.setattr(bm25s.BM25, "load", lambda *a, **k: (load(*a, **k), time.sleep(0.5))[0])  # slow disks
+    monkeypatch.setattr(bm25s.BM25, "save", lambda self, *a, **k: (time.sleep(1.0), save(self, *a, **k))[1])
+    search = threading.Thread(target=running.refresh)
+    search.start()  # notices the other process's save and starts loading it
+    time.sleep(0.1)
+    running.build([chunk(0, "apple banana"), chunk(1, "cherry lighthouse"), chunk(2, "zebra quokka")])
+    search.join()
+    assert running.ids == ["a0::0", "a1::0", "a2::0"]  # the newest index, not the one the reload read
+    assert [cid for cid, _ in running.search("quokka", 3)] == ["a2::0"]
+    assert running.refresh() and running.ids == ["a0::0", "a1::0", "a2::0"]
+
+
+@pytest.mark.slow
+def test_opening_the_index_while_another_process_ingests_loses_nothing(tmp_path: Path) -> None:
+    """A UI start or `assistant ask` during a CLI ingest must not roll back the articles being written."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from assistant.index import Index
+
+    from .conftest import ROOT
+    from .test_progress import ARTICLES, _write_corpus
+
+    corpus, folder = tmp_path / "corpus", tmp_path / "index"
+    _write_corpus(corpus)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_EMBEDDING_BATCH_SIZE": "16"}
+    ingest = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(folder),
+                               "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    opens = 0
+    while ingest.poll() is None:
+        if (folder / "manifest.sqlite3").exists():
+            Index.open(Settings.load(env={}, index_dir=folder)).manifest.close()
+            opens += 1
+        time.sleep(0.05)
+    out, err = ingest.communicate()
+    assert ingest.returncode == 0, err[-2000:]
+    assert opens >= 5, "the ingest ended before the index was opened beside it"
+    assert len(json.loads(out)["added"]) == ARTICLES
+    index = Index.open(Settings.load(env={}, index_dir=folder))
+    assert len(assert_consistent(index)) == ARTICLES

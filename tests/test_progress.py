@@ -47,7 +47,7 @@ def _write_corpus(folder: Path) -> None:
 
 def _ingest(folder: Path, index: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1",
-           # groups of 64 chunks (the floor; 4 x 16 would be less), so the 120 chunks take two
+           # groups of 64 chunks (the floor; 4 x 16 would be less), so the 600 chunks take about ten
            "ASSISTANT_EMBEDDING_BATCH_SIZE": "16"}
     cmd = [sys.executable, "-m", "assistant", "ingest", str(folder), "--index", str(index), *extra]
     return subprocess.Popen(cmd, env=env, cwd=folder.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
