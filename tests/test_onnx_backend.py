@@ -70,3 +70,17 @@ def test_remote_model_name_is_refused(tmp_path: Path) -> None:
                              embedding_model="someone/some-model")
     with pytest.raises(AssistantError, match="needs a local model folder"):
         get_embedder(settings)
+
+
+def test_export_leaves_the_process_logging_alone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """onnxruntime's quantiser logs through the root logger, which would install a handler for good."""
+    import logging
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    with caplog.at_level(logging.WARNING):
+        onnx_backend.export(resolve_model_path("all-MiniLM-L6-v2"), tmp_path / "export")
+    assert (tmp_path / "export" / onnx_backend.MODEL_FILE).exists()
+    assert root.handlers == before
+    assert not [r for r in caplog.records if "pre-processing" in r.getMessage()]
+    assert any("exporting" in r.getMessage() for r in caplog.records)  # our own notice still shows
