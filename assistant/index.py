@@ -254,6 +254,8 @@ class Index:
     def _write(self, plan: list[_Planned], report: IngestReport, progress: bool | Progress) -> None:
         total = sum(len(p.chunks) for p in plan)
         done = 0
+        if total:
+            _ = self.embedder  # loaded (or exported, the first time) before the bar starts, not inside it
         # One group is one embedding call of ~4 batches: memory stays flat however big the folder,
         # and a Ctrl-C loses at most the group in flight (its articles are pending, rolled back on open).
         with tqdm(total=total, unit="chunk", desc="embedding", disable=progress is not True or total == 0) as bar:
