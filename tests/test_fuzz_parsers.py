@@ -255,13 +255,18 @@ def test_a_file_name_that_is_not_utf8_is_refused_and_the_rest_kept(tmp_path: Pat
     failure.path.encode("utf-8")  # printable in reports and the CLI
 
 
-def test_one_load_keeps_every_good_file_among_hostile_ones(tmp_path: Path) -> None:
-    folder = tmp_path / "mixed"
+def good_and_hostile(folder: Path, hostile: tuple[str, ...] = ()) -> Path:
+    """`folder` holding every good sample file and the named `HOSTILE` ones."""
     folder.mkdir()
     for good in GOOD:
         shutil.copy(good, folder / good.name)
-    for name in ("deep.json", "alias-bomb.md", "zero-width-body.md", "stars.md"):
+    for name in hostile:
         (folder / name).write_text(HOSTILE[name], encoding="utf-8")
+    return folder
+
+
+def test_one_load_keeps_every_good_file_among_hostile_ones(tmp_path: Path) -> None:
+    folder = good_and_hostile(tmp_path / "mixed", ("deep.json", "alias-bomb.md", "zero-width-body.md", "stars.md"))
     (folder / "random.html").write_bytes(bytes(range(256)) * 20)
     articles, failures = load_articles([folder])
     assert {f.path for f in failures} == {str(folder / n) for n in
@@ -271,10 +276,7 @@ def test_one_load_keeps_every_good_file_among_hostile_ones(tmp_path: Path) -> No
 
 def test_a_file_rewritten_while_it_is_read(tmp_path: Path) -> None:
     """A writer rewrites, truncates, empties and deletes one file in a loop while loads run."""
-    folder = tmp_path / "live"
-    folder.mkdir()
-    for good in GOOD:
-        shutil.copy(good, folder / good.name)
+    folder = good_and_hostile(tmp_path / "live")
     target = folder / "changing.md"
     full = ("---\ntitle: Changing\n---\n# Changing\n\n" + "A sentence that keeps changing. " * 400).encode()
     states = [full, full[: len(full) // 2], b"", full[:7], "é".encode() * 5000 + b"\xc3", b"\x00" * 64, None]
@@ -315,12 +317,8 @@ def test_a_file_rewritten_while_it_is_read(tmp_path: Path) -> None:
 
 def test_ingest_indexes_the_good_files_and_reports_each_bad_one(tmp_path: Path) -> None:
     """The whole pipeline: parse, chunk, embed, Chroma, BM25, manifest; the bad files are only reported."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for good in GOOD:
-        shutil.copy(good, folder / good.name)
-    for name in ("deep.json", "alias-bomb.md", "zero-width-title.json", "deep-aside.html"):
-        (folder / name).write_text(HOSTILE[name], encoding="utf-8")
+    folder = good_and_hostile(tmp_path / "corpus", ("deep.json", "alias-bomb.md", "zero-width-title.json",
+                                                     "deep-aside.html"))
     (folder / "control.json").write_text(json.dumps(
         {"title": "Control \u0000 chars", "text": "The lighthouse keeper rings the brass bell\u0007 at noon every day. "
                                                   "A nul \u0000 and a lone \ud800 surrogate sit here too."},
