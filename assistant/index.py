@@ -81,7 +81,9 @@ class Index:
     def _writer(self, wait: bool = True) -> Iterator[bool]:
         """Hold the index's write locks (this process's threads, then other processes); yields whether held.
 
-        `wait=False` gives up at once when another process holds the lock; otherwise it says so and waits.
+        Whoever takes the lock first repairs what a writer that died left (`_repair`): a pending
+        article is a crash's leftover only when nobody holds the lock. `wait=False` gives up at once
+        when another process holds it; otherwise it says so and waits.
         """
         with self._write_lock:
             try:
@@ -94,6 +96,7 @@ class Index:
                             self.settings.index_dir)
                 self._file_lock.acquire()
             try:
+                self._repair()
                 yield True
             finally:
                 self._file_lock.release()
@@ -112,15 +115,13 @@ class Index:
         is, they are its work in flight, and the index is used as it is (the writer finishes it).
         """
         with self._writer(wait=False) as mine:
-            if mine:
-                self._repair()
-            else:
+            if not mine:
                 log.info("another process is writing to the index in %s; opening it without repairs",
                          self.settings.index_dir)
                 self.keyword.refresh(wait=True)
 
     def _repair(self) -> None:
-        """`recover()`'s work; the caller holds the writer lock."""
+        """Roll back pending articles, rebuild a stale keyword index, check the store; under the writer lock."""
         pending = self.manifest.pending()
         if pending:
             log.warning("rolling back %d article(s) an interrupted ingest left unfinished", len(pending))
@@ -184,7 +185,6 @@ class Index:
         """Ingest already parsed articles (what `ingest` does after reading the files)."""
         started = time.perf_counter()
         with self._writer():
-            self._repair()  # a writer this one waited for may have died mid-ingest
             report = IngestReport(failed=list(failures))
             if self.missing_vectors:
                 self.resync()
@@ -204,7 +204,6 @@ class Index:
     def remove(self, article_ids: Sequence[str]) -> list[str]:
         """Delete articles by id; returns the ids that existed."""
         with self._writer():
-            self._repair()
             report = IngestReport()
             known = self.manifest.hashes()
             self.manifest.set_meta("keyword_dirty", "1")

@@ -35,7 +35,9 @@ class Settings(BaseModel):
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store.")
 
     # embedding and chunking
-    embedding_model: str = Field("all-MiniLM-L6-v2", description="The bundled all-MiniLM-L6-v2 or a local sentence-transformers folder.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2", description="The bundled all-MiniLM-L6-v2 or a local sentence-transformers folder."
+    )
     embedding_backend: str = Field(
         "onnx", description="onnx (int8, exported once from the model on first use; fast start and queries) or torch."
     )

@@ -161,8 +161,9 @@ def open_store(settings: Settings) -> VectorStore:
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start it with "
                              "`chroma run --path DIR --host HOST --port PORT`, or unset chroma_url to use the "
                              "store embedded in the index folder.") from None
-        raise StoreError(f"cannot open the Chroma store in {chroma_folder(settings)} (collection {settings.collection!r}): {exc}. "
-                         "The folder may be corrupt or from another program; move it away and ingest again.") from None
+        raise StoreError(f"cannot open the Chroma store in {chroma_folder(settings)} (collection "
+                         f"{settings.collection!r}): {exc}. The folder may be corrupt or from another program; move "
+                         "it away and ingest again.") from None
 
 
 def location(settings: Settings) -> str:
