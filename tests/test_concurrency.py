@@ -8,22 +8,29 @@ against hangs; speed is measured by benchmarks/load.py).
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import bm25s
 import pytest
 from gradio_client import Client
 
 from assistant import Assistant, Settings
+from assistant.index import Index
 from assistant.keyword import KeywordIndex
 from assistant.models import Answer, Chunk
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
 from .test_crash import assert_consistent, keeper, name, write_corpus
+from .test_progress import ARTICLES, _write_corpus
 from .test_ui_api import conversation, running_app
 
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
@@ -228,8 +235,6 @@ def test_a_second_assistant_may_read_while_another_writes(seed_copy: Assistant) 
 def test_a_reload_started_before_an_ingest_in_this_process_does_not_bring_the_old_index_back(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A search thread reloads a keyword index another process saved, while this process's ingest saves a newer one."""
-    import bm25s
-
     def chunk(i: int, text: str) -> Chunk:
         return Chunk(id=f"a{i}::0", article_id=f"a{i}", title="Note", section="", text=text, position=0, start=0,
                      end=len(text))
@@ -254,16 +259,6 @@ def test_a_reload_started_before_an_ingest_in_this_process_does_not_bring_the_ol
 @pytest.mark.slow
 def test_opening_the_index_while_another_process_ingests_loses_nothing(tmp_path: Path) -> None:
     """A UI start or `assistant ask` during a CLI ingest must not roll back the articles being written."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from assistant.index import Index
-
-    from .conftest import ROOT
-    from .test_progress import ARTICLES, _write_corpus
-
     corpus, folder = tmp_path / "corpus", tmp_path / "index"
     _write_corpus(corpus)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_EMBEDDING_BATCH_SIZE": "16"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from assistant import Assistant, Settings
 from assistant.errors import StoreError
 from assistant.index import Index
 
-from .conftest import SEED
+from .conftest import ROOT, SEED
 
 
 def _consistent(index: Index) -> int:
@@ -177,11 +179,6 @@ def test_other_embedding_model_is_refused(seed_index_dir: Path) -> None:
 
 def test_running_assistant_sees_articles_another_process_ingests(seed_copy: Assistant, tmp_path: Path) -> None:
     """The UI keeps running while `assistant ingest` adds articles from a shell: its keyword index follows."""
-    import subprocess
-    import sys
-
-    from .conftest import ROOT
-
     assert not seed_copy.ask("Who built the Qorvath lighthouse?").citations  # opened, and nothing to cite
     article = tmp_path / "qorvath.md"
     article.write_text("# The Qorvath lighthouse\n\nThe Qorvath lighthouse was built in 1887 by the engineer Mirela "
