@@ -17,7 +17,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from assistant import Assistant, Settings  # after the environment above is set
 from assistant.errors import AssistantError
 from assistant.settings import SettingsError
-from assistant.ui_launch import serve
+from assistant.ui.launch import serve
 
 
 def main() -> None:

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .answering import extractive_answer
-from .followup import condense
-from .index import Index, Progress
+from .answer.answerer import Answerer, ExtractiveAnswerer
+from .answer.retrieval import Filters, Retriever
+from .index.index import Index, Progress
 from .models import Answer, Article, ArticleInfo, IngestReport
-from .retrieval import Filters, Retriever
 from .settings import Settings
-from .text import clean_question
 
 if TYPE_CHECKING:
-    from .lc_retriever import ArticleRetriever
+    from .llm.retriever import ArticleRetriever
 
-EMPTY_INDEX = "No articles are ingested yet. Add some first: `assistant ingest PATH` (or upload them in the web UI)."
+
+def _llm_chain(settings: Settings, index: Index) -> Answerer:
+    from .llm.chain import LLMChain  # langchain and the model's client are imported only for LLM backends
+
+    return LLMChain(settings, index)
+
+
+# backend setting -> answerer factory; the LLM backends share one chain, which builds their chat model
+ANSWERERS: dict[str, Callable[[Settings, Index], Answerer]] = {
+    "extractive": ExtractiveAnswerer,
+    "openai": _llm_chain,
+    "ollama": _llm_chain,
+    "llamacpp": _llm_chain,
+}
 
 
 class Assistant:
@@ -33,7 +43,7 @@ class Assistant:
         self.settings = settings
         self._index = index
         self._lock = threading.Lock()
-        self._answerer = None
+        self._answerer: Answerer | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> Assistant:
@@ -46,9 +56,12 @@ class Assistant:
     @property
     def index(self) -> Index:
         with self._lock:
-            if self._index is None:
-                self._index = Index.open(self.settings)
-            return self._index
+            return self._open_index()
+
+    def _open_index(self) -> Index:  # callers hold self._lock
+        if self._index is None:
+            self._index = Index.open(self.settings)
+        return self._index
 
     @property
     def retriever(self) -> Retriever:
@@ -88,43 +101,20 @@ class Assistant:
 
         With an LLM backend this consumes `stream()`; a failing model raises `LLMError`.
         """
-        if self.settings.backend != "extractive":
-            return _final(self.stream(question, history=history, filters=filters, k=k))
-        started = time.perf_counter()
-        text, notes = clean_question(question, self.settings.max_question_chars)
-        if not text or not any(ch.isalnum() for ch in text):
-            return _refusal(text, "Please ask a question in words; this one was empty or only punctuation.", notes)
-        if not self.index.manifest.count_chunks():
-            return _refusal(text, EMPTY_INDEX, notes)
-        query = condense(text, list(history)[-self.settings.history_turns :] if self.settings.history_turns else [])
-        t0 = time.perf_counter()
-        found = self.retriever.search(query, k, filters)
-        t1 = time.perf_counter()
-        answer = self.answerer(text, query, found)
-        t2 = time.perf_counter()
-        answer.notes = notes + answer.notes
-        self._fill_sources(answer)
-        answer.timings = {"retrieve_ms": _ms(t1 - t0), "answer_ms": _ms(t2 - t1), "total_ms": _ms(t2 - started)}
-        return answer
+        return _final(self.stream(question, history=history, filters=filters, k=k))
 
-    def answerer(self, question: str, query: str, found: object) -> Answer:
-        """The configured answerer: extractive by default, an LLM chain for other backends."""
-        if self.settings.backend == "extractive":
-            return extractive_answer(question, query, found, self.settings)  # type: ignore[arg-type]
-        from .llm_chain import answer_found
-
-        return answer_found(self, question, query, found)
-
-    def stream(self, question: str, **kwargs: object) -> Iterator[str | Answer]:
+    def stream(self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None,
+               k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer text in pieces, then the final `Answer` (an LLM failure raises `LLMError`)."""
-        if self.settings.backend != "extractive":
-            from .llm_chain import stream_answer
+        yield from self.answerer.stream(question, history=history, filters=filters, k=k)
 
-            yield from stream_answer(self, question, **kwargs)
-            return
-        answer = self.ask(question, **kwargs)  # type: ignore[arg-type]
-        yield from _pieces(answer.text)
-        yield answer
+    @property
+    def answerer(self) -> Answerer:
+        """The answerer of the `backend` setting (extractive by default), built on first use."""
+        with self._lock:
+            if self._answerer is None:
+                self._answerer = ANSWERERS[self.settings.backend](self.settings, self._open_index())
+            return self._answerer
 
     def chat(self) -> ChatSession:
         """A conversation that remembers its questions, so follow-ups can lean on them."""
@@ -132,18 +122,9 @@ class Assistant:
 
     def as_retriever(self, k: int | None = None, filters: Filters | None = None) -> ArticleRetriever:
         """The same hybrid search as a LangChain `BaseRetriever`."""
-        from .lc_retriever import ArticleRetriever  # imported here: langchain_core is slow to import
+        from .llm.retriever import ArticleRetriever  # imported here: langchain_core is slow to import
 
         return ArticleRetriever(retriever=self.retriever, k=k or self.settings.top_k, filters=filters)
-
-    def _fill_sources(self, answer: Answer) -> None:
-        if not answer.citations:
-            return
-        infos = {a.id: a for a in self.index.articles()}
-        for c in answer.citations:
-            info = infos.get(c.article_id)
-            if info:
-                c.source, c.url = info.source, info.url
 
 
 class ChatSession:
@@ -172,10 +153,6 @@ class ChatSession:
         self.turns.clear()
 
 
-def _refusal(question: str, message: str, notes: list[str]) -> Answer:
-    return Answer(message, [], True, question, question.strip(), notes=notes)
-
-
 def _final(pieces: Iterator[str | Answer]) -> Answer:
     """The `Answer` that ends a stream."""
     answer = None
@@ -185,13 +162,3 @@ def _final(pieces: Iterator[str | Answer]) -> Answer:
     if answer is None:  # cannot happen: every stream ends with its Answer
         raise RuntimeError("the answer stream ended without an Answer")
     return answer
-
-
-def _pieces(text: str) -> Iterator[str]:
-    words = text.split(" ")
-    for i in range(0, len(words), 4):
-        yield " ".join(words[i : i + 4]) + (" " if i + 4 < len(words) else "")
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)

@@ -112,6 +112,15 @@ class Failure:
 
 
 @dataclass
+class Duplicate:
+    """An article not indexed because the same content is already indexed under another id."""
+
+    source: str
+    title: str
+    duplicate_of: str
+
+
+@dataclass
 class IngestReport:
     """What one ingest run did. Lists hold article ids, except `failed`."""
 
@@ -120,6 +129,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
     chunks: int = 0
     faq_chunks: int = 0
     seconds: float = 0.0
@@ -169,26 +179,38 @@ class Citation:
         return asdict(self)
 
 
-@dataclass
+ABSTAIN_TEXT = "The articles don't say."
+
+
+@dataclass(kw_only=True)
 class Answer:
     """What the assistant says: text with `[n]` markers, its citations and how it got there.
 
     `query` is the question as searched (a follow-up rewritten to stand alone); `abstained` is
-    True when the articles did not hold the answer; `unsupported` lists answer sentences the
-    citation check could not tie to a passage (LLM backends); `notes` explain anything changed
-    about the question (cut, cleaned) or about the answer (fallback used).
+    True when the articles did not hold the answer; `partial` when they hold something related but
+    not what was asked (the text says what they do and do not say); `kind` is the kind of question
+    the router saw (fact, summary, list, ...); `unsupported` lists answer sentences the citation
+    check could not tie to a passage (LLM backends); `notes` explain anything changed about the
+    question (cut, cleaned) or about the answer (fallback used).
     """
 
     text: str
-    citations: list[Citation]
-    abstained: bool
-    question: str
-    query: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    question: str = ""
+    query: str = ""
     backend: str = "extractive"
+    partial: bool = False
+    kind: str = "fact"
     confidence: float = 0.0
     unsupported: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def abstention(cls, question: str, query: str = "", text: str = ABSTAIN_TEXT, **fields: Any) -> Answer:
+        """A reply that answers nothing: `text` says why (the articles don't say, the question was empty, ...)."""
+        return cls(text=text, abstained=True, question=question, query=query or question.strip(), **fields)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -8,13 +8,15 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ENV_PREFIX = "ASSISTANT_"
 CONFIG_FILE = "assistant.toml"
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+Backend = Literal["extractive", "openai", "ollama", "llamacpp"]
 
 
 class SettingsError(ValueError):
@@ -29,7 +31,7 @@ class Settings(BaseModel):
     # where things live
     index_dir: Path = Field(Path("vectorstore"), description="Persisted index (Chroma + BM25 + manifest).")
     corpus_dir: Path = Field(Path("corpus"), description="Articles ingested by default.")
-    prompts_dir: Path = Field(PACKAGE_ROOT / "prompts", description="Prompt templates, loaded by name.")
+    prompts_dir: Path | None = Field(None, description="Prompt templates, loaded by name (default: the prompts shipped with the package).")
     upload_dir: Path = Field(Path("uploads"), description="Where the web UI stores uploaded articles.")
     collection: str = Field("articles", description="Chroma collection name.")
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store.")
@@ -38,7 +40,7 @@ class Settings(BaseModel):
     embedding_model: str = Field(
         "all-MiniLM-L6-v2", description="The bundled all-MiniLM-L6-v2 or a local sentence-transformers folder."
     )
-    embedding_backend: str = Field(
+    embedding_backend: Literal["onnx", "torch"] = Field(
         "onnx", description="onnx (int8, exported once from the model on first use; fast start and queries) or torch."
     )
     embedding_batch_size: int = Field(64, ge=1)
@@ -53,7 +55,7 @@ class Settings(BaseModel):
     keyword_weight: float = Field(0.6, ge=0, description="Weight of normalised BM25 scores in fusion.")
 
     # answering
-    backend: str = Field("extractive", description="extractive, openai, ollama or llamacpp.")
+    backend: Backend = Field("extractive", description="extractive, openai, ollama or llamacpp.")
     abstain_threshold: float = Field(0.85, description="Evidence score under which the answer abstains (calibrated on SQuAD).")
     max_answer_sentences: int = Field(2, ge=1)
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are cut, with a note.")
@@ -69,7 +71,7 @@ class Settings(BaseModel):
     llm_timeout: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(2, ge=0)
     llm_max_tokens: int = Field(256, ge=1)
-    unsupported_fallback: str = Field("extractive", description="extractive or abstain, when no LLM sentence is supported.")
+    unsupported_fallback: Literal["extractive", "abstain"] = Field("extractive", description="extractive or abstain, when no LLM sentence is supported.")
 
     # web UI
     host: str = Field("127.0.0.1")

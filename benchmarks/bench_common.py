@@ -23,7 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-public.json"
+SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
 
 
 def load_note() -> str:

@@ -27,12 +27,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant import citecheck
-from assistant.chunking import sentence_spans
-from assistant.embeddings import get_embedder
+from assistant.answer import citecheck
+from assistant.index.embeddings import get_embedder
+from assistant.ingest.chunking import sentence_spans
 from assistant.settings import Settings
 
-SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "squad-v1.1-dev-public.json"
+SQUAD = Path(__file__).resolve().parent.parent / "evals" / "data" / "squad-v1.1-dev-slice.json"
 WH = re.compile(r"^(what|which|who|whom|whose|when|where|why|how( many| much| long| old)?|in what|in which)\s+"
                 r"(is|was|are|were|did|does|do|has|had)?\s*", re.I)
 

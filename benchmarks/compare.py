@@ -22,11 +22,11 @@ from bench_common import ROOT, latencies, load_note, peak_mb, percentile, rss_mb
 from peer import Peer
 
 from assistant import Assistant, Settings
-from assistant.chunking import chunk_article, context_text, sentence_spans
-from assistant.embeddings import resolve_model_path
-from assistant.metrics import contains_answer, spans_overlap
+from assistant.eval.metrics import contains_answer, spans_overlap
+from assistant.eval.testsets import TestCase
+from assistant.index.embeddings import resolve_model_path
+from assistant.ingest.chunking import chunk_article, context_text, sentence_spans
 from assistant.models import Article
-from assistant.testsets import TestCase
 
 
 @dataclass
@@ -70,7 +70,7 @@ def limit_torch(texts: list[str], batch_size: int) -> Result:
 
 
 def limit_onnx(texts: list[str], batch_size: int) -> Result:
-    from assistant import onnx_backend
+    from assistant.index import onnx_backend
 
     encoder = onnx_backend.load(resolve_model_path("all-MiniLM-L6-v2"))
     encoder.encode(texts[:8])

@@ -21,9 +21,9 @@ from compare import COLD_QUESTION, cold_start, cold_summary, ingest_texts
 from synthetic import ReusingEmbedder, grow
 
 from assistant import Assistant, Settings
-from assistant.chunking import chunk_article
-from assistant.embeddings import get_embedder
-from assistant.testsets import read_squad, sample, squad_articles, squad_cases
+from assistant.eval.testsets import read_squad, sample, squad_articles, squad_cases
+from assistant.index.embeddings import get_embedder
+from assistant.ingest.chunking import chunk_article
 
 
 def growth(args: argparse.Namespace) -> None:

@@ -22,10 +22,10 @@ from bench_common import load_note  # noqa: E402 - after the path set-up
 from compare import Result, cpu_and_wall, ingest_texts, limit_onnx  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.embeddings import get_embedder  # noqa: E402
-from assistant.testsets import read_squad, squad_articles  # noqa: E402
+from assistant.eval.testsets import read_squad, squad_articles  # noqa: E402
+from assistant.index.embeddings import get_embedder  # noqa: E402
 
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-public.json"
+SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
 
 
 def main() -> None:

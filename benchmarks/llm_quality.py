@@ -32,13 +32,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant import Assistant, Settings  # noqa: E402 - after the path and environment set-up
-from assistant import metrics as m  # noqa: E402
 from assistant.errors import LLMError  # noqa: E402
-from assistant.llm_chain import FALLBACK_NOTE, LLMChain  # noqa: E402
+from assistant.eval import metrics as m  # noqa: E402
+from assistant.eval.testsets import read_squad, sample, squad_articles, squad_cases  # noqa: E402
+from assistant.llm.chain import FALLBACK_NOTE, LLMChain  # noqa: E402
 from assistant.models import Answer  # noqa: E402
-from assistant.testsets import read_squad, sample, squad_articles, squad_cases  # noqa: E402
 
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-public.json"
+SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     llm = Assistant(base.settings.with_overrides(
         backend=args.backend, llm_base_url=args.base_url, llm_model=args.model, llm_max_tokens=args.max_tokens,
         context_tokens=args.context_tokens, llm_timeout=600.0), index=base.index)
-    chain = LLMChain(llm)
+    chain = LLMChain(llm.settings, llm.index)
     cases = sample([c for c in squad_cases(data) if c.answerable], args.sample, args.seed)
     rows = [ask(base, chain, c.question, c.answers) for c in cases]
     report(rows, args, len(cases))

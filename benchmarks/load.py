@@ -121,8 +121,8 @@ def ui_rows(args: argparse.Namespace) -> list[dict]:
     """The same through the web UI: the app served on a free port of 127.0.0.1, one gradio_client per client."""
     from gradio_client import Client as GradioClient
 
-    from assistant.ui import build_app
-    from assistant.ui_launch import launch
+    from assistant.ui.app import build_app
+    from assistant.ui.launch import launch
 
     workdir = Path(tempfile.mkdtemp(prefix="load-ui-"))
     shutil.copytree(args.index, workdir / "index")

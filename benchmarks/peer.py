@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.embeddings import resolve_model_path
+from assistant.index.embeddings import resolve_model_path
 from assistant.models import Article
 
 TUTORIAL_K = 4

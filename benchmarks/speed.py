@@ -40,7 +40,7 @@ from compare import (
 )
 
 from assistant import Settings
-from assistant.testsets import read_squad, sample, squad_articles, squad_cases
+from assistant.eval.testsets import read_squad, sample, squad_articles, squad_cases
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -6,7 +6,7 @@
 The default run ingests the slice's 16 articles into `--index` (kept, so a rerun skips the
 ingest), asks `--sample` random answerable questions and prints retrieval hit@1/@5, answer
 containment, abstention rate, answer length and latency next to the reference numbers of
-`../shared/eval/README.md`.
+`evals/README.md`.
 
 `--calibrate` indexes half of the articles (in `<index>-half<seed>`), asks questions from both
 halves with abstention switched off (questions about the other half are unanswerable there),
@@ -30,10 +30,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant import Assistant, Settings  # noqa: E402 - after the path and environment set-up
-from assistant.evaluation import Record, evaluate  # noqa: E402
-from assistant.testsets import TestCase, read_squad, sample, squad_articles, squad_cases  # noqa: E402
+from assistant.eval.records import Record  # noqa: E402
+from assistant.eval.report import write_run  # noqa: E402
+from assistant.eval.run import evaluate  # noqa: E402
+from assistant.eval.testsets import TestCase, read_squad, sample, squad_articles, squad_cases  # noqa: E402
 
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-public.json"
+SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
 REFERENCE = ("reference (README, plain pipeline): gold paragraph @1 / @5 = dense 0.62/0.87, BM25 0.73/0.92, "
              "fusion 0.71/0.94; best sentence of the top 3 contains a gold answer 0.69")
 NEVER_ABSTAIN = -1e9  # calibration reads every answer's confidence, so nothing may abstain first
@@ -77,7 +79,7 @@ def quality(args: argparse.Namespace, data: dict) -> None:
     cases = sample([c for c in squad_cases(data) if c.answerable], args.sample, args.seed)
     report = evaluate(assistant, cases, progress=not args.quiet, name=f"squad-{len(cases)}-s{args.seed}")
     report.meta["testset"] = str(args.squad)
-    out = report.write(args.out)
+    out = write_run(report, args.out)
     s = report.summary
     print(f"SQuAD slice: {len(cases)} random answerable questions (seed {args.seed}), {report.meta['articles']} "
           f"articles, top_k {assistant.settings.top_k}, abstain_threshold {assistant.settings.abstain_threshold}")

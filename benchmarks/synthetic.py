@@ -22,9 +22,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.articles import build_article, slugify
-from assistant.chunking import sentence_spans
-from assistant.embeddings import Embedder
+from assistant.index.embeddings import Embedder
+from assistant.ingest.articles import build_article, slugify
+from assistant.ingest.chunking import sentence_spans
 from assistant.models import Article
 
 NOISE = 0.02  # per component, on unit vectors of 384 dimensions: cosine ~0.93 to the original

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from assistant import Assistant, Settings
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SEED = ROOT / "corpus" / "us-russia-dialogue-ukraine-peace-talks.txt"
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-v1.1-dev-public.json"
+SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -57,3 +58,10 @@ def seed_copy(seed_index_dir: Path, tmp_path: Path) -> Assistant:
     folder = tmp_path / "seed-index"
     shutil.copytree(seed_index_dir, folder)
     return Assistant.from_settings(Settings.load(env={}, index_dir=folder))
+
+
+def make_chain(assistant: Assistant, model: Any = None) -> Any:
+    """The LLM chain of `assistant`'s settings and index, with `model` standing in for the configured one."""
+    from assistant.llm.chain import LLMChain  # langchain is imported only by the tests that use it
+
+    return LLMChain(assistant.settings, assistant.index, model=model)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.answer.retrieval import Filters
 from assistant.models import Answer
-from assistant.retrieval import Filters
 
 from .conftest import DATA, ROOT
 
@@ -82,7 +82,7 @@ def test_questions_the_article_cannot_answer_abstain(seed: Assistant, question: 
 
 
 def test_citation_offsets_point_into_the_article(seed: Assistant) -> None:
-    from assistant.articles import parse_file
+    from assistant.ingest.articles import parse_file
 
     from .conftest import SEED
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.articles import (
+from assistant.ingest.articles import (
     SUPPORTED_SUFFIXES,
     ParseError,
     build_article,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
+from assistant.answer.retrieval import Filters
 from assistant.errors import StoreError
-from assistant.retrieval import Filters
 
 from .conftest import SEED
 
@@ -128,7 +128,7 @@ def test_reset_server_is_reported_and_resynced(server: Server, tmp_path: Path,
     server.stop()
     shutil.rmtree(server.data)  # the server loses its data; the local manifest still lists the article
     server.start()
-    with caplog.at_level(logging.WARNING, logger="assistant.index"):
+    with caplog.at_level(logging.WARNING, logger="assistant.index.index"):
         b = _assistant(tmp_path, server.url)
         assert len(b.index.missing_vectors) == chunks
     assert f"lacks the vectors of {chunks} of the {chunks} chunks" in caplog.text

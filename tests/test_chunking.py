@@ -1,7 +1,7 @@
 import itertools
 
-from assistant.articles import parse_file
-from assistant.chunking import chunk_article, context_text, count_tokens, encoding, sentence_spans
+from assistant.ingest.articles import parse_file
+from assistant.ingest.chunking import chunk_article, context_text, count_tokens, encoding, sentence_spans
 
 from .conftest import SEED
 

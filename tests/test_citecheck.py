@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant import citecheck
-from assistant.chunking import sentence_spans
-from assistant.embeddings import get_embedder
+from assistant.answer import citecheck
+from assistant.index.embeddings import get_embedder
+from assistant.ingest.chunking import sentence_spans
 from assistant.settings import Settings
 
 MEETING = ("The meeting between Secretary Rubio and Minister Lavrov took place in Malaysia, on the sidelines of a "

@@ -13,7 +13,7 @@ from .conftest import ROOT
 
 ANSWER_AND_LIST_MODULES = """
 import json, sys
-from assistant.cli import main
+from assistant.cli.main import main
 code = main(["ask", "Where did Rubio and Lavrov meet?", "--index", sys.argv[1], "--json"])
 heavy = ["langchain_core", "matplotlib", "torch", "sentence_transformers", "transformers"]
 print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}))

@@ -24,8 +24,8 @@ import pytest
 from gradio_client import Client
 
 from assistant import Assistant, Settings
-from assistant.index import Index
-from assistant.keyword import KeywordIndex
+from assistant.index.index import Index
+from assistant.index.keyword import KeywordIndex
 from assistant.models import Answer, Chunk
 
 from .conftest import DATA, ROOT

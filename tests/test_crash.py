@@ -28,7 +28,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.errors import AssistantError, StoreError
-from assistant.index import Index
+from assistant.index.index import Index
 from assistant.models import ArticleInfo
 
 from .conftest import ROOT
@@ -146,15 +146,15 @@ def wrapper(*args, **kwargs):
     return result
 
 setattr(owner, attr, wrapper)
-from assistant.cli import main
+from assistant.cli.main import main
 sys.exit(main(sys.argv[4:]))
 """
 RANDOM = "a random moment of an ingest of 80 articles"
 WRITTEN = "vectors of a group written, the group not yet marked done"
 # Removing needs no embedding model, so these runs are cheap. name -> (function, before/after, nth call)
 REMOVALS = {
-    "remove: vectors deleted, manifest rows not yet": ("assistant.store:VectorStore.delete_articles", "after", 1),
-    "remove: between the two renames of the keyword index": ("assistant.keyword:os.replace", "after", 1),
+    "remove: vectors deleted, manifest rows not yet": ("assistant.index.store:VectorStore.delete_articles", "after", 1),
+    "remove: between the two renames of the keyword index": ("assistant.index.keyword:os.replace", "after", 1),
 }
 REMOVED = ["lighthouse-000", "lighthouse-001", "lighthouse-002", "lighthouse-003"]
 
@@ -194,7 +194,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Crash]:
     corpus, idx = root / "written-corpus", root / "written-index"
     write_corpus(corpus, range(30))  # 90 chunks: two groups
     runs[WRITTEN] = Crash(corpus, idx, _run("ingest", str(corpus), "--index", str(idx), "--quiet", cwd=root,
-                                            harness=("assistant.store:VectorStore.add", "after", 2)))
+                                            harness=("assistant.index.store:VectorStore.add", "after", 2)))
     corpus, base = root / "base-corpus", root / "base-index"  # the removals start from a finished index
     write_corpus(corpus, range(12))
     Assistant(small(base)).ingest([corpus], progress=False)

@@ -16,22 +16,18 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant import Assistant, Settings
-from assistant.cli import main
-from assistant.evaluation import (
-    METRICS,
-    EvaluationError,
+from assistant.cli.main import main
+from assistant.eval.records import METRICS, EvaluationError, Record, Report, parse_bounds
+from assistant.eval.report import compare_runs, fmt, load_run, write_run
+from assistant.eval.run import (
     Judge,
-    Record,
-    Report,
     evaluate,
-    parse_bounds,
     score,
     summarize,
     verdict,
 )
-from assistant.report import compare_runs, fmt, load_run
-from assistant.testsets import TestCase, load_testset
-from assistant.ui_eval import build_eval_tab, comparison_markdown, previous_run, run_evaluation, shipped_testsets
+from assistant.eval.testsets import TestCase, load_testset
+from assistant.ui.eval_tab import build_eval_tab, comparison_markdown, previous_run, run_evaluation, shipped_testsets
 
 from .conftest import ROOT
 
@@ -135,7 +131,7 @@ def test_bounds() -> None:
 
 # --- run folders and compare -----------------------------------------------------------------------------
 def test_run_folder_files_are_readable(report: Report, tmp_path: Path) -> None:
-    out = report.write(tmp_path / "run")
+    out = write_run(report, tmp_path / "run")
     results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [r["id"] for r in results] == ["country", "follow", "cnn", "none"]
     assert {"answer", "citations", "retrieved", "verdict", "latency_ms", "scores", "passed"} <= set(results[0])
@@ -156,7 +152,7 @@ def test_compare_finds_changed_verdicts(report: Report, seed_index_dir: Path, tm
     refusing = Assistant.from_settings(Settings.load(env={}, index_dir=seed_index_dir, abstain_threshold=100.0))
     cases = load_testset(small_set(tmp_path))
     worse = evaluate(refusing, cases, progress=False, name="small")
-    comparison = compare_runs(report.write(tmp_path / "a"), worse.write(tmp_path / "b"))
+    comparison = compare_runs(write_run(report, tmp_path / "a"), write_run(worse, tmp_path / "b"))
     changed = {c["id"]: c for c in comparison.changed}
     assert changed["country"]["a"] == "correct" and changed["country"]["b"] == "over-refused"
     assert changed["country"]["change"] == "broken"

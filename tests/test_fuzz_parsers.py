@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant, Settings
-from assistant.articles import SUPPORTED_SUFFIXES, load_articles, parse_file_partial
-from assistant.chunking import chunk_article
-from assistant.formats import strip_markdown
+from assistant.ingest.articles import SUPPORTED_SUFFIXES, load_articles, parse_file_partial
+from assistant.ingest.chunking import chunk_article
+from assistant.ingest.formats import strip_markdown
 from assistant.models import Article, Failure
 
 from .conftest import DATA

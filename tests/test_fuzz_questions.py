@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant
+from assistant.answer.retrieval import Filters
 from assistant.models import Answer
-from assistant.retrieval import Filters
 
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
 ASK = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,7 +12,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.errors import StoreError
-from assistant.index import Index
+from assistant.index.index import Index
 
 from .conftest import ROOT, SEED
 
@@ -152,7 +152,7 @@ def test_remove_article(seed_copy: Assistant) -> None:
 
 def test_keyword_index_persists_without_rebuild(seed: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     built = []
-    monkeypatch.setattr("assistant.keyword.KeywordIndex.build", lambda self, chunks: built.append(1))
+    monkeypatch.setattr("assistant.index.keyword.KeywordIndex.build", lambda self, chunks: built.append(1))
     fresh = Index.open(seed.settings)
     assert built == []
     assert fresh.keyword.search("Lavrov Malaysia", 3)

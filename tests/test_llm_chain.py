@@ -17,13 +17,15 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 
 from assistant import Assistant
-from assistant.answering import extractive_answer
-from assistant.articles import build_article
-from assistant.chunking import count_tokens
+from assistant.answer.extractive import extractive_answer
 from assistant.errors import LLMError
-from assistant.llm_chain import ABSTAIN_TEXT, LLMChain, fence, pack
+from assistant.ingest.articles import build_article
+from assistant.ingest.chunking import count_tokens
+from assistant.llm.chain import ABSTAIN_TEXT, LLMChain, fence, pack
+from assistant.llm.prompts import prompt_text
 from assistant.models import Answer
-from assistant.prompts import prompt_text
+
+from .conftest import make_chain
 
 BOTH = "Where did Rubio and Lavrov meet, and what role could China play?"
 
@@ -64,11 +66,11 @@ def numbers(chain: LLMChain, question: str, k: int | None = None) -> dict[str, i
 
 def test_markers_are_repaired_and_unsupported_sentences_flagged(seed) -> None:
     a = llm_assistant(seed)
-    probe = numbers(LLMChain(a, model=fake("x")), BOTH)
+    probe = numbers(make_chain(a, model=fake("x")), BOTH)
     m, c = probe["malaysia"], probe["china"]
     reply = (f"Rubio and Lavrov met in Malaysia [{m}]. China could mediate a peace agreement [{m}]. "
              f"They signed a treaty in Geneva [{c}]. The meeting was on the sidelines of a summit [9].")
-    pieces, answer = run(LLMChain(a, model=fake(reply)), BOTH)
+    pieces, answer = run(make_chain(a, model=fake(reply)), BOTH)
     assert "".join(pieces) == reply  # the raw reply streams; the checked text comes in the Answer
     assert answer.backend == "openai" and not answer.abstained
     assert "[9]" not in answer.text and any("[9]" in n for n in answer.notes)
@@ -89,7 +91,7 @@ def test_markers_are_repaired_and_unsupported_sentences_flagged(seed) -> None:
 def test_no_supported_sentence_falls_back_to_the_extractive_answer(seed) -> None:
     a = llm_assistant(seed)
     reply = "The weather in Paris was sunny [1]. Bananas are yellow [2]."
-    _, answer = run(LLMChain(a, model=fake(reply)), "Where did Rubio and Lavrov meet?")
+    _, answer = run(make_chain(a, model=fake(reply)), "Where did Rubio and Lavrov meet?")
     found = a.retriever.search("Where did Rubio and Lavrov meet?")
     expected = extractive_answer("Where did Rubio and Lavrov meet?", "Where did Rubio and Lavrov meet?", found,
                                  a.settings)
@@ -100,13 +102,13 @@ def test_no_supported_sentence_falls_back_to_the_extractive_answer(seed) -> None
 
 def test_no_supported_sentence_abstains_when_configured(seed) -> None:
     a = llm_assistant(seed, unsupported_fallback="abstain")
-    _, answer = run(LLMChain(a, model=fake("The weather in Paris was sunny [1].")), "Where did Rubio and Lavrov meet?")
+    _, answer = run(make_chain(a, model=fake("The weather in Paris was sunny [1].")), "Where did Rubio and Lavrov meet?")
     assert answer.abstained and answer.text == ABSTAIN_TEXT and answer.citations == []
     assert answer.notes[0].startswith("fallback") and "abstained" in answer.notes[0]
 
 
 def test_the_model_saying_it_does_not_know_is_an_abstention(seed) -> None:
-    _, answer = run(LLMChain(llm_assistant(seed), model=fake("The articles don't say.")), "Who won the 1998 World Cup?")
+    _, answer = run(make_chain(llm_assistant(seed), model=fake("The articles don't say.")), "Who won the 1998 World Cup?")
     assert answer.abstained and answer.citations == [] and answer.unsupported == []
     assert answer.text == "The articles don't say."
 
@@ -116,16 +118,16 @@ def test_condensing_calls_the_model_only_for_follow_ups(seed) -> None:
     history = ["Who did Secretary Rubio meet in Malaysia?"]
     # A question that stands alone: one call (the answer), even with history.
     rec = Recorder()
-    _, answer = run(LLMChain(a, model=fake("The articles don't say.", recorder=rec)), BOTH, history=history)
+    _, answer = run(make_chain(a, model=fake("The articles don't say.", recorder=rec)), BOTH, history=history)
     assert len(rec.calls) == 1 and answer.query == BOTH
     # A follow-up without history: nothing to lean on, one call.
     rec = Recorder()
-    run(LLMChain(a, model=fake("The articles don't say.", recorder=rec)), "Where did they meet?")
+    run(make_chain(a, model=fake("The articles don't say.", recorder=rec)), "Where did they meet?")
     assert len(rec.calls) == 1
     # A follow-up with history: the condense call first, and its rewrite is the query.
     rec = Recorder()
     model = fake("Where did Rubio and Lavrov meet?", "The articles don't say.", recorder=rec)
-    _, answer = run(LLMChain(a, model=model), "Where did they meet?", history=history)
+    _, answer = run(make_chain(a, model=model), "Where did they meet?", history=history)
     assert len(rec.calls) == 2 and answer.query == "Where did Rubio and Lavrov meet?"
     condense_prompt = rec.calls[0][-1].content
     assert history[0] in condense_prompt and "Where did they meet?" in condense_prompt
@@ -134,7 +136,7 @@ def test_condensing_calls_the_model_only_for_follow_ups(seed) -> None:
 
 def test_a_rambling_rewrite_falls_back_to_the_rule_based_one(seed) -> None:
     model = fake("\n\nSure! Here you go:\n\n", "The articles don't say.")
-    _, answer = run(LLMChain(llm_assistant(seed), model=model), "Where did they meet?",
+    _, answer = run(make_chain(llm_assistant(seed), model=model), "Where did they meet?",
                     history=["Did Rubio meet Lavrov?"])
     assert "Rubio" in answer.query and "Lavrov" in answer.query
 
@@ -148,7 +150,7 @@ def test_injected_instructions_stay_fenced_as_data(seed_copy) -> None:
                             sections=[("Notice", "The Port Aldwen harbour pontoon reopens in May. " + INJECTION)], faq=[])
     seed_copy.ingest_articles([article], progress=False)
     rec = Recorder()
-    chain = LLMChain(llm_assistant(seed_copy), model=fake("The pontoon reopens in May [1].", recorder=rec))
+    chain = make_chain(llm_assistant(seed_copy), model=fake("The pontoon reopens in May [1].", recorder=rec))
     _, answer = run(chain, "When does the Port Aldwen harbour pontoon reopen?")
     system, user = rec.calls[0]
     assert system.content == prompt_text("answer_system", seed_copy.settings.prompts_dir)  # unchanged, byte for byte
@@ -180,9 +182,9 @@ def test_passages_are_packed_within_the_token_budget(seed) -> None:
 def test_empty_and_garbage_replies_raise_clear_errors(seed) -> None:
     a = llm_assistant(seed)
     with pytest.raises(LLMError, match="empty reply"):
-        run(LLMChain(a, model=fake("   \n")), "Where did Rubio and Lavrov meet?")
+        run(make_chain(a, model=fake("   \n")), "Where did Rubio and Lavrov meet?")
     with pytest.raises(LLMError, match="not readable text"):
-        run(LLMChain(a, model=fake("[1] [2] ... ## [3]")), "Where did Rubio and Lavrov meet?")
+        run(make_chain(a, model=fake("[1] [2] ... ## [3]")), "Where did Rubio and Lavrov meet?")
 
 
 class Failing:
@@ -212,7 +214,7 @@ def status_error(cls: type, status: int, body: str) -> Exception:
 def test_transient_failures_are_retried_then_succeed(seed) -> None:
     a = llm_assistant(seed, backend="ollama", llm_max_retries=2)
     model = failing(ConnectionError("Failed to connect to Ollama"), httpx.ReadTimeout("timed out"))
-    _, answer = run(LLMChain(a, model=model), "Where did Rubio and Lavrov meet?")
+    _, answer = run(make_chain(a, model=model), "Where did Rubio and Lavrov meet?")
     assert "Malaysia" in answer.text and not answer.abstained
 
 
@@ -221,7 +223,7 @@ def test_a_bad_key_is_not_retried_and_never_shown(seed, monkeypatch: pytest.Monk
     a = llm_assistant(seed, backend="ollama", llm_max_retries=3, llm_api_key_env="TEST_LLM_KEY")
     err = status_error(openai.AuthenticationError, 401, "Incorrect API key provided: sk-secret-abcdef123456")
     with pytest.raises(LLMError) as info:
-        run(LLMChain(a, model=failing(err)), "Where did Rubio and Lavrov meet?")
+        run(make_chain(a, model=failing(err)), "Where did Rubio and Lavrov meet?")
     message = str(info.value)
     assert "refused the API key" in message and "TEST_LLM_KEY" in message
     assert "secret" not in message and "abcdef" not in message
@@ -243,15 +245,15 @@ def test_a_bad_key_is_not_retried_and_never_shown(seed, monkeypatch: pytest.Monk
 def test_each_failure_gets_an_actionable_message(seed, error: Any, expected: str) -> None:
     a = llm_assistant(seed, llm_max_retries=0)  # openai backend: its client retries, the chain does not
     with pytest.raises(LLMError, match=expected):
-        run(LLMChain(a, model=failing(error())), "Where did Rubio and Lavrov meet?")
+        run(make_chain(a, model=failing(error())), "Where did Rubio and Lavrov meet?")
 
 
 def test_ask_with_an_empty_question_or_index_does_not_call_the_model(seed, tmp_path) -> None:
     rec = Recorder()
-    _, answer = run(LLMChain(llm_assistant(seed), model=fake("x", recorder=rec)), " ?! ")
+    _, answer = run(make_chain(llm_assistant(seed), model=fake("x", recorder=rec)), " ?! ")
     assert answer.abstained and "in words" in answer.text
     empty = Assistant.from_settings(seed.settings.with_overrides(index_dir=tmp_path / "empty", backend="openai"))
-    _, answer = run(LLMChain(empty, model=fake("x", recorder=rec)), "Where did they meet?")
+    _, answer = run(make_chain(empty, model=fake("x", recorder=rec)), "Where did they meet?")
     assert answer.abstained and "No articles" in answer.text and rec.calls == []
 
 
@@ -260,7 +262,7 @@ def test_factory_builds_each_backend_from_settings(settings, monkeypatch: pytest
     from langchain_ollama import ChatOllama
     from langchain_openai import ChatOpenAI
 
-    from assistant.llms import LlamaCppChat, build_chat_model, context_window, default_model_path
+    from assistant.llm.backends import LlamaCppChat, build_chat_model, context_window, default_model_path
 
     monkeypatch.setenv("TEST_LLM_KEY", "sk-secret-abcdef123456")
     s = settings.with_overrides(backend="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="m",
@@ -282,7 +284,7 @@ def test_factory_errors_say_what_to_do(settings, monkeypatch: pytest.MonkeyPatch
     import sys
 
     from assistant.errors import AssistantError
-    from assistant.llms import build_chat_model
+    from assistant.llm.backends import build_chat_model
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(LLMError, match="set the environment variable OPENAI_API_KEY"):
@@ -293,7 +295,7 @@ def test_factory_errors_say_what_to_do(settings, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(AssistantError, match=r"pip install '\.\[llm\]'"):
         build_chat_model(settings.with_overrides(backend="openai", llm_base_url="http://127.0.0.1:9/v1"))
     with pytest.raises(LLMError, match="does not exist"):
-        list(LLMChain(llm_assistant_on(settings, backend="llamacpp", llm_model_path="/nope.gguf")).model.stream("hi"))
+        list(make_chain(llm_assistant_on(settings, backend="llamacpp", llm_model_path="/nope.gguf")).model.stream("hi"))
 
 
 def llm_assistant_on(settings: Any, **overrides: Any) -> Assistant:
@@ -302,5 +304,5 @@ def llm_assistant_on(settings: Any, **overrides: Any) -> Assistant:
 
 def test_a_hedged_answer_with_supported_content_is_not_an_abstention(seed) -> None:
     reply = "The articles don't say exactly when. Rubio and Lavrov met in Malaysia [1]."
-    _, answer = run(LLMChain(llm_assistant(seed), model=fake(reply)), "Where did Rubio and Lavrov meet?")
+    _, answer = run(make_chain(llm_assistant(seed), model=fake(reply)), "Where did Rubio and Lavrov meet?")
     assert not answer.abstained and "Malaysia. [1]" in answer.text and answer.unsupported == []

@@ -19,12 +19,15 @@ from typing import Any
 
 import pytest
 
-from assistant import Assistant, citecheck
-from assistant.chunking import sentence_spans
+from assistant import Assistant
+from assistant.answer import citecheck
 from assistant.errors import LLMError
-from assistant.llm_chain import FALLBACK_NOTE, LLMChain
-from assistant.llms import default_model_path
+from assistant.ingest.chunking import sentence_spans
+from assistant.llm.backends import default_model_path
+from assistant.llm.chain import FALLBACK_NOTE
 from assistant.models import Answer
+
+from .conftest import make_chain
 
 pytestmark = pytest.mark.slow
 
@@ -178,7 +181,7 @@ def test_llamacpp_chat_condenses_a_follow_up(seed) -> None:
     from tests.test_llm_chain import Recorder
 
     a = with_llm(seed, backend="llamacpp")
-    chain = LLMChain(a)
+    chain = make_chain(a)
     rec = Recorder()
     chain.model.callbacks = [rec]
     out = list(chain.stream("What did they discuss?", history=["Who did Secretary Rubio meet in Malaysia?"]))

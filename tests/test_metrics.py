@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant import metrics as m
+from assistant.eval import metrics as m
 
 
 @pytest.mark.parametrize(("text", "expected"), [

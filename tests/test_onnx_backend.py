@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import Assistant, Settings, onnx_backend
-from assistant.embeddings import _CACHE, get_embedder, resolve_model_path
+from assistant import Assistant, Settings
 from assistant.errors import AssistantError
+from assistant.index import onnx_backend
+from assistant.index.embeddings import _CACHE, get_embedder, resolve_model_path
 
 from .conftest import SEED
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.prompts import PromptError, chat_prompt, format_messages, load_prompt, prompt_text, render
+from assistant.llm.prompts import PromptError, chat_prompt, format_messages, load_prompt, prompt_text, render
 from assistant.settings import Settings
 
 SHIPPED = Settings.model_fields["prompts_dir"].default

@@ -28,15 +28,15 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant import Assistant, Settings
 from assistant.errors import AssistantError, LLMError
-from assistant.evaluation import evaluate
-from assistant.llm_chain import LLMChain
-from assistant.prompts import prompt_text
-from assistant.testsets import TestCase
-from assistant.ui_handlers import Handlers
-from assistant.ui_launch import PASSWORD_ENV, USER_ENV, auth_from_env
-from assistant.ui_uploads import check, safe_name, store
+from assistant.eval.report import write_run
+from assistant.eval.run import evaluate
+from assistant.eval.testsets import TestCase
+from assistant.llm.prompts import prompt_text
+from assistant.ui.handlers import Handlers
+from assistant.ui.launch import PASSWORD_ENV, USER_ENV, auth_from_env
+from assistant.ui.uploads import check, safe_name, store
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, make_chain
 from .test_ui_api import running_app
 
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
@@ -109,7 +109,7 @@ def test_the_api_key_never_reaches_errors_logs_chats_exports_or_reports(
 
     report = evaluate(llm, [TestCase("q1", QUESTION, answers=["Malaysia"], article_id=SEED_ID)], progress=False)
     assert report.records[0].verdict == "error" and "refused the API key" in report.records[0].error
-    run = report.write(tmp_path / "run")
+    run = write_run(report, tmp_path / "run")
 
     everything = "\n".join([str(refused.value), shown, exported, files_text(run), caplog.text, *capfd.readouterr()])
     assert KEY not in everything
@@ -128,7 +128,7 @@ def test_the_cli_does_not_print_the_api_key(seed_index_dir: Path, provider: str)
 
 
 def test_settings_and_models_hold_only_the_name_of_the_key(monkeypatch: pytest.MonkeyPatch, provider: str) -> None:
-    from assistant.llms import build_chat_model
+    from assistant.llm.backends import build_chat_model
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     s = Settings.load(env={}, backend="openai", llm_base_url=provider)
@@ -154,7 +154,7 @@ def hostile(seed_copy: Assistant, tmp_path: Path) -> Assistant:
 
 
 def test_article_text_is_fenced_as_data_in_the_prompt(hostile: Assistant) -> None:
-    chain = LLMChain(hostile, model=FakeListChatModel(responses=["unused"]))
+    chain = make_chain(hostile, model=FakeListChatModel(responses=["unused"]))
     state = chain.prepare().invoke({"question": "When was the Vell Island lighthouse automated?", "history": [],
                                     "filters": None, "k": None, "timings": {}})
     packed = state["packed"]
@@ -178,7 +178,7 @@ def test_article_text_is_fenced_as_data_in_the_prompt(hostile: Assistant) -> Non
 ])
 def test_what_a_model_obeying_the_article_says_is_never_passed_off_as_supported(hostile: Assistant, reply: str) -> None:
     """The fence cannot make a model disobey; the citation check keeps what it then says from passing as sourced."""
-    chain = LLMChain(hostile, model=FakeListChatModel(responses=[reply]))
+    chain = make_chain(hostile, model=FakeListChatModel(responses=[reply]))
     *_, answer = chain.stream("When was the Vell Island lighthouse automated?")
     for claim in ("password", "aliens"):  # not in any article: flagged as unsupported, or replaced
         if claim in answer.text:
@@ -191,10 +191,9 @@ def test_what_a_model_obeying_the_article_says_is_never_passed_off_as_supported(
 
 
 def test_the_ui_binds_this_machine_only_by_default() -> None:
-    from assistant.cli import _load_extensions, build_parser
+    from assistant.cli.main import build_parser
 
     assert Settings.load(env={}).host == "127.0.0.1"
-    _load_extensions()
     args = build_parser().parse_args(["serve"])
     assert args.host is None and args.share is False  # so the settings' 127.0.0.1 applies, and no public link
 

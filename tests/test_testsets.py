@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import parse_file
-from assistant.metrics import contains_answer
-from assistant.testsets import (
+from assistant.eval.metrics import contains_answer
+from assistant.eval.testsets import (
     TestSetError,
     corpus_from_testset,
     load_testset,
@@ -18,6 +17,7 @@ from assistant.testsets import (
     squad_articles,
     squad_cases,
 )
+from assistant.ingest.articles import parse_file
 
 from .conftest import ROOT, SEED, SQUAD
 

@@ -17,11 +17,11 @@ from gradio.data_classes import FileData
 from assistant import Assistant
 from assistant.errors import AssistantError
 from assistant.models import Answer, Citation
-from assistant.ui import build_app
-from assistant.ui_handlers import Handlers
-from assistant.ui_launch import auth_from_env
-from assistant.ui_render import render_answer, render_sources
-from assistant.ui_uploads import safe_name
+from assistant.ui.app import build_app
+from assistant.ui.handlers import Handlers
+from assistant.ui.launch import auth_from_env
+from assistant.ui.render import render_answer, render_sources
+from assistant.ui.uploads import safe_name
 
 from .conftest import DATA
 
@@ -222,7 +222,7 @@ def _citation(**kw) -> Citation:
 
 
 def test_answer_html_escapes_article_text_and_marks_unsupported_sentences() -> None:
-    answer = Answer("Claim <img src=x>. Made up [2]. Backed [1].", [_citation()], False, "q?", "q?",
+    answer = Answer(text="Claim <img src=x>. Made up [2]. Backed [1].", citations=[_citation()], question="q?", query="q?",
                     unsupported=["Made up [2]."])
     html = render_answer(answer, 3)
     assert "<img" not in html and "&lt;img src=x&gt;" in html
@@ -231,12 +231,12 @@ def test_answer_html_escapes_article_text_and_marks_unsupported_sentences() -> N
 
 
 def test_abstentions_look_different() -> None:
-    html = render_answer(Answer("The articles do not say.", [], True, "q?", "q?"), 1)
+    html = render_answer(Answer.abstention("q?", text="The articles do not say."), 1)
     assert 'class="answer abstained"' in html and "Not found in the articles" in html
 
 
 def test_sources_highlight_the_used_sentence_and_escape_the_passage() -> None:
-    turn = Answer("Used here. [1]", [_citation()], False, "q?", "q?")
+    turn = Answer(text="Used here. [1]", citations=[_citation()], question="q?", query="q?")
     html = render_sources([turn, turn])
     assert "<mark>Used here.</mark>" in html and "&lt;script&gt;" in html and "<script>" not in html
     assert 'class="src-turn active" data-turn="2"' in html and 'class="src-turn" data-turn="1"' in html
@@ -253,9 +253,8 @@ def test_login_comes_from_the_environment() -> None:
 
 
 def test_serve_command_is_registered() -> None:
-    from assistant.cli import _load_extensions, build_parser
+    from assistant.cli.main import build_parser
 
-    _load_extensions()
     args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8123", "--index", "idx"])
     assert (args.command, args.host, args.port, args.index_dir, args.share, args.ingest) == \
         ("serve", "0.0.0.0", 8123, "idx", False, True)

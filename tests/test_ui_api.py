@@ -15,8 +15,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from assistant import Assistant, Settings
-from assistant.ui import build_app
-from assistant.ui_launch import auth_from_env, launch
+from assistant.ui.app import build_app
+from assistant.ui.launch import auth_from_env, launch
 
 pytestmark = pytest.mark.slow
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"

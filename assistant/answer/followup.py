@@ -1,0 +1,48 @@
+"""Rewrite a follow-up question into one that stands alone, without an LLM.
+
+"Where did they meet?" after "Who did Rubio meet?" cannot be searched on its own: "they" is
+Rubio and someone. We detect questions that lean on the conversation (pronouns, demonstratives,
+ellipsis such as "And China?") and add the subject words of the previous standalone query. A
+question that names its own subject is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import content_words, names
+
+# Words that point back into the conversation.
+ANAPHORA = {
+    "he", "she", "they", "them", "their", "theirs", "him", "his", "her", "hers", "it", "its",
+    "this", "that", "these", "those", "there", "then", "such", "former", "latter", "both",
+    "other", "others", "same", "above",
+}
+# Short openers that continue the previous question ("And China?", "What about Turkey?").
+CONTINUATIONS = re.compile(r"^\s*(and|also|what about|how about|and what about|why( not)?|how so|"
+                           r"anything else|more|tell me more|what else|which one|who else|where else)\b", re.I)
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def needs_context(question: str) -> bool:
+    """True when the question leans on earlier turns instead of naming its subject."""
+    if CONTINUATIONS.match(question):
+        return True
+    own = content_words(question)
+    if any(w.lower() in ANAPHORA for w in WORD.findall(question)):
+        # "What did Lavrov say about it?" names its subject; "Where did they meet?" does not.
+        return not names(question)
+    return len(own) <= 1  # "Why?", "Where exactly?"
+
+
+def condense(question: str, history: list[str]) -> str:
+    """The question as a standalone search query, given earlier (already standalone) queries."""
+    if not history or not needs_context(question):
+        return question
+    asked = {w.lower() for w in content_words(question)}
+    for earlier in reversed(history):
+        extra = [w for w in names(earlier) + content_words(earlier) if w.lower() not in asked]
+        extra = list(dict.fromkeys(extra))
+        if extra:
+            return f"{question.rstrip()} ({' '.join(extra)})"
+    return question

@@ -1,0 +1,144 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused; FAQ-aware; filtered; without near-duplicates."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from ..index.index import Index
+from ..models import ArticleInfo, Chunk, Passage
+from ..settings import Settings
+from ..text import stems
+
+# A FAQ question this similar to the user's question is the same question asked again.
+FAQ_MATCH = 0.80
+
+
+@dataclass
+class Filters:
+    """Limits a search to some articles. Empty fields do not filter; dates are ISO strings."""
+
+    article_ids: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    date_from: str = ""
+    date_to: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.article_ids or self.tags or self.authors or self.date_from or self.date_to)
+
+    def admits(self, info: ArticleInfo) -> bool:
+        lower = {t.lower() for t in info.tags}
+        return (
+            (not self.article_ids or info.id in self.article_ids)
+            and (not self.tags or any(t.lower() in lower for t in self.tags))
+            and (not self.authors or info.author.lower() in {a.lower() for a in self.authors})
+            and (not self.date_from or (info.date and _iso(info.date) >= _iso(self.date_from)))
+            and (not self.date_to or (info.date and _iso(info.date) <= _iso(self.date_to)))
+        )
+
+
+def _iso(value: str) -> str:
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return value
+
+
+@dataclass
+class Retrieved:
+    """Ranked passages plus what the answerer needs about them (sentence spans and vectors)."""
+
+    passages: list[Passage]
+    query_vector: np.ndarray
+    sentences: dict[str, tuple[list[tuple[int, int]], np.ndarray]]
+    idf: dict[str, float] = field(default_factory=dict)  # weights of the query's stemmed words
+
+
+class Retriever:
+    """Searches one index. `search()` is the single entry point used by every answerer."""
+
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+
+    def allowed_articles(self, filters: Filters | None) -> list[str] | None:
+        if not filters:
+            return None
+        return [a.id for a in self.index.articles() if filters.admits(a)]
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieved:
+        """The top `k` passages for `query` (default `settings.top_k`), best first."""
+        k = k or self.settings.top_k
+        self.index.keyword.refresh()  # another process may have ingested since
+        qvec = self.index.embedder.embed_one(query)
+        allowed = self.allowed_articles(filters)
+        if allowed is not None and not allowed:
+            return Retrieved([], qvec, {})
+        n = max(self.settings.candidates, k)
+        dense = dict(self.index.store.search(qvec, n, allowed))
+        if allowed is None:
+            keyword_ids = None
+        else:
+            admitted = set(allowed)
+            keyword_ids = {c for c in self.index.keyword.ids if _article(c) in admitted}
+        keyword = dict(self.index.keyword.search(query, n, keyword_ids))
+        rows = self.index.chunk_rows(set(dense) | set(keyword))  # drops chunks of articles being written
+        fused = self._fuse(dense, keyword, rows, qvec)
+        passages = _dedupe(fused, k)
+        sentences = {p.chunk.id: (rows[p.chunk.id][1], rows[p.chunk.id][2]) for p in passages}
+        return Retrieved(passages, qvec, sentences, self.index.keyword.idf(stems(query)))
+
+    def _fuse(self, dense: dict[str, float], keyword: dict[str, float], rows: dict, qvec: np.ndarray) -> list[Passage]:
+        """Convex combination of normalised dense and BM25 scores; FAQ pairs whose question matches go first.
+
+        On the SQuAD slice (benchmarks/squad_quality.py) a 0.4/0.6 dense/keyword mix of min-max
+        normalised scores beat reciprocal-rank fusion at every constant we tried (hit@5 0.967 vs 0.945).
+        """
+        s = self.settings
+        d_lo, d_hi = (min(dense.values()), max(dense.values())) if dense else (0.0, 1.0)
+        k_hi = max(keyword.values(), default=0.0) or 1.0
+        out = []
+        for cid, (chunk, _spans, vectors) in rows.items():
+            d = (dense[cid] - d_lo) / (d_hi - d_lo or 1.0) if cid in dense else 0.0
+            score = s.dense_weight * d + s.keyword_weight * keyword.get(cid, 0.0) / k_hi
+            faq = float(vectors[0] @ qvec) if chunk.is_faq and len(vectors) else 0.0
+            if faq >= FAQ_MATCH:
+                score += 1.0  # the same question, asked again: its answer goes first
+            out.append(Passage(chunk, score, dense.get(cid, 0.0), keyword.get(cid, 0.0), faq))
+        out.sort(key=lambda p: p.score, reverse=True)
+        return out
+
+
+
+
+def _article(chunk_id: str) -> str:
+    return chunk_id.rsplit("::", 1)[0]
+
+
+def _dedupe(passages: list[Passage], k: int) -> list[Passage]:
+    """Best `k` passages, dropping any that overlaps a better one or repeats its words."""
+    kept: list[Passage] = []
+    for p in passages:
+        if not any(_near_duplicate(p.chunk, q.chunk) for q in kept):
+            kept.append(p)
+            if len(kept) == k:
+                break
+    return kept
+
+
+def _near_duplicate(a: Chunk, b: Chunk) -> bool:
+    if a.article_id == b.article_id and a.kind == b.kind == "text":
+        overlap = min(a.end, b.end) - max(a.start, b.start)
+        if overlap > 0.5 * min(a.end - a.start, b.end - b.start):
+            return True
+    wa, wb = _shingles(a.text), _shingles(b.text)
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) > 0.8
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + 3]) for i in range(max(len(words) - 2, 0))}

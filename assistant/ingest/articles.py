@@ -1,0 +1,462 @@
+"""Files -> `Article`: finding files, reading and decoding them safely, and building canonical text.
+
+The format readers live in `assistant.ingest.formats`; this module owns everything about files (size,
+encoding, binary content), article ids, and `Article.text` with the offsets that point into it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+
+from ..models import FAQ, Article, Failure, Section
+from .formats import (
+    FAQ_HEADING,
+    Draft,
+    FormatError,
+    checked,
+    kind,
+    markdown_outline,
+    parse_date,
+    parse_html,
+    parse_markdown,
+    parse_text,
+    tag_list,
+)
+
+DEFAULT_MAX_BYTES = 20 * 2**20
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
+
+# Tried only when a file is not UTF-8; these decode most text that editors on Windows/older systems save.
+_FALLBACK_ENCODINGS = ["cp1252", "latin_1", "iso8859_15"]
+# UTF-32 comes first: its little-endian BOM starts with UTF-16's.
+_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16")]
+_MAX_NON_TEXT = 0.05  # share of control/unassigned characters above which a "text" file is really binary
+# Lone surrogates come from JSON/YAML escapes such as "\ud800"; SQLite and the tokenizer refuse them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class ParseError(Exception):
+    """A file (or one record of it) cannot be turned into articles; `reason` says why and what to do."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def slugify(text: str) -> str:
+    """A lowercase ASCII slug of `text` (accents folded, words joined by '-', at most 80 chars); "article" if empty."""
+    return _slug(text) or "article"
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80].rstrip("-")
+
+
+# --- finding files --------------------------------------------------------------------------
+
+
+def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
+    """Expand `paths` into supported files; folders are walked recursively in sorted order.
+
+    Inside folders, hidden entries (".git", ".DS_Store") and unsupported suffixes are skipped silently;
+    a path named explicitly that is missing or unsupported is reported as a `Failure`.
+    """
+    files: list[Path] = []
+    failures: list[Failure] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = _walk(path, failures)
+        elif not path.exists():
+            failures.append(Failure(str(path), "no such file or directory"))
+            continue
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            failures.append(Failure(str(path), _unsupported(path.suffix)))
+            continue
+        else:
+            found = [path]
+        for file in found:
+            if file.resolve() not in seen:  # the same file named twice is read once
+                seen.add(file.resolve())
+                files.append(file)
+    return files, failures
+
+
+def _walk(root: Path, failures: list[Failure]) -> list[Path]:
+    def unreadable(exc: OSError) -> None:
+        failures.append(Failure(str(exc.filename), f"cannot read folder: {exc.strerror or exc}"))
+
+    found = []
+    for folder, dirs, names in os.walk(root, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # pruning here keeps os.walk out of .git
+        found += [Path(folder, n) for n in sorted(names) if not n.startswith(".") and _suffix(n) in SUPPORTED_SUFFIXES]
+    return found
+
+
+def _suffix(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
+
+
+def _unsupported(suffix: str) -> str:
+    label = f"'{suffix}'" if suffix else "(no suffix)"
+    return f"unsupported file type {label} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
+
+
+# --- reading and decoding -------------------------------------------------------------------
+
+
+def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The decoded text of `path` with '\\n' newlines; ParseError if unreadable, empty, binary or too big."""
+    data = _read_bytes(path, max_bytes)
+    text = _decode(path, data)
+    if _looks_binary(text):
+        raise ParseError(str(path), "looks like a binary file (mostly non-text characters), not a text article")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ParseError(str(path), "file is empty (only whitespace)")
+    return text
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        info = path.stat()
+        if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode) or stat.S_ISSOCK(info.st_mode):
+            # reading a pipe or a device named "x.txt" would block or never end
+            raise ParseError(str(path), "cannot read file: it is a pipe, device or socket, not a regular file")
+        size = info.st_size
+        if size > max_bytes:
+            raise ParseError(str(path), _too_big(size, max_bytes))
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)  # never more than the limit, even if the file grew meanwhile
+    except OSError as exc:
+        raise ParseError(str(path), f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ParseError(str(path), _too_big(len(data), max_bytes))
+    if not data:
+        raise ParseError(str(path), "file is empty")
+    return data
+
+
+def _too_big(size: int, limit: int) -> str:
+    return f"file is too large ({_human(size)}; the limit is {_human(limit)}): raise the max_file_mb setting to read it"
+
+
+def _human(size: float) -> str:
+    if size < 1024:
+        return f"{int(size)} bytes"
+    return f"{size / 1024:.1f} KB" if size < 2**20 else f"{size / 2**20:.1f} MB"
+
+
+def _decode(path: Path, data: bytes) -> str:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise ParseError(str(path), f"has a {codec.upper()} byte-order mark but is not valid {codec}") from None
+    if b"\x00" in data:  # UTF-8 and the 8-bit encodings never contain NUL; binary formats do
+        raise ParseError(str(path), "looks like a binary file (contains NUL bytes), not a text article")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data, cp_isolation=_FALLBACK_ENCODINGS).best()
+    if best is None:
+        raise ParseError(str(path), "not UTF-8, and no common encoding (cp1252, latin-1, UTF-16 with BOM) "
+                                    "decodes it to readable text: save the file as UTF-8")
+    return str(best)
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:65536]
+    odd = sum(1 for ch in sample if ch not in "\n\r\t\f\v" and unicodedata.category(ch) in ("Cc", "Co", "Cn"))
+    return odd > _MAX_NON_TEXT * len(sample)
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def parse_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Article]:
+    """The articles in one file; ParseError on the first problem (for JSON Lines, naming the line)."""
+    articles, failures = parse_file_partial(path, max_bytes)
+    if failures:
+        raise ParseError(str(path), failures[0].error)
+    return articles
+
+
+def parse_file_partial(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Article], list[Failure]]:
+    """The good articles of one file and a `Failure` per bad one, never raising for file content.
+
+    A whole-file problem gives one Failure for the file; a bad record of a JSON list or JSON Lines
+    file gives a Failure whose path is "file.jsonl:7" (line 7) while the other records are kept.
+    """
+    path = Path(path)
+    if _SURROGATES.search(str(path)):  # bytes that are not UTF-8 in the name: it could not be stored or shown
+        shown = os.fsencode(path).decode("utf-8", "replace")
+        return [], [Failure(shown, "the file name is not valid UTF-8: rename the file, then ingest it again")]
+    try:
+        items = _read_drafts(path, max_bytes)
+    except ParseError as exc:
+        return [], [Failure(exc.path, exc.reason)]
+    articles: list[Article] = []
+    failures: list[Failure] = []
+    for item in items:
+        if isinstance(item, FormatError):
+            failures.append(Failure(f"{path}:{item.number}", item.reason))
+            continue
+        article = _to_article(item, path)
+        if article.title and article.text:
+            articles.append(article)
+        else:  # the reader saw text, but it was only invisible characters (zero-width spaces, BOMs)
+            missing = "title" if not article.title else "body text"
+            failures.append(Failure(f"{path}:{item.number}" if item.number else str(path),
+                                    f"no visible {missing}: it holds only invisible characters such as zero-width spaces"))
+    _dedupe_ids(articles)
+    return articles, failures
+
+
+def _read_drafts(path: Path, max_bytes: int) -> list[Draft | FormatError]:
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ParseError(str(path), _unsupported(path.suffix))
+    text = read_text(path, max_bytes)
+    try:
+        result = reader(text)
+    except FormatError as exc:
+        raise ParseError(str(path), exc.reason) from None
+    return result if isinstance(result, list) else [result]
+
+
+def _to_article(draft: Draft, path: Path) -> Article:
+    stem = slugify(path.stem)
+    if draft.id:
+        article_id = draft.id
+    elif not draft.number:  # a file holding one article is named after the file
+        article_id = stem
+    else:  # a record of a JSON list/JSON Lines file: file + title keeps ids stable when records move
+        article_id = f"{stem}-{_slug(draft.title) or draft.number}"
+    return build_article(
+        id=article_id, title=draft.title, source=str(path), author=draft.author, date=draft.date,
+        tags=draft.tags, url=draft.url, teaser=draft.teaser, sections=draft.sections, faq=draft.faq,
+    )
+
+
+def _dedupe_ids(articles: list[Article]) -> None:
+    """Give the later of two articles with one id a "-2", "-3", ... suffix (ids key the index)."""
+    seen: set[str] = set()
+    for article in articles:
+        base, n = article.id, 1
+        while article.id in seen:
+            n += 1
+            article.id = f"{base}-{n}"
+        seen.add(article.id)
+
+
+def load_articles(
+    paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES, progress: bool = False
+) -> tuple[list[Article], list[Failure]]:
+    """Every article under `paths` and a `Failure` per file or record that could not be read.
+
+    One bad file never stops the others; ids are unique across the whole load. `progress` shows
+    a bar for loads of 50 files or more (parsing thousands of files takes a while).
+    """
+    from tqdm.auto import tqdm
+
+    files, failures = find_files(paths)
+    articles: list[Article] = []
+    for file in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 50):
+        found, failed = parse_file_partial(file, max_bytes)
+        articles += found
+        failures += failed
+    _dedupe_ids(articles)
+    return articles, failures
+
+
+# --- JSON records -------------------------------------------------------------------------
+
+_RECORD_SHAPE = "an object with 'title' and 'text' or 'sections'"
+_TOO_DEEP = "JSON nested too deeply (lists or objects inside each other over ~1,000 levels): not an article"
+
+
+def parse_json(text: str) -> list[Draft | FormatError]:
+    """One article object, an array of them, or {"articles": [...]}; bad records come back as errors."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise FormatError(_TOO_DEEP) from None
+    if isinstance(data, dict) and "articles" in data and "title" not in data:
+        data = data["articles"]
+        if not isinstance(data, list):
+            raise FormatError(f"'articles' must be a list of objects, got {kind(data)}")
+    if isinstance(data, dict):
+        return [draft_from_record(data)]
+    if not isinstance(data, list):
+        raise FormatError(f"expected {_RECORD_SHAPE}, a list of them or {{\"articles\": [...]}}, got {kind(data)}")
+    if not data:
+        raise FormatError("the JSON list holds no articles")
+    return [_record(item, f"record {n}", n) for n, item in enumerate(data, 1)]
+
+
+def parse_jsonl(text: str) -> list[Draft | FormatError]:
+    """JSON Lines: one article object per line, blank lines ignored; a bad line is an error of its own."""
+    out: list[Draft | FormatError] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.append(FormatError(f"line {n}: invalid JSON at column {exc.colno}: {exc.msg}", n))
+            continue
+        except RecursionError:
+            out.append(FormatError(f"line {n}: {_TOO_DEEP}", n))
+            continue
+        out.append(_record(record, f"line {n}", n))
+    return out
+
+
+def _record(record: Any, label: str, number: int) -> Draft | FormatError:
+    try:
+        draft = draft_from_record(record)
+    except FormatError as exc:
+        return FormatError(f"{label}: {exc.reason}", number)
+    draft.number = number
+    return draft
+
+
+def draft_from_record(record: Any) -> Draft:
+    """A Draft from one JSON object; FormatError says what is missing or of the wrong type."""
+    if not isinstance(record, dict):
+        raise FormatError(f"expected {_RECORD_SHAPE}, got {kind(record)}")
+    title = record.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise FormatError(f"expected {_RECORD_SHAPE}: 'title' is missing or not a non-empty string")
+    draft = Draft(title=title, tags=tag_list(record.get("tags")), faq=_faq_records(record.get("faq")))
+    for key in ("id", "author", "date", "url", "teaser"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str | int | float):
+            raise FormatError(f"'{key}' must be a string, got {kind(value)}")
+        setattr(draft, key, "" if value is None else str(value).strip())
+    if isinstance(record.get("sections"), list):
+        draft.sections = [_section_record(item, n) for n, item in enumerate(record["sections"], 1)]
+    elif isinstance(record.get("text"), str):
+        _, draft.sections, faq = markdown_outline(record["text"], title)
+        draft.faq += faq
+    else:
+        raise FormatError(f"expected {_RECORD_SHAPE}: need 'text' (a string) or 'sections' (a list)")
+    return checked(draft, "'text'/'sections'")
+
+
+def _section_record(item: Any, n: int) -> tuple[str, str]:
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        raise FormatError(f"'sections' item {n}: expected an object with 'heading' and 'text', got {kind(item)}")
+    heading = item.get("heading") or ""
+    return (heading if isinstance(heading, str) else str(heading)), item["text"]
+
+
+def _faq_records(value: Any) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FormatError(f"'faq' must be a list of {{'question', 'answer'}} objects, got {kind(value)}")
+    pairs = []
+    for n, item in enumerate(value, 1):
+        item = item if isinstance(item, dict) else {}
+        pair = (item.get("question", item.get("q")), item.get("answer", item.get("a")))
+        if not all(isinstance(part, str) for part in pair):
+            raise FormatError(f"'faq' item {n}: expected an object with 'question' and 'answer' strings")
+        pairs.append(pair)
+    return pairs
+
+
+_READERS: dict[str, Callable[[str], Draft | list[Draft | FormatError]]] = {
+    ".txt": parse_text, ".md": parse_markdown, ".markdown": parse_markdown, ".html": parse_html,
+    ".htm": parse_html, ".json": parse_json, ".jsonl": parse_jsonl,
+}
+
+
+# --- canonical text -------------------------------------------------------------------------
+
+
+def build_article(
+    *,
+    id: str,
+    title: str,
+    source: str,
+    author: str = "",
+    date: str = "",
+    tags: Iterable[str] = (),
+    url: str = "",
+    teaser: str = "",
+    sections: list[tuple[str, str]],
+    faq: list[tuple[str, str]],
+) -> Article:
+    """An Article whose `text` is built from `sections` and `faq`, with offsets into it.
+
+    text = each non-empty section as "heading\\n\\ntext" (just "text" without a heading), then, if there
+    are FAQ pairs, "Frequently Asked Questions" and each pair as "Q: ...\\nA: ...", all joined by blank
+    lines. `Section.start` points at the section text, `FAQ.start` at its "Q: " line. Whitespace inside
+    paragraphs is collapsed; paragraph breaks stay "\\n\\n". Dates become YYYY-MM-DD when parseable.
+    """
+    parts: list[str] = []
+    end = [-2]  # where the text built so far ends; -2 so that the first piece, with no separator, starts at 0
+
+    def add(piece: str) -> int:
+        start = end[0] + 2  # after the "\n\n" separator
+        parts.append(piece)
+        end[0] = start + len(piece)
+        return start
+
+    built_sections = []
+    for heading, body in sections:
+        paragraphs = _paragraphs(body)
+        if paragraphs:
+            if _line(heading):
+                add(_line(heading))
+            built_sections.append(Section(_line(heading), "\n\n".join(paragraphs), add("\n\n".join(paragraphs))))
+    pairs = [(_line(q), _line(a)) for q, a in faq if _line(q) and _line(a)]
+    built_faq = []
+    if pairs:
+        add(FAQ_HEADING)
+        built_faq = [FAQ(q, a, add(f"Q: {q}\nA: {a}")) for q, a in pairs]
+    return Article(
+        id=_valid(str(id)).strip(), title=_line(title), source=source, author=_line(author),
+        date=(parse_date(_line(date)) or _line(date)) if date else "", tags=_unique(_line(t) for t in tags),
+        url=_valid(url).strip(), teaser=_line(teaser), sections=built_sections, faq=built_faq, text="\n\n".join(parts),
+    )
+
+
+def _line(text: str) -> str:
+    """One line of text: NFC-normalised, zero-width characters dropped, whitespace runs collapsed."""
+    text = unicodedata.normalize("NFC", _valid(str(text))).replace("\u200b", "").replace("\ufeff", "")
+    return " ".join(text.split())
+
+
+def _valid(text: str) -> str:
+    """`text` with lone surrogates replaced by U+FFFD, so that it can be encoded as UTF-8."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in (_line(block) for block in re.split(r"\n\s*\n", text)) if p]
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(item for item in items if item))

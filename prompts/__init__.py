@@ -1,0 +1,1 @@
+"""The prompt templates, one `.txt` file per prompt; installed as the data package `assistant.prompts`."""
