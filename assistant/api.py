@@ -68,8 +68,9 @@ class Assistant:
         return Retriever(self.index, self.settings)
 
     # --- articles ------------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[str | Path] | None = None, prune: bool = False,
-               progress: bool | Progress = True) -> IngestReport:
+    def ingest(
+        self, paths: Sequence[str | Path] | None = None, prune: bool = False, progress: bool | Progress = True
+    ) -> IngestReport:
         """Ingest files or folders (default: the corpus folder). See `IngestReport` for the outcome."""
         return self.index.ingest(list(paths) if paths else [self.settings.corpus_dir], prune=prune, progress=progress)
 
@@ -95,16 +96,18 @@ class Assistant:
         return out
 
     # --- questions -----------------------------------------------------------------------------
-    def ask(self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None,
-            k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+    ) -> Answer:
         """Answer `question` from the articles. `history` holds earlier standalone queries of a chat.
 
         With an LLM backend this consumes `stream()`; a failing model raises `LLMError`.
         """
         return _final(self.stream(question, history=history, filters=filters, k=k))
 
-    def stream(self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None,
-               k: int | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+    ) -> Iterator[str | Answer]:
         """Yield the answer text in pieces, then the final `Answer` (an LLM failure raises `LLMError`)."""
         yield from self.answerer.stream(question, history=history, filters=filters, k=k)
 

@@ -31,10 +31,14 @@ class Settings(BaseModel):
     # where things live
     index_dir: Path = Field(Path("vectorstore"), description="Persisted index (Chroma + BM25 + manifest).")
     corpus_dir: Path = Field(Path("corpus"), description="Articles ingested by default.")
-    prompts_dir: Path | None = Field(None, description="Prompt templates, loaded by name (default: the prompts shipped with the package).")
+    prompts_dir: Path | None = Field(
+        None, description="Prompt templates, loaded by name (default: the prompts shipped with the package)."
+    )
     upload_dir: Path = Field(Path("uploads"), description="Where the web UI stores uploaded articles.")
     collection: str = Field("articles", description="Chroma collection name.")
-    chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store.")
+    chroma_url: str | None = Field(
+        None, description="Use a Chroma server (http://host:port) instead of the embedded store."
+    )
 
     # embedding and chunking
     embedding_model: str = Field(
@@ -56,7 +60,9 @@ class Settings(BaseModel):
 
     # answering
     backend: Backend = Field("extractive", description="extractive, openai, ollama or llamacpp.")
-    abstain_threshold: float = Field(0.85, description="Evidence score under which the answer abstains (calibrated on SQuAD).")
+    abstain_threshold: float = Field(
+        0.85, description="Evidence score under which the answer abstains (calibrated on SQuAD)."
+    )
     max_answer_sentences: int = Field(2, ge=1)
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are cut, with a note.")
     context_tokens: int = Field(1500, ge=64, description="Token budget for passages handed to an LLM.")
@@ -71,7 +77,9 @@ class Settings(BaseModel):
     llm_timeout: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(2, ge=0)
     llm_max_tokens: int = Field(256, ge=1)
-    unsupported_fallback: Literal["extractive", "abstain"] = Field("extractive", description="extractive or abstain, when no LLM sentence is supported.")
+    unsupported_fallback: Literal["extractive", "abstain"] = Field(
+        "extractive", description="extractive or abstain, when no LLM sentence is supported."
+    )
 
     # web UI
     host: str = Field("127.0.0.1")
@@ -81,7 +89,9 @@ class Settings(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
-            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})")
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
         return self
 
     @classmethod

@@ -11,8 +11,17 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 # Besides function words: "mentioned" in "the minister mentioned in the article" is about the
 # corpus, not the answer.
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {
-    "does", "did", "do", "done", "according", "called", "named", "whose",
-    "mention", "mentioned", "mentions",
+    "does",
+    "did",
+    "do",
+    "done",
+    "according",
+    "called",
+    "named",
+    "whose",
+    "mention",
+    "mentioned",
+    "mentions",
 }
 TOKEN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 
@@ -52,8 +61,10 @@ def stems(text: str) -> set[str]:
 
 # Also bidi overrides (\u202a-\u202e, \u2066-\u2069), which make text display as something it is not, and lone
 # surrogates (\ud800-\udfff), which arrive through JSON escapes and which the tokenizer and UTF-8 files refuse.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                     r"\ufeff\ud800-\udfff]")
+CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    r"\ufeff\ud800-\udfff]"
+)
 
 
 def clean_question(text: str, limit: int) -> tuple[str, list[str]]:

@@ -71,4 +71,3 @@ def latencies(fn: Callable[[str], object], questions: list[str]) -> list[float]:
 
 def folder_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
-

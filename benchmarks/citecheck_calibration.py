@@ -33,8 +33,11 @@ from assistant.ingest.chunking import sentence_spans
 from assistant.settings import Settings
 
 SQUAD = Path(__file__).resolve().parent.parent / "evals" / "data" / "squad-v1.1-dev-slice.json"
-WH = re.compile(r"^(what|which|who|whom|whose|when|where|why|how( many| much| long| old)?|in what|in which)\s+"
-                r"(is|was|are|were|did|does|do|has|had)?\s*", re.I)
+WH = re.compile(
+    r"^(what|which|who|whom|whose|when|where|why|how( many| much| long| old)?|in what|in which)\s+"
+    r"(is|was|are|were|did|does|do|has|had)?\s*",
+    re.I,
+)
 
 
 def examples(sample: int, seed: int) -> list[tuple[str, str, str, bool]]:
@@ -57,7 +60,7 @@ def _pairs(paras: list[str], i: int, qa: dict, answers: list[str], rng: random.R
     gold, answer = paras[i], qa["answers"][0]["text"]
     start = qa["answers"][0]["answer_start"]
     sentence = next((gold[a:b] for a, b in sentence_spans(gold) if a <= start < b), "")
-    words = [*gold[:start].split()[-6:], answer, *gold[start + len(answer):].split()[:6]]
+    words = [*gold[:start].split()[-6:], answer, *gold[start + len(answer) :].split()[:6]]
     excerpt = " ".join(words).strip(" ,;") + "."
     statement = WH.sub("", qa["question"]).rstrip("?").strip() + " " + answer + "."
     out = [("gold", sentence, gold, True), ("excerpt", excerpt, gold, True), ("statement", statement, gold, True)]
@@ -82,8 +85,9 @@ def features(rows: list, embed) -> list[tuple[float, float, bool]]:
     out = []
     for (_kind, claim, para, _label), vec in zip(rows, claims, strict=True):
         s = sources[para]
-        out.append((float((s.vectors @ vec).max()), citecheck.lexical_overlap(claim, s),
-                    bool(citecheck.novel_terms(claim, s))))
+        out.append(
+            (float((s.vectors @ vec).max()), citecheck.lexical_overlap(claim, s), bool(citecheck.novel_terms(claim, s)))
+        )
     return out
 
 
@@ -114,8 +118,10 @@ def by_kind(rows: list, dense: np.ndarray, lexical: np.ndarray, novel: np.ndarra
     """Share judged right per kind of pair, at thresholds around the shipped one (with the novel rule)."""
     score = citecheck.support_score(dense, lexical)
     thresholds = (0.50, 0.55, 0.60, 0.65)
-    print(f"\nshare judged right per kind, w_dense={citecheck.W_DENSE}, novel rule on (shipped threshold "
-          f"{citecheck.SUPPORT}):")
+    print(
+        f"\nshare judged right per kind, w_dense={citecheck.W_DENSE}, novel rule on (shipped threshold "
+        f"{citecheck.SUPPORT}):"
+    )
     print("kind          n  mean-score  " + "  ".join(f"t={t:.2f}" for t in thresholds))
     for kind in ("gold", "excerpt", "statement", "other", "swapped"):
         idx = [i for i, r in enumerate(rows) if r[0] == kind]

@@ -43,10 +43,17 @@ class Result:
     extra: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, object]:
-        return {"name": self.name, "ingest_s": round(self.ingest_s, 2), "chunks": self.chunks,
-                "p50_ms": round(percentile(self.query_ms, 50), 1), "p95_ms": round(percentile(self.query_ms, 95), 1),
-                "hit@5": round(self.hit5, 3), "hit@5_answer": round(self.hit5_answer, 3),
-                "rss_delta_mb": round(self.rss_delta_mb), **{k: round(v, 3) for k, v in self.extra.items()}}
+        return {
+            "name": self.name,
+            "ingest_s": round(self.ingest_s, 2),
+            "chunks": self.chunks,
+            "p50_ms": round(percentile(self.query_ms, 50), 1),
+            "p95_ms": round(percentile(self.query_ms, 95), 1),
+            "hit@5": round(self.hit5, 3),
+            "hit@5_answer": round(self.hit5_answer, 3),
+            "rss_delta_mb": round(self.rss_delta_mb),
+            **{k: round(v, 3) for k, v in self.extra.items()},
+        }
 
 
 def ingest_texts(articles: list[Article], settings: Settings) -> list[str]:
@@ -127,8 +134,13 @@ def _peer_gold(hit: object, case: TestCase, article_text: str = "") -> bool:
     if start < 0:
         start = article_text.find(hit.text)  # type: ignore[attr-defined]
     end = start + len(hit.text)  # type: ignore[attr-defined]
-    return hit.article_id == case.article_id and start >= 0 and spans_overlap(  # type: ignore[attr-defined]
-        start, end, case.gold_start, case.gold_end)
+    return (
+        hit.article_id == case.article_id
+        and start >= 0
+        and spans_overlap(  # type: ignore[attr-defined]
+            start, end, case.gold_start, case.gold_end
+        )
+    )
 
 
 def run_ours(articles: list[Article], cases: list[TestCase], folder: Path, backend: str) -> Result:
@@ -149,8 +161,12 @@ def run_ours(articles: list[Article], cases: list[TestCase], folder: Path, backe
 
 def _our_hits(assistant: Assistant, case: TestCase) -> tuple[bool, bool]:
     found = assistant.retriever.search(case.question, k=5).passages
-    gold = [p.chunk for p in found if p.chunk.article_id == case.article_id
-            and spans_overlap(p.chunk.start, p.chunk.end, case.gold_start, case.gold_end)]
+    gold = [
+        p.chunk
+        for p in found
+        if p.chunk.article_id == case.article_id
+        and spans_overlap(p.chunk.start, p.chunk.end, case.gold_start, case.gold_end)
+    ]
     return bool(gold), any(contains_answer(c.text, case.answers) for c in gold)
 
 
@@ -173,15 +189,23 @@ def cold_start(index: Path, question: str, backend: str, runs: int = 3) -> list[
 
 
 def cold_summary(times: list[float]) -> dict[str, float]:
-    return {"median_s": round(statistics.median(times), 2), "min_s": round(min(times), 2),
-            "max_s": round(max(times), 2)}
+    return {
+        "median_s": round(statistics.median(times), 2),
+        "min_s": round(min(times), 2),
+        "max_s": round(max(times), 2),
+    }
 
 
 def report(results: dict[str, Result], texts: int, cold: dict[str, dict[str, float]]) -> dict[str, object]:
     """Every number plus the ratios the targets are stated in. Keys: limit_torch, limit_onnx, peer, ours_<backend>."""
-    return {"load": load_note(), "texts_embedded_by_ours": texts, "peak_rss_mb": round(peak_mb()),
-            "results": {k: r.summary() for k, r in results.items()}, "cold_start": cold,
-            "ratios": ratios(results)}
+    return {
+        "load": load_note(),
+        "texts_embedded_by_ours": texts,
+        "peak_rss_mb": round(peak_mb()),
+        "results": {k: r.summary() for k, r in results.items()},
+        "cold_start": cold,
+        "ratios": ratios(results),
+    }
 
 
 def ratios(results: dict[str, Result]) -> dict[str, float]:
@@ -195,13 +219,16 @@ def ratios(results: dict[str, Result]) -> dict[str, float]:
         if same:
             out[f"ingest ours({backend}) / limit({backend})"] = round(r.ingest_s / same.ingest_s, 3)
             out[f"ingest CPU ours({backend}) / limit({backend})"] = round(
-                r.extra["ingest_cpu_s"] / same.extra["ingest_cpu_s"], 3)
+                r.extra["ingest_cpu_s"] / same.extra["ingest_cpu_s"], 3
+            )
         if torch_limit and backend != "torch":
             out[f"ingest ours({backend}) / limit(torch)"] = round(r.ingest_s / torch_limit.ingest_s, 3)
         if peer:
             out[f"ingest ours({backend}) / peer"] = round(r.ingest_s / peer.ingest_s, 3)
             for q in (50, 95):
-                out[f"p{q} query ours({backend}) / peer"] = round(percentile(r.query_ms, q) / percentile(peer.query_ms, q), 3)
+                out[f"p{q} query ours({backend}) / peer"] = round(
+                    percentile(r.query_ms, q) / percentile(peer.query_ms, q), 3
+                )
     return out
 
 

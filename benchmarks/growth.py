@@ -34,13 +34,21 @@ def growth(args: argparse.Namespace) -> None:
     for size in [int(s) for s in args.chunks.split(",") if s]:
         estimate_min = size * per_chunk / rate / 60
         mode = "real" if estimate_min <= args.max_embed_minutes else "reused"
-        print(f"{size} chunks: embedding estimated at {estimate_min:.0f} min at {rate:.0f} texts/s -> {mode} "
-              f"vectors; {load_note()}", file=sys.stderr)
+        print(
+            f"{size} chunks: embedding estimated at {estimate_min:.0f} min at {rate:.0f} texts/s -> {mode} "
+            f"vectors; {load_note()}",
+            file=sys.stderr,
+        )
         build = _child(args, size, "build", mode)
         query = _child(args, size, "query", mode)
         rows.append({"target_chunks": size, "estimated_real_embed_min": round(estimate_min, 1), **build, **query})
-    out = {"load": load_note(), "backend": args.backend, "encoder_texts_per_s": round(rate, 1),
-           "texts_per_chunk": round(per_chunk, 2), "sizes": rows}
+    out = {
+        "load": load_note(),
+        "backend": args.backend,
+        "encoder_texts_per_s": round(rate, 1),
+        "texts_per_chunk": round(per_chunk, 2),
+        "sizes": rows,
+    }
     text = json.dumps(out, indent=2)
     print(text)
     if args.out:
@@ -62,9 +70,25 @@ def _calibrate(args: argparse.Namespace, settings: Settings) -> tuple[float, flo
 
 
 def _child(args: argparse.Namespace, size: int, phase: str, mode: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).with_name("speed.py")), "grow-one", "--chunks", str(size),
-           "--phase", phase, "--mode", mode, "--backend", args.backend, "--workdir", str(args.workdir),
-           "--questions", str(args.questions), "--squad", str(args.squad)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).with_name("speed.py")),
+        "grow-one",
+        "--chunks",
+        str(size),
+        "--phase",
+        phase,
+        "--mode",
+        mode,
+        "--backend",
+        args.backend,
+        "--workdir",
+        str(args.workdir),
+        "--questions",
+        str(args.questions),
+        "--squad",
+        str(args.squad),
+    ]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ})
     if done.returncode != 0:
         raise RuntimeError(f"{phase} of {size} chunks failed:\n{done.stderr[-3000:]}")
@@ -97,10 +121,18 @@ def _build(args: argparse.Namespace, size: int, folder: Path) -> dict:
     started = time.perf_counter()
     report = assistant.ingest_articles(articles, progress=False)
     seconds = time.perf_counter() - started
-    result = {"mode": args.mode, "articles": len(articles), "chunks": report.chunks, "ingest_s": round(seconds, 1),
-              "embed_s": round(embed_s[0], 1), "other_s": round(seconds - embed_s[0], 1),
-              "chunks_per_s": round(report.chunks / seconds, 1), "index_mb": round(folder_mb(folder)),
-              "build_peak_rss_mb": round(peak_mb()), "build_load": load_note()}
+    result = {
+        "mode": args.mode,
+        "articles": len(articles),
+        "chunks": report.chunks,
+        "ingest_s": round(seconds, 1),
+        "embed_s": round(embed_s[0], 1),
+        "other_s": round(seconds - embed_s[0], 1),
+        "chunks_per_s": round(report.chunks / seconds, 1),
+        "index_mb": round(folder_mb(folder)),
+        "build_peak_rss_mb": round(peak_mb()),
+        "build_load": load_note(),
+    }
     if args.mode == "reused":
         emb = assistant.index.embedder
         result.update(reused_vectors=emb.reused, embedded_for_real=emb.embedded)  # type: ignore[attr-defined]
@@ -161,8 +193,15 @@ def _query(args: argparse.Namespace, folder: Path) -> dict:
     timings: list[dict[str, float]] = []
     ms = latencies(lambda q: timings.append(assistant.ask(q).timings), [c.question for c in cases])
     cold = cold_summary(cold_start(folder, COLD_QUESTION, args.backend, runs=3))
-    return {"open_s": round(open_s, 2), "p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
-            "retrieve_p50_ms": round(percentile([t["retrieve_ms"] for t in timings[1:]], 50), 1),
-            "answer_p50_ms": round(percentile([t["answer_ms"] for t in timings[1:]], 50), 1),
-            "rss_open_mb": round(rss_open), "rss_after_queries_mb": round(rss_mb()),
-            "query_peak_rss_mb": round(peak_mb()), "cold_start": cold, "query_load": load_note()}
+    return {
+        "open_s": round(open_s, 2),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "retrieve_p50_ms": round(percentile([t["retrieve_ms"] for t in timings[1:]], 50), 1),
+        "answer_p50_ms": round(percentile([t["answer_ms"] for t in timings[1:]], 50), 1),
+        "rss_open_mb": round(rss_open),
+        "rss_after_queries_mb": round(rss_mb()),
+        "query_peak_rss_mb": round(peak_mb()),
+        "cold_start": cold,
+        "query_load": load_note(),
+    }

@@ -32,8 +32,9 @@ def main() -> None:
     articles = squad_articles(read_squad(SQUAD))
     settings = Settings.load(env={}, index_dir=Path(tempfile.mkdtemp()) / "index")
     texts = ingest_texts(articles, settings)
-    print(f"{len(articles)} articles, {len(texts)} texts, embedding_backend {settings.embedding_backend}; "
-          f"{load_note()}")
+    print(
+        f"{len(articles)} articles, {len(texts)} texts, embedding_backend {settings.embedding_backend}; {load_note()}"
+    )
     if settings.embedding_backend != "onnx":
         sys.exit("this profile compares against the onnx limit; run with the default embedding_backend")
 
@@ -61,8 +62,10 @@ def main() -> None:
     finally:
         embedder.embed = embed  # type: ignore[method-assign]
     ours_cpu, limit_cpu = ours.extra["ingest_cpu_s"], limit.extra["ingest_cpu_s"]
-    print(f"ours:  wall {ours.ingest_s:.2f} s, CPU {ours_cpu:.2f} s; inside embed wall {inside['wall']:.2f} s, "
-          f"CPU {inside['cpu']:.2f} s")
+    print(
+        f"ours:  wall {ours.ingest_s:.2f} s, CPU {ours_cpu:.2f} s; inside embed wall {inside['wall']:.2f} s, "
+        f"CPU {inside['cpu']:.2f} s"
+    )
     print(f"ours / limit: wall {ours.ingest_s / limit.ingest_s:.3f}, CPU {ours_cpu / limit_cpu:.3f}; {load_note()}")
 
 

@@ -60,9 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     data = read_squad(SQUAD)
     base = Assistant.from_settings(Settings.load(index_dir=args.index, top_k=args.top_k))
     base.ingest_articles(squad_articles(data), progress=False)
-    llm = Assistant(base.settings.with_overrides(
-        backend=args.backend, llm_base_url=args.base_url, llm_model=args.model, llm_max_tokens=args.max_tokens,
-        context_tokens=args.context_tokens, llm_timeout=600.0), index=base.index)
+    llm = Assistant(
+        base.settings.with_overrides(
+            backend=args.backend,
+            llm_base_url=args.base_url,
+            llm_model=args.model,
+            llm_max_tokens=args.max_tokens,
+            context_tokens=args.context_tokens,
+            llm_timeout=600.0,
+        ),
+        index=base.index,
+    )
     chain = LLMChain(llm.settings, llm.index)
     cases = sample([c for c in squad_cases(data) if c.answerable], args.sample, args.seed)
     rows = [ask(base, chain, c.question, c.answers) for c in cases]
@@ -74,8 +82,11 @@ def ask(base: Assistant, chain: LLMChain, question: str, golds: list[str]) -> di
     """One question, answered extractively and by the LLM, with the numbers of both."""
     t0 = time.perf_counter()
     ext = base.ask(question)
-    row = {"ext_ms": (time.perf_counter() - t0) * 1000, "ext_contains": m.containment(ext.text, golds),
-           "ext_faithful": m.faithfulness(ext.text, {c.n: c.text for c in ext.citations})}
+    row = {
+        "ext_ms": (time.perf_counter() - t0) * 1000,
+        "ext_contains": m.containment(ext.text, golds),
+        "ext_faithful": m.faithfulness(ext.text, {c.n: c.text for c in ext.citations}),
+    }
     state = chain.prepare().invoke({"question": question, "history": [], "timings": {}})
     shown = {n: text for n, text in enumerate(state["packed"].texts, start=1)}
     t0 = time.perf_counter()
@@ -88,12 +99,16 @@ def ask(base: Assistant, chain: LLMChain, question: str, golds: list[str]) -> di
     raw = "".join(p for p in out if isinstance(p, str))
     sentences = len(m.cited_sentences(answer.text))
     row.update(
-        llm_ms=(time.perf_counter() - t0) * 1000, llm_contains=m.containment(answer.text, golds),
-        raw_faithful=m.faithfulness(raw, shown), llm_faithful=m.faithfulness(answer.text, {c.n: c.text for c in
-                                                                                           answer.citations}),
-        flagged=len(answer.unsupported), sentences=sentences, abstained=answer.abstained,
+        llm_ms=(time.perf_counter() - t0) * 1000,
+        llm_contains=m.containment(answer.text, golds),
+        raw_faithful=m.faithfulness(raw, shown),
+        llm_faithful=m.faithfulness(answer.text, {c.n: c.text for c in answer.citations}),
+        flagged=len(answer.unsupported),
+        sentences=sentences,
+        abstained=answer.abstained,
         fallback=any(n.startswith(FALLBACK_NOTE) for n in answer.notes),
-        first_ms=answer.timings.get("first_token_ms"), tps=answer.timings.get("tokens_per_second"),
+        first_ms=answer.timings.get("first_token_ms"),
+        tps=answer.timings.get("tokens_per_second"),
         tokens=answer.timings.get("tokens"),
     )
     return row
@@ -106,16 +121,24 @@ def report(rows: list[dict], args: argparse.Namespace, n: int) -> None:
     mean = lambda key, rs=ok: m.mean(r.get(key) for r in rs)  # noqa: E731
     own = [r for r in ok if not r["fallback"] and not r["abstained"]]  # answers the model's text survived in
     flagged = sum(r["flagged"] for r in ok) / max(sum(r["sentences"] for r in ok), 1)
-    print(f"SQuAD slice, {n} random answerable questions (seed {args.seed}), top_k {args.top_k}, "
-          f"context_tokens {args.context_tokens}, llm_max_tokens {args.max_tokens}; {len(rows) - len(ok)} errors")
-    print(f"  extractive     containment {mean('ext_contains'):.3f}  faithfulness {mean('ext_faithful'):.3f}  "
-          f"latency p50 {pct('ext_ms'):.0f} ms  p95 {p95('ext_ms'):.0f} ms")
-    print(f"  {args.backend:<14} containment {mean('llm_contains'):.3f}  faithfulness raw reply "
-          f"{mean('raw_faithful'):.3f} -> checked answer {mean('llm_faithful'):.3f} (model's own answers "
-          f"{mean('llm_faithful', own) or 0:.3f}, n={len(own)})  flagged sentences {flagged:.3f}")
-    print(f"  {'':<14} fallback rate {mean('fallback'):.3f}  abstained {mean('abstained'):.3f}  latency p50 "
-          f"{pct('llm_ms'):.0f} ms  p95 {p95('llm_ms'):.0f} ms  first token p50 {pct('first_ms'):.0f} ms  "
-          f"decoding p50 {pct('tps'):.1f} tokens/s  {mean('tokens'):.0f} tokens/answer")
+    print(
+        f"SQuAD slice, {n} random answerable questions (seed {args.seed}), top_k {args.top_k}, "
+        f"context_tokens {args.context_tokens}, llm_max_tokens {args.max_tokens}; {len(rows) - len(ok)} errors"
+    )
+    print(
+        f"  extractive     containment {mean('ext_contains'):.3f}  faithfulness {mean('ext_faithful'):.3f}  "
+        f"latency p50 {pct('ext_ms'):.0f} ms  p95 {p95('ext_ms'):.0f} ms"
+    )
+    print(
+        f"  {args.backend:<14} containment {mean('llm_contains'):.3f}  faithfulness raw reply "
+        f"{mean('raw_faithful'):.3f} -> checked answer {mean('llm_faithful'):.3f} (model's own answers "
+        f"{mean('llm_faithful', own) or 0:.3f}, n={len(own)})  flagged sentences {flagged:.3f}"
+    )
+    print(
+        f"  {'':<14} fallback rate {mean('fallback'):.3f}  abstained {mean('abstained'):.3f}  latency p50 "
+        f"{pct('llm_ms'):.0f} ms  p95 {p95('llm_ms'):.0f} ms  first token p50 {pct('first_ms'):.0f} ms  "
+        f"decoding p50 {pct('tps'):.1f} tokens/s  {mean('tokens'):.0f} tokens/answer"
+    )
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -44,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     assistant = Assistant.from_settings(Settings.load(env={}, index_dir=args.index))
     report = assistant.ingest([args.corpus], progress=False)
-    print(f"index {args.index}: {len(assistant.articles())} article(s) ({len(report.added)} newly ingested); "
-          f"{load_note()}", file=sys.stderr)
+    print(
+        f"index {args.index}: {len(assistant.articles())} article(s) ({len(report.added)} newly ingested); "
+        f"{load_note()}",
+        file=sys.stderr,
+    )
     assistant.ask(QUESTIONS[0])  # model loaded and caches warm before anything is timed
     rows = [run("api", k, args.requests, api_client(assistant)) for k in args.clients]
     if args.ui:
@@ -58,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 4, 8],
-                   help="comma-separated client counts (default 1,4,8)")
+    p.add_argument(
+        "--clients",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[1, 4, 8],
+        help="comma-separated client counts (default 1,4,8)",
+    )
     p.add_argument("--requests", type=int, default=6, help="questions per client (default 6)")
     p.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="articles to index (default corpus/)")
     p.add_argument("--index", type=Path, default=ROOT / "runs" / "load-index", help="index folder, kept between runs")
@@ -76,6 +83,7 @@ def api_client(assistant: Assistant) -> Client:
     def make(_: int) -> Callable[[str], str]:
         chat = assistant.chat()
         return lambda q: chat.ask(q).text
+
     return make
 
 
@@ -110,9 +118,16 @@ def run(kind: str, clients: int, requests: int, make: Client) -> dict:
     if errors:
         raise SystemExit(f"{kind} with {clients} clients: {len(errors)} request(s) failed, e.g. {errors[0]}")
     ms = [x * 1000 for x in latencies]
-    row = {"kind": kind, "clients": clients, "requests": len(ms), "p50_ms": round(percentile(ms, 50), 1),
-           "p95_ms": round(percentile(ms, 95), 1), "max_ms": round(max(ms), 1),
-           "throughput_rps": round(len(ms) / wall, 2), "load": load_note()}
+    row = {
+        "kind": kind,
+        "clients": clients,
+        "requests": len(ms),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "max_ms": round(max(ms), 1),
+        "throughput_rps": round(len(ms) / wall, 2),
+        "load": load_note(),
+    }
     print(json.dumps(row), file=sys.stderr)
     return row
 
@@ -126,11 +141,19 @@ def ui_rows(args: argparse.Namespace) -> list[dict]:
 
     workdir = Path(tempfile.mkdtemp(prefix="load-ui-"))
     shutil.copytree(args.index, workdir / "index")
-    assistant = Assistant.from_settings(Settings.load(
-        env={}, index_dir=workdir / "index", upload_dir=workdir / "uploads", corpus_dir=args.corpus, port=free_port()))
+    assistant = Assistant.from_settings(
+        Settings.load(
+            env={},
+            index_dir=workdir / "index",
+            upload_dir=workdir / "uploads",
+            corpus_dir=args.corpus,
+            port=free_port(),
+        )
+    )
     app = build_app(assistant)
     _, url, _ = launch(app, assistant, prevent_thread_lock=True, quiet=True)
     try:
+
         def make(_: int) -> Callable[[str], str]:
             client = GradioClient(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
             return lambda q: client.submit(question=q, api_name="/ask").result(timeout=600)[0]
@@ -151,8 +174,10 @@ def free_port() -> int:
 def print_table(rows: list[dict]) -> None:
     print("| path | clients | requests | p50 ms | p95 ms | max ms | answers/s |\n|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['kind']} | {r['clients']} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | "
-              f"{r['throughput_rps']} |")
+        print(
+            f"| {r['kind']} | {r['clients']} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | "
+            f"{r['throughput_rps']} |"
+        )
     print(f"\n{load_note()}")
 
 

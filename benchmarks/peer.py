@@ -32,8 +32,7 @@ class Peer:
         from langchain_huggingface import HuggingFaceEmbeddings
 
         self.folder = folder
-        self.embeddings = HuggingFaceEmbeddings(model_name=resolve_model_path(model),
-                                                model_kwargs={"device": "cpu"})
+        self.embeddings = HuggingFaceEmbeddings(model_name=resolve_model_path(model), model_kwargs={"device": "cpu"})
         self.store = None
 
     def split(self, articles: list[Article]) -> list:

@@ -54,8 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-peer", action="store_true", help="skip the LangChain peer")
     p.add_argument("--no-limit", action="store_true", help="skip the bare-encoder limit")
     p.add_argument("--chunks", default="3000,10000,100000", help="growth sizes in chunks, comma-separated")
-    p.add_argument("--max-embed-minutes", type=float, default=45.0,
-                   help="embed for real when the estimate is under this; else reuse vectors")
+    p.add_argument(
+        "--max-embed-minutes",
+        type=float,
+        default=45.0,
+        help="embed for real when the estimate is under this; else reuse vectors",
+    )
     p.add_argument("--backend", default="onnx", help="embedding backend for growth")
     p.add_argument("--runs", type=int, default=3, help="cold-start runs")
     p.add_argument("--out", type=Path, help="also write the JSON here")
@@ -77,8 +81,9 @@ def compare(args: argparse.Namespace) -> None:
     backends = [b for b in args.backends.split(",") if b]
     texts = ingest_texts(articles, Settings.load(env={}))
     batch = Settings.load(env={}).embedding_batch_size
-    print(f"{len(articles)} articles, {len(texts)} texts to embed, {len(cases)} questions; {load_note()}",
-          file=sys.stderr)
+    print(
+        f"{len(articles)} articles, {len(texts)} texts to embed, {len(cases)} questions; {load_note()}", file=sys.stderr
+    )
     results: dict[str, Result] = {}
     # Each backend's limit right before ours with it: the machine's load drifts less in between.
     for backend in backends:

@@ -36,8 +36,10 @@ from assistant.eval.run import evaluate  # noqa: E402
 from assistant.eval.testsets import TestCase, read_squad, sample, squad_articles, squad_cases  # noqa: E402
 
 SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
-REFERENCE = ("reference (README, plain pipeline): gold paragraph @1 / @5 = dense 0.62/0.87, BM25 0.73/0.92, "
-             "fusion 0.71/0.94; best sentence of the top 3 contains a gold answer 0.69")
+REFERENCE = (
+    "reference (README, plain pipeline): gold paragraph @1 / @5 = dense 0.62/0.87, BM25 0.73/0.92, "
+    "fusion 0.71/0.94; best sentence of the top 3 contains a gold answer 0.69"
+)
 NEVER_ABSTAIN = -1e9  # calibration reads every answer's confidence, so nothing may abstain first
 
 
@@ -54,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD JSON file (default: the shared slice)")
-    p.add_argument("--index", type=Path, default=ROOT / "runs" / "squad-index",
-                   help="index folder, kept between runs so the ingest happens once")
+    p.add_argument(
+        "--index",
+        type=Path,
+        default=ROOT / "runs" / "squad-index",
+        help="index folder, kept between runs so the ingest happens once",
+    )
     p.add_argument("--sample", type=int, default=1000, help="random questions to ask (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the sample (and of the calibration split)")
     p.add_argument("--out", type=Path, help="run folder for the full report (default: runs/<timestamp>-squad...)")
@@ -69,8 +75,11 @@ def assistant_on(index: Path, articles: list, quiet: bool, **overrides: object) 
     """An assistant whose index holds `articles` (unchanged ones are skipped by the ingest)."""
     assistant = Assistant.from_settings(Settings.load(index_dir=index, **overrides))
     report = assistant.ingest_articles(articles, progress=not quiet)
-    print(f"index {index}: {len(report.added) + len(report.updated)} articles embedded, "
-          f"{len(report.unchanged)} unchanged", file=sys.stderr)
+    print(
+        f"index {index}: {len(report.added) + len(report.updated)} articles embedded, "
+        f"{len(report.unchanged)} unchanged",
+        file=sys.stderr,
+    )
     return assistant
 
 
@@ -81,12 +90,16 @@ def quality(args: argparse.Namespace, data: dict) -> None:
     report.meta["testset"] = str(args.squad)
     out = write_run(report, args.out)
     s = report.summary
-    print(f"SQuAD slice: {len(cases)} random answerable questions (seed {args.seed}), {report.meta['articles']} "
-          f"articles, top_k {assistant.settings.top_k}, abstain_threshold {assistant.settings.abstain_threshold}")
+    print(
+        f"SQuAD slice: {len(cases)} random answerable questions (seed {args.seed}), {report.meta['articles']} "
+        f"articles, top_k {assistant.settings.top_k}, abstain_threshold {assistant.settings.abstain_threshold}"
+    )
     print(f"  retrieval  hit@1 {s['hit@1']:.3f}  hit@5 {s['hit@5']:.3f}  mrr {s['mrr']:.3f}")
-    print(f"  answers    containment {s['containment']:.3f}  f1 {s['f1']:.3f}  abstention rate "
-          f"{s['abstention_rate']:.3f}  words {s['answer_words']:.1f}  citation precision "
-          f"{s['citation_precision']:.3f}  faithfulness {s['faithfulness']:.3f}")
+    print(
+        f"  answers    containment {s['containment']:.3f}  f1 {s['f1']:.3f}  abstention rate "
+        f"{s['abstention_rate']:.3f}  words {s['answer_words']:.1f}  citation precision "
+        f"{s['citation_precision']:.3f}  faithfulness {s['faithfulness']:.3f}"
+    )
     print(f"  latency    p50 {s['latency_p50_ms']:.0f} ms  p95 {s['latency_p95_ms']:.0f} ms")
     print(f"  {REFERENCE}")
     print(f"  report: {out / 'report.html'}")
@@ -98,13 +111,16 @@ def calibrate(args: argparse.Namespace, data: dict) -> None:
     random.Random(args.seed).shuffle(articles)
     indexed = {a.id for a in articles[: len(articles) // 2]}
     index = args.index.with_name(f"{args.index.name}-half{args.seed}")
-    assistant = assistant_on(index, [a for a in articles if a.id in indexed], args.quiet,
-                             abstain_threshold=NEVER_ABSTAIN)
+    assistant = assistant_on(
+        index, [a for a in articles if a.id in indexed], args.quiet, abstain_threshold=NEVER_ABSTAIN
+    )
     cases = calibration_cases(squad_cases(data), indexed, args.sample, args.seed)
     report = evaluate(assistant, cases, progress=not args.quiet, name=f"calibrate-s{args.seed}")
     current = Settings.load().abstain_threshold
-    print(f"calibration: {len(indexed)} of {len(articles)} articles indexed; {report.summary['answerable']} "
-          f"answerable and {report.summary['unanswerable']} unanswerable questions (seed {args.seed})")
+    print(
+        f"calibration: {len(indexed)} of {len(articles)} articles indexed; {report.summary['answerable']} "
+        f"answerable and {report.summary['unanswerable']} unanswerable questions (seed {args.seed})"
+    )
     print(tradeoff_table(report.records, grid(args.thresholds), current))
 
 
@@ -135,11 +151,14 @@ def tradeoff_table(records: list[Record], thresholds: list[float], current: floa
         precision = _share(kept, lambda r: r.answerable and bool(r.scores.get("containment")))
         mark = " <- current" if abs(t - current) < 1e-9 else ""
         mark += " <- best balanced" if t == best else ""
-        lines.append(f"{t:>9.2f} {acc:>9.3f} {over:>9.3f} {right:>9.3f} {precision:>9.3f} "
-                     f"{_balanced(ans, unans, t):>9.3f}{mark}")
-    lines.append("abst.acc = unanswerable declined; over-ref = answerable declined; ans.right = answerable, "
-                 "answered and containing a gold answer; precision = right among all answered; balanced = "
-                 "(abst.acc + 1 - over-ref) / 2")
+        lines.append(
+            f"{t:>9.2f} {acc:>9.3f} {over:>9.3f} {right:>9.3f} {precision:>9.3f} {_balanced(ans, unans, t):>9.3f}{mark}"
+        )
+    lines.append(
+        "abst.acc = unanswerable declined; over-ref = answerable declined; ans.right = answerable, "
+        "answered and containing a gold answer; precision = right among all answered; balanced = "
+        "(abst.acc + 1 - over-ref) / 2"
+    )
     return "\n".join(lines)
 
 

@@ -54,8 +54,9 @@ def _perturbed(article: Article, j: int, rng: random.Random, origin: dict[str, s
         at += len(p)
         sections.append(("", " ".join(new)))
     title = f"{article.title} {rng.choice(vocab).title()} {rng.choice(vocab).title()} {j}"
-    return build_article(id=f"{slugify(title)}", title=title, source=f"synthetic/{j}/{article.id}",
-                         sections=sections, faq=[])
+    return build_article(
+        id=f"{slugify(title)}", title=title, source=f"synthetic/{j}/{article.id}", sections=sections, faq=[]
+    )
 
 
 def _swap_words(sentence: str, vocab: list[str], rng: random.Random) -> str:

@@ -184,8 +184,13 @@ def test_langchain_retriever(seed: Assistant) -> None:
 
 
 def _cli(*args: str, index: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args, "--index", str(index)], capture_output=True,
-                          text=True, timeout=300, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args, "--index", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
 
 
 def test_cli_ask_json(seed_index_dir: Path) -> None:

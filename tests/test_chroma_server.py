@@ -121,8 +121,9 @@ def test_ingest_ask_restart_reingest_delete(server: Server, tmp_path: Path) -> N
     assert fresh.ask(QUESTION).abstained
 
 
-def test_reset_server_is_reported_and_resynced(server: Server, tmp_path: Path,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_reset_server_is_reported_and_resynced(
+    server: Server, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     a = _assistant(tmp_path, server.url)
     chunks = a.ingest([SEED], progress=False).chunks
     server.stop()

@@ -10,13 +10,19 @@ from assistant.index.embeddings import get_embedder
 from assistant.ingest.chunking import sentence_spans
 from assistant.settings import Settings
 
-MEETING = ("The meeting between Secretary Rubio and Minister Lavrov took place in Malaysia, on the sidelines of a "
-           "larger international summit. This setting provided a neutral ground for what was described as a frank "
-           "conversation.")
-CHINA = ("China's relationship with both Russia and Ukraine gives it a unique position to potentially mediate a peace "
-         "agreement. However, China's own strategic interests in the region could complicate its role.")
-TRUMP = ("During the meeting, CNN reported that Secretary Rubio also conveyed President Trumps disappointment and "
-         "frustration with the ongoing situation.")
+MEETING = (
+    "The meeting between Secretary Rubio and Minister Lavrov took place in Malaysia, on the sidelines of a "
+    "larger international summit. This setting provided a neutral ground for what was described as a frank "
+    "conversation."
+)
+CHINA = (
+    "China's relationship with both Russia and Ukraine gives it a unique position to potentially mediate a peace "
+    "agreement. However, China's own strategic interests in the region could complicate its role."
+)
+TRUMP = (
+    "During the meeting, CNN reported that Secretary Rubio also conveyed President Trumps disappointment and "
+    "frustration with the ongoing situation."
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +40,9 @@ def sources(embed) -> list[citecheck.Source]:
 
 
 def test_split_claims_reads_every_marker_form() -> None:
-    claims = citecheck.split_claims("They met in Malaysia [1]. China may mediate [2, 3]. Trump was frustrated. [Passage 3]")
+    claims = citecheck.split_claims(
+        "They met in Malaysia [1]. China may mediate [2, 3]. Trump was frustrated. [Passage 3]"
+    )
     assert claims == [("They met in Malaysia.", [1]), ("China may mediate.", [2, 3]), ("Trump was frustrated.", [3])]
 
 
@@ -59,20 +67,28 @@ def test_a_marker_pointing_at_no_passage_is_removed(sources, embed) -> None:
 
 
 def test_a_sentence_supported_by_another_passage_is_corrected(sources, embed) -> None:
-    result = citecheck.check("Rubio and Lavrov met in Malaysia [1]. China could mediate a peace agreement [1].",
-                             sources, embed)
+    result = citecheck.check(
+        "Rubio and Lavrov met in Malaysia [1]. China could mediate a peace agreement [1].", sources, embed
+    )
     assert [c.markers for c in result.claims] == [[1], [2]]
     assert len(result.corrected) == 1 and "China" in result.corrected[0]
-    assert result.renumbered() == ("Rubio and Lavrov met in Malaysia. [1] China could mediate a peace agreement. [2]",
-                                   [1, 2])
+    assert result.renumbered() == (
+        "Rubio and Lavrov met in Malaysia. [1] China could mediate a peace agreement. [2]",
+        [1, 2],
+    )
 
 
 def test_invented_and_off_topic_sentences_are_flagged(sources, embed) -> None:
-    answer = ("Rubio and Lavrov met in Beijing [1]. The meeting lasted 14 hours [1]. "
-              "The weather in Paris was sunny [2]. Trump was frustrated with the situation [3].")
+    answer = (
+        "Rubio and Lavrov met in Beijing [1]. The meeting lasted 14 hours [1]. "
+        "The weather in Paris was sunny [2]. Trump was frustrated with the situation [3]."
+    )
     result = citecheck.check(answer, sources, embed)
-    assert result.unsupported == ["Rubio and Lavrov met in Beijing.", "The meeting lasted 14 hours.",
-                                  "The weather in Paris was sunny."]
+    assert result.unsupported == [
+        "Rubio and Lavrov met in Beijing.",
+        "The meeting lasted 14 hours.",
+        "The weather in Paris was sunny.",
+    ]
     assert [c.markers for c in result.claims] == [[], [], [], [3]]  # flagged sentences lose their markers
     assert citecheck.novel_terms("Rubio and Lavrov met in Beijing.", sources[0]) == ["Beijing"]
     assert citecheck.novel_terms("The meeting lasted 14 hours.", sources[0]) == ["14"]
@@ -91,8 +107,9 @@ def test_abstentions_are_not_claims(sources, embed) -> None:
     assert citecheck.abstains("The articles don't say.")
     assert citecheck.abstains("I don't know. The passages do not mention it.")
     assert not citecheck.abstains("Rubio and Lavrov met in Malaysia [1].")
-    result = citecheck.check("Rubio and Lavrov met in Malaysia [1]. The passages do not say what was agreed.",
-                             sources, embed)
+    result = citecheck.check(
+        "Rubio and Lavrov met in Malaysia [1]. The passages do not say what was agreed.", sources, embed
+    )
     assert [c.status for c in result.claims] == ["supported", "meta"]
     assert result.unsupported == []
 
@@ -125,16 +142,24 @@ def test_no_passages_means_nothing_is_supported(embed) -> None:
 
 
 def test_uncited_sentences_get_a_marker_and_repeats_are_dropped(sources, embed) -> None:
-    answer = "Rubio and Lavrov met in Malaysia. Rubio and Lavrov met in Malaysia. China could mediate a peace agreement [1]."
+    answer = (
+        "Rubio and Lavrov met in Malaysia. Rubio and Lavrov met in Malaysia. China could mediate a peace agreement [1]."
+    )
     result = citecheck.check(answer, sources, embed)
     assert result.repeated == 1 and result.added == 1 and len(result.corrected) == 1
-    assert result.renumbered() == ("Rubio and Lavrov met in Malaysia. [1] China could mediate a peace agreement. [2]",
-                                   [1, 2])
+    assert result.renumbered() == (
+        "Rubio and Lavrov met in Malaysia. [1] China could mediate a peace agreement. [2]",
+        [1, 2],
+    )
 
 
 def test_an_unfinished_last_sentence_is_dropped() -> None:
-    assert citecheck.drop_unfinished("They met in Malaysia [1]. China's role is also influenced by its role") == \
-        "They met in Malaysia [1]."
-    assert citecheck.drop_unfinished("They met in Malaysia [1]. China may mediate [2].") == \
-        "They met in Malaysia [1]. China may mediate [2]."
+    assert (
+        citecheck.drop_unfinished("They met in Malaysia [1]. China's role is also influenced by its role")
+        == "They met in Malaysia [1]."
+    )
+    assert (
+        citecheck.drop_unfinished("They met in Malaysia [1]. China may mediate [2].")
+        == "They met in Malaysia [1]. China may mediate [2]."
+    )
     assert citecheck.drop_unfinished("Only one unfinished sentence") == "Only one unfinished sentence"

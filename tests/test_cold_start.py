@@ -22,8 +22,13 @@ print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]
 
 def test_answering_from_the_cli_imports_no_torch_langchain_or_matplotlib(seed_index_dir: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, "-c", ANSWER_AND_LIST_MODULES, str(seed_index_dir)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", ANSWER_AND_LIST_MODULES, str(seed_index_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     answer, report = proc.stdout.strip().splitlines()[-2:]
     assert "Malaysia" in json.loads(answer)["answer"]  # it really answered

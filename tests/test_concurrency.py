@@ -55,8 +55,12 @@ LIMIT = 600  # seconds: a bound against hangs, never a measured result
 
 def key(answer: Answer) -> tuple:
     """What must not change between a lone request and the same request under load."""
-    return (answer.text, answer.abstained, answer.query,
-            [(c.n, c.article_id, c.start, c.end, tuple(c.sentences)) for c in answer.citations])
+    return (
+        answer.text,
+        answer.abstained,
+        answer.query,
+        [(c.n, c.article_id, c.start, c.end, tuple(c.sentences)) for c in answer.citations],
+    )
 
 
 def run_together(workers: list[Callable[[], None]]) -> list[BaseException]:
@@ -142,6 +146,7 @@ def test_ingest_and_remove_while_others_ask(seed_copy: Assistant, tmp_path: Path
                     answers.append((writing.is_set(), q, assistant.ask(q)))
                 if not writing.is_set() and len(answers) > 10:
                     return
+
         return run
 
     errors = run_together([ingester, asker(QUESTIONS[:2]), asker(QUESTIONS[4:6]), asker(QUESTIONS[6:8])])
@@ -162,10 +167,21 @@ def test_ingest_and_remove_while_others_ask(seed_copy: Assistant, tmp_path: Path
 
 def test_searches_during_a_keyword_rebuild_see_the_old_index_or_the_new(tmp_path: Path) -> None:
     """The BM25 rebuild at the end of every ingest or removal, while other threads search."""
+
     def chunks(n: int, tag: str) -> list[Chunk]:
-        return [Chunk(id=f"{tag}{i:04}::0", article_id=f"{tag}{i:04}", title=f"Note {i}", section="",
-                      text=f"word{i} lighthouse keepers climb the tower {tag}", position=0, start=0, end=40)
-                for i in range(n)]
+        return [
+            Chunk(
+                id=f"{tag}{i:04}::0",
+                article_id=f"{tag}{i:04}",
+                title=f"Note {i}",
+                section="",
+                text=f"word{i} lighthouse keepers climb the tower {tag}",
+                position=0,
+                start=0,
+                end=40,
+            )
+            for i in range(n)
+        ]
 
     big, small = chunks(3000, "a"), chunks(300, "z")
     keyword = KeywordIndex(tmp_path / "bm25")
@@ -194,7 +210,8 @@ def test_searches_during_a_keyword_rebuild_see_the_old_index_or_the_new(tmp_path
 
 @pytest.mark.slow
 def test_concurrent_ui_clients_each_get_their_answers_and_their_own_history(
-        seed: Assistant, seed_index_dir: Path, tmp_path: Path) -> None:
+    seed: Assistant, seed_index_dir: Path, tmp_path: Path
+) -> None:
     """8 gradio_client sessions x 3 questions at once against the app served on 127.0.0.1."""
     plans = [[QUESTIONS[(i + j) % len(QUESTIONS)] for j in range(3)] for i in range(8)]
     expected = []
@@ -209,8 +226,8 @@ def test_concurrent_ui_clients_each_get_their_answers_and_their_own_history(
 
         def worker(i: int) -> Callable[[], None]:
             def run() -> None:
-                got[i] = [tuple(clients[i].submit(question=q, api_name="/ask").result(timeout=LIMIT))
-                          for q in plans[i]]
+                got[i] = [tuple(clients[i].submit(question=q, api_name="/ask").result(timeout=LIMIT)) for q in plans[i]]
+
             return run
 
         errors = run_together([worker(i) for i in range(len(plans))])
@@ -233,11 +250,14 @@ def test_a_second_assistant_may_read_while_another_writes(seed_copy: Assistant) 
 
 
 def test_a_reload_started_before_an_ingest_in_this_process_does_not_bring_the_old_index_back(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A search thread reloads a keyword index another process saved, while this process's ingest saves a newer one."""
+
     def chunk(i: int, text: str) -> Chunk:
-        return Chunk(id=f"a{i}::0", article_id=f"a{i}", title="Note", section="", text=text, position=0, start=0,
-                     end=len(text))
+        return Chunk(
+            id=f"a{i}::0", article_id=f"a{i}", title="Note", section="", text=text, position=0, start=0, end=len(text)
+        )
 
     folder = tmp_path / "bm25"
     running = KeywordIndex(folder)
@@ -262,8 +282,13 @@ def test_opening_the_index_while_another_process_ingests_loses_nothing(tmp_path:
     corpus, folder = tmp_path / "corpus", tmp_path / "index"
     _write_corpus(corpus)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_EMBEDDING_BATCH_SIZE": "16"}
-    ingest = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(folder),
-                               "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(folder), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     opens = 0
     while ingest.poll() is None:
         if (folder / "manifest.sqlite3").exists():

@@ -42,8 +42,9 @@ DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 
 def small(index_dir: Path) -> Settings:
     """The subprocesses' settings; the batch size is left out (it changes no vector) to reuse the loaded model."""
-    return Settings.load(env={}, index_dir=index_dir, chunk_size=SMALL["chunk_size"],
-                         chunk_overlap=SMALL["chunk_overlap"])
+    return Settings.load(
+        env={}, index_dir=index_dir, chunk_size=SMALL["chunk_size"], chunk_overlap=SMALL["chunk_overlap"]
+    )
 
 
 def name(i: int) -> str:
@@ -62,7 +63,9 @@ def write_corpus(folder: Path, ids: range) -> list[str]:
             f"# The {name(i)} Lighthouse\n\n## History\n\nThe {name(i)} lighthouse was built in {1850 + i} on a "
             f"rocky island. Its lamp can be seen for {10 + i % 30} miles.\n\n## Keeper\n\nThe keeper of the {name(i)} "
             f"lighthouse is {keeper(i)}. Supplies arrive by boat on {DAYS[i % 7]}s.\n\n## Visitors\n\nVisitors to "
-            f"{name(i)} may climb the tower in summer. Tickets cost {i % 9 + 3} euros.\n", encoding="utf-8")
+            f"{name(i)} may climb the tower in summer. Tickets cost {i % 9 + 3} euros.\n",
+            encoding="utf-8",
+        )
     return [f"lighthouse-{i:03}" for i in ids]
 
 
@@ -176,8 +179,9 @@ def _run(*args: str, cwd: Path, harness: tuple[str, str, int] | None = None) -> 
     prefix = ["-c", HARNESS, harness[0], harness[1], str(harness[2])] if harness else ["-m", "assistant"]
     index = Path(args[args.index("--index") + 1])
     with (index.parent / f"{index.name}.log").open("w") as log:
-        return subprocess.Popen([sys.executable, *prefix, *args], env=cli_env(), cwd=cwd, stdout=subprocess.DEVNULL,
-                                stderr=log)
+        return subprocess.Popen(
+            [sys.executable, *prefix, *args], env=cli_env(), cwd=cwd, stdout=subprocess.DEVNULL, stderr=log
+        )
 
 
 @pytest.fixture(scope="module")
@@ -188,13 +192,25 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Crash]:
     corpus, idx = root / "random-corpus", root / "random-index"
     write_corpus(corpus, range(80))
     runs[RANDOM] = Crash(corpus, idx, _run("ingest", str(corpus), "--index", str(idx), "--quiet", cwd=root))
-    killer = threading.Thread(target=lambda: setattr(runs[RANDOM], "seen", kill_mid_ingest(
-        runs[RANDOM].proc, idx / "manifest.sqlite3")))
+    killer = threading.Thread(
+        target=lambda: setattr(runs[RANDOM], "seen", kill_mid_ingest(runs[RANDOM].proc, idx / "manifest.sqlite3"))
+    )
     killer.start()
     corpus, idx = root / "written-corpus", root / "written-index"
     write_corpus(corpus, range(30))  # 90 chunks: two groups
-    runs[WRITTEN] = Crash(corpus, idx, _run("ingest", str(corpus), "--index", str(idx), "--quiet", cwd=root,
-                                            harness=("assistant.index.store:VectorStore.add", "after", 2)))
+    runs[WRITTEN] = Crash(
+        corpus,
+        idx,
+        _run(
+            "ingest",
+            str(corpus),
+            "--index",
+            str(idx),
+            "--quiet",
+            cwd=root,
+            harness=("assistant.index.store:VectorStore.add", "after", 2),
+        ),
+    )
     corpus, base = root / "base-corpus", root / "base-index"  # the removals start from a finished index
     write_corpus(corpus, range(12))
     Assistant(small(base)).ingest([corpus], progress=False)
@@ -345,8 +361,10 @@ def test_a_corrupt_or_foreign_index_gives_an_error_saying_what_to_do(broken: tup
     assert isinstance(info.value, StoreError) and expected in message
     if "Chroma" in expected:  # the folder itself is named, so the user knows what to move away
         assert str(idx / "chroma") in message
-    assert any(hint in message for hint in ("move it away", "another folder", "empty folder", "re-ingest",
-                                            "ingest again", "--index")), message
+    assert any(
+        hint in message
+        for hint in ("move it away", "another folder", "empty folder", "re-ingest", "ingest again", "--index")
+    ), message
     assert _listing(idx) == listing  # nothing written into a folder it refuses
 
 
@@ -361,9 +379,17 @@ def test_the_cli_reports_a_broken_index_without_a_traceback(seed_index_dir: Path
         idx = tmp_path / f"index-{n}"
         shutil.copytree(seed_index_dir, idx)
         spoil(idx)
-        procs[key] = (expected, subprocess.Popen(
-            [sys.executable, "-m", "assistant", "articles", "--index", str(idx)], env=cli_env(), cwd=tmp_path,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        procs[key] = (
+            expected,
+            subprocess.Popen(
+                [sys.executable, "-m", "assistant", "articles", "--index", str(idx)],
+                env=cli_env(),
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
     for key, (expected, proc) in procs.items():
         out, err = proc.communicate(timeout=600)
         assert proc.returncode == 2, (key, out, err)
@@ -372,8 +398,10 @@ def test_the_cli_reports_a_broken_index_without_a_traceback(seed_index_dir: Path
         assert lines and expected in lines[0], (key, err)
 
 
-@pytest.mark.parametrize("damage", ["arrays truncated", "arrays garbled", "ids truncated", "ids not a list",
-                                    "files missing", "folder missing"])
+@pytest.mark.parametrize(
+    "damage",
+    ["arrays truncated", "arrays garbled", "ids truncated", "ids not a list", "files missing", "folder missing"],
+)
 def test_a_damaged_keyword_index_is_rebuilt(seed_index_dir: Path, tmp_path: Path, damage: str) -> None:
     idx = tmp_path / "index-copy"
     shutil.copytree(seed_index_dir, idx)

@@ -33,12 +33,27 @@ from .conftest import ROOT
 
 ARTICLE = "us-russia-dialogue-ukraine-peace-talks"
 SMALL = [
-    {"id": "country", "question": "In which country did Rubio and Lavrov meet?", "answers": ["Malaysia"],
-     "article_id": ARTICLE, "tags": ["fact"]},
-    {"id": "follow", "question": "Where did they meet?", "history": ["Who did Rubio meet?"], "answers": ["Malaysia"],
-     "article_id": ARTICLE, "tags": ["followup"]},
-    {"id": "cnn", "question": "Which outlet reported that Rubio conveyed Trump's frustration?", "answers": ["CNN"],
-     "article_id": ARTICLE},
+    {
+        "id": "country",
+        "question": "In which country did Rubio and Lavrov meet?",
+        "answers": ["Malaysia"],
+        "article_id": ARTICLE,
+        "tags": ["fact"],
+    },
+    {
+        "id": "follow",
+        "question": "Where did they meet?",
+        "history": ["Who did Rubio meet?"],
+        "answers": ["Malaysia"],
+        "article_id": ARTICLE,
+        "tags": ["followup"],
+    },
+    {
+        "id": "cnn",
+        "question": "Which outlet reported that Rubio conveyed Trump's frustration?",
+        "answers": ["CNN"],
+        "article_id": ARTICLE,
+    },
     {"id": "none", "question": "Who won the 2022 FIFA World Cup?", "answerable": False},
 ]
 
@@ -88,8 +103,19 @@ def test_summary_counts_and_means(report: Report) -> None:
 
 
 def _record(case: TestCase, answer: str, abstained: bool, citations: list[dict] | None = None) -> Record:
-    rec = Record(case.id, case.question, case.answerable, case.answers, case.reference, case.article_id,
-                 case.history, case.tags, answer=answer, abstained=abstained, citations=citations or [])
+    rec = Record(
+        case.id,
+        case.question,
+        case.answerable,
+        case.answers,
+        case.reference,
+        case.article_id,
+        case.history,
+        case.tags,
+        answer=answer,
+        abstained=abstained,
+        citations=citations or [],
+    )
     rec.scores, rec.verdict = score(rec, case), verdict(rec, case)
     return rec
 
@@ -97,7 +123,10 @@ def _record(case: TestCase, answer: str, abstained: bool, citations: list[dict] 
 def test_all_abstained_edge_case() -> None:
     answerable = TestCase("a", "Where?", answers=["Malaysia"])
     unanswerable = TestCase("u", "Capital of France?", answerable=False)
-    records = [_record(answerable, "The articles don't say.", True), _record(unanswerable, "The articles don't say.", True)]
+    records = [
+        _record(answerable, "The articles don't say.", True),
+        _record(unanswerable, "The articles don't say.", True),
+    ]
     s = summarize(records)
     assert [r.verdict for r in records] == ["over-refused", "abstained"]
     assert (s["over_refusal"], s["abstention_accuracy"], s["abstention_rate"], s["pass_rate"]) == (1.0, 1.0, 1.0, 0.5)
@@ -107,8 +136,9 @@ def test_all_abstained_edge_case() -> None:
 
 def test_no_gold_and_marker_only_answers() -> None:
     bare = TestCase("b", "Tell me something.")
-    rec = _record(bare, "Lavrov met Rubio. [1]", False,
-                  [{"n": 1, "text": "Lavrov met Rubio in Malaysia.", "supports": None}])
+    rec = _record(
+        bare, "Lavrov met Rubio. [1]", False, [{"n": 1, "text": "Lavrov met Rubio in Malaysia.", "supports": None}]
+    )
     assert rec.verdict == "unscored" and rec.passed is None
     assert rec.scores["containment"] is None and rec.scores["citation_precision"] is None
     assert rec.scores["faithfulness"] == 1.0
@@ -126,7 +156,10 @@ def test_bounds() -> None:
         parse_bounds(["f1=high"])
     rep = Report("x", [], {"f1": 0.5, "hit@5": None})
     assert rep.check({"f1": 0.4}) == []
-    assert rep.check({"f1": 0.6, "hit@5": 0.1}) == ["f1 = 0.5 is under 0.6", "hit@5 was not measured in this run (bound 0.1)"]
+    assert rep.check({"f1": 0.6, "hit@5": 0.1}) == [
+        "f1 = 0.5 is under 0.6",
+        "hit@5 was not measured in this run (bound 0.1)",
+    ]
 
 
 # --- run folders and compare -----------------------------------------------------------------------------
@@ -161,8 +194,9 @@ def test_compare_finds_changed_verdicts(report: Report, seed_index_dir: Path, tm
     assert "broken  country" in comparison.to_text()
     over_line = next(line for line in comparison.to_text().splitlines() if line.startswith("over_refusal"))
     assert over_line.split()[1:] == [fmt(over["a"]), fmt(1.0), f"{over['delta']:+.3f}", "worse"]
-    assert f"| over_refusal | {fmt(over['a'])} | {fmt(1.0)} | {over['delta']:+.3f} (worse) |" in \
-        comparison_markdown(comparison)
+    assert f"| over_refusal | {fmt(over['a'])} | {fmt(1.0)} | {over['delta']:+.3f} (worse) |" in comparison_markdown(
+        comparison
+    )
     with pytest.raises(EvaluationError, match="not a run folder"):
         compare_runs(tmp_path / "a", tmp_path)
 
@@ -170,24 +204,49 @@ def test_compare_finds_changed_verdicts(report: Report, seed_index_dir: Path, tm
 # --- CLI ------------------------------------------------------------------------------------------------
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
-def test_cli_fail_under_exit_codes_and_compare(seed_index_dir: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture) -> None:
+def test_cli_fail_under_exit_codes_and_compare(
+    seed_index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     index = tmp_path / "index-copy"
     shutil.copytree(seed_index_dir, index)
     testset = small_set(tmp_path)
     # the exit status CI sees, from a real process
-    bad = _cli("eval", str(testset), "--index", str(index), "--out", "b", "--json", "--fail-under", "containment=1.01",
-               "pass_rate=0", cwd=tmp_path)
+    bad = _cli(
+        "eval",
+        str(testset),
+        "--index",
+        str(index),
+        "--out",
+        "b",
+        "--json",
+        "--fail-under",
+        "containment=1.01",
+        "pass_rate=0",
+        cwd=tmp_path,
+    )
     assert bad.returncode == 1, bad.stderr
     assert "FAILED bound: containment = " in bad.stderr and "pass_rate" not in bad.stderr
     assert json.loads(bad.stdout)["failed_bounds"][0].startswith("containment")
     # the rest in process: the same code path without loading the model again
-    code = main(["eval", str(testset), "--index", str(index), "--out", str(tmp_path / "a"), "--quiet",
-                 "--fail-under", "containment=0.5", "hit@5=0.5"])
+    code = main(
+        [
+            "eval",
+            str(testset),
+            "--index",
+            str(index),
+            "--out",
+            str(tmp_path / "a"),
+            "--quiet",
+            "--fail-under",
+            "containment=0.5",
+            "hit@5=0.5",
+        ]
+    )
     assert code == 0 and "containment" in capsys.readouterr().out and (tmp_path / "a" / "report.html").is_file()
     assert main(["eval", str(testset), "--fail-under", "accuracy=0.5"]) == 2
     err = capsys.readouterr().err
@@ -227,7 +286,9 @@ def test_judge_survives_an_unreachable_server(tmp_path: Path) -> None:
     from langchain_openai import ChatOpenAI
 
     model = ChatOpenAI(base_url="http://127.0.0.1:9/v1", api_key="unused", model="none", max_retries=0, timeout=5)
-    verdict_, error = Judge(model, ROOT / "prompts").grade(TestCase("x", "Where?", answers=["Malaysia"]), "Malaysia [1]")
+    verdict_, error = Judge(model, ROOT / "prompts").grade(
+        TestCase("x", "Where?", answers=["Malaysia"]), "Malaysia [1]"
+    )
     assert verdict_ is None and error.startswith("judge call failed:") and "Connection" in error
 
 
@@ -238,15 +299,22 @@ def test_eval_tab_runs_and_compares_with_the_previous_run(seed_assistant: Assist
         build_eval_tab(lambda: seed_assistant, runs)
     assert str(ROOT / "evals" / "seed.jsonl") in shipped_testsets()
     testset = str(small_set(tmp_path))
-    status, rows, comparison, files, page = run_evaluation(testset, None, 2, get_assistant=lambda: seed_assistant,
-                                                           runs_dir=runs)
+    status, rows, comparison, files, page = run_evaluation(
+        testset, None, 2, get_assistant=lambda: seed_assistant, runs_dir=runs
+    )
     assert "2 questions" in status and "No previous run" in comparison
     assert [r[0] for r in rows] == list(METRICS) and dict((r[0], r[1]) for r in rows)["containment"] == "1.000"
     assert all(Path(f).is_file() for f in files) and page.startswith("<iframe") and "srcdoc=" in page
     first = previous_run(runs, "small")
     steps: list[tuple] = []
-    _, _, comparison, _, _ = run_evaluation(None, testset, 2, get_assistant=lambda: seed_assistant, runs_dir=runs,
-                                            progress=lambda step, **_: steps.append(step))
+    _, _, comparison, _, _ = run_evaluation(
+        None,
+        testset,
+        2,
+        get_assistant=lambda: seed_assistant,
+        runs_dir=runs,
+        progress=lambda step, **_: steps.append(step),
+    )
     assert steps == [(0, 2), (1, 2), (2, 2)]
     assert f"`{first.name}`" in comparison and "| containment | 1.000 | 1.000 | +0.000 |" in comparison
     assert previous_run(runs, "small") != first and previous_run(runs, "other") is None

@@ -76,55 +76,175 @@ def parse(tmp_path: Path, name: str, content: str | bytes) -> tuple[list[Article
 # --- strategies ---------------------------------------------------------------------------------------
 
 words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
-prose = st.lists(st.sampled_from(["The ferry", "leaves at nine", ".", "Q:", "A:", "?", "By Ann Lee", "#tag",
-                                  "\u200b", "\ufeff", " ", "\n", "\n\n", "\t", "\r\n", "é", "日本", "🙂"])
-                 | words, max_size=30).map("".join)
+prose = st.lists(
+    st.sampled_from(
+        [
+            "The ferry",
+            "leaves at nine",
+            ".",
+            "Q:",
+            "A:",
+            "?",
+            "By Ann Lee",
+            "#tag",
+            "\u200b",
+            "\ufeff",
+            " ",
+            "\n",
+            "\n\n",
+            "\t",
+            "\r\n",
+            "é",
+            "日本",
+            "🙂",
+        ]
+    )
+    | words,
+    max_size=30,
+).map("".join)
 
 md_line = st.one_of(
-    st.sampled_from(["# Title", "## FAQ", "### Section", "Q: Why?", "A: Because.", "---", "***", "```", "~~~",
-                     "> quote", "- item", "1. item", "| a | b |", "|---|---|", "===", "Title\n=====",
-                     "![img](x.png)", "[link](http://x/(y))", "<b>bold</b>", "**", "*", "_", "`", "[", "](",
-                     "<http://x", "<div>", "#", "#no-space", "    code", ""]),
+    st.sampled_from(
+        [
+            "# Title",
+            "## FAQ",
+            "### Section",
+            "Q: Why?",
+            "A: Because.",
+            "---",
+            "***",
+            "```",
+            "~~~",
+            "> quote",
+            "- item",
+            "1. item",
+            "| a | b |",
+            "|---|---|",
+            "===",
+            "Title\n=====",
+            "![img](x.png)",
+            "[link](http://x/(y))",
+            "<b>bold</b>",
+            "**",
+            "*",
+            "_",
+            "`",
+            "[",
+            "](",
+            "<http://x",
+            "<div>",
+            "#",
+            "#no-space",
+            "    code",
+            "",
+        ]
+    ),
     prose,
     st.tuples(st.sampled_from(["**", "*", "_", "__", "~~", "`", "[", "]("]), words).map("".join),
 )
-yaml_value = st.one_of(words, st.integers(), st.just("[a, b]"), st.just("{a: 1}"), st.just("2024-02-30"),
-                       st.just("&a [x, *a]"), st.just("!!python/object:os.system x"), st.just("'unclosed"))
-front_matter = st.lists(st.tuples(st.sampled_from(["title", "author", "date", "tags", "id", "url", "teaser"]),
-                                  yaml_value).map(lambda kv: f"{kv[0]}: {kv[1]}"), max_size=5).map(
-    lambda lines: "---\n" + "\n".join(lines) + "\n---\n")
+yaml_value = st.one_of(
+    words,
+    st.integers(),
+    st.just("[a, b]"),
+    st.just("{a: 1}"),
+    st.just("2024-02-30"),
+    st.just("&a [x, *a]"),
+    st.just("!!python/object:os.system x"),
+    st.just("'unclosed"),
+)
+front_matter = st.lists(
+    st.tuples(st.sampled_from(["title", "author", "date", "tags", "id", "url", "teaser"]), yaml_value).map(
+        lambda kv: f"{kv[0]}: {kv[1]}"
+    ),
+    max_size=5,
+).map(lambda lines: "---\n" + "\n".join(lines) + "\n---\n")
 markdown = st.tuples(st.one_of(st.just(""), front_matter), st.lists(md_line, max_size=25)).map(
-    lambda p: p[0] + "\n".join(p[1]))
+    lambda p: p[0] + "\n".join(p[1])
+)
 
-TAGS = ["div", "p", "li", "ul", "h1", "h2", "h3", "article", "main", "section", "span", "b", "dl", "dt", "dd",
-        "script", "style", "nav", "aside", "br", "title", "table", "td", "pre", "blockquote", "template", "svg"]
+TAGS = [
+    "div",
+    "p",
+    "li",
+    "ul",
+    "h1",
+    "h2",
+    "h3",
+    "article",
+    "main",
+    "section",
+    "span",
+    "b",
+    "dl",
+    "dt",
+    "dd",
+    "script",
+    "style",
+    "nav",
+    "aside",
+    "br",
+    "title",
+    "table",
+    "td",
+    "pre",
+    "blockquote",
+    "template",
+    "svg",
+]
 html_node = st.recursive(
     words.map(lambda t: t.replace("<", "&lt;")),
     lambda inner: st.tuples(st.sampled_from(TAGS), st.lists(inner, max_size=4), st.booleans()).map(
-        lambda t: f"<{t[0]}>{''.join(t[1])}" + (f"</{t[0]}>" if t[2] else "")),  # unclosed tags too
+        lambda t: f"<{t[0]}>{''.join(t[1])}" + (f"</{t[0]}>" if t[2] else "")
+    ),  # unclosed tags too
     max_leaves=30,
 )
-html = st.tuples(st.sampled_from(["", "<!doctype html><html><head><title>T</title></head><body>",
-                                  '<meta property="og:title" content="">', "<title>  </title>", "<h1>\u200b</h1>",
-                                  '<meta name="keywords" content="a, b"><time datetime="2024-13-45">']),
-                 st.lists(html_node, max_size=6)).map(lambda p: p[0] + "".join(p[1]))
+html = st.tuples(
+    st.sampled_from(
+        [
+            "",
+            "<!doctype html><html><head><title>T</title></head><body>",
+            '<meta property="og:title" content="">',
+            "<title>  </title>",
+            "<h1>\u200b</h1>",
+            '<meta name="keywords" content="a, b"><time datetime="2024-13-45">',
+        ]
+    ),
+    st.lists(html_node, max_size=6),
+).map(lambda p: p[0] + "".join(p[1]))
 
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | words,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(words, inner, max_size=4),
     max_leaves=20,
 )
-record = st.fixed_dictionaries({}, optional={
-    "title": json_value | words, "text": json_value | prose, "sections": json_value | st.lists(
-        st.fixed_dictionaries({}, optional={"heading": json_value, "text": json_value | prose}), max_size=3),
-    "faq": json_value | st.lists(st.fixed_dictionaries({}, optional={
-        "question": json_value | words, "answer": json_value | words, "q": words, "a": words}), max_size=3),
-    "tags": json_value, "date": json_value, "id": json_value, "url": json_value, "author": json_value,
-})
-json_doc = st.one_of(json_value, record, st.lists(record, max_size=4), st.fixed_dictionaries(
-    {"articles": st.lists(record, max_size=4) | json_value})).map(json.dumps)
-jsonl_doc = st.lists(st.one_of(record.map(json.dumps), json_value.map(json.dumps), words), max_size=6).map(
-    "\n".join)
+record = st.fixed_dictionaries(
+    {},
+    optional={
+        "title": json_value | words,
+        "text": json_value | prose,
+        "sections": json_value
+        | st.lists(st.fixed_dictionaries({}, optional={"heading": json_value, "text": json_value | prose}), max_size=3),
+        "faq": json_value
+        | st.lists(
+            st.fixed_dictionaries(
+                {}, optional={"question": json_value | words, "answer": json_value | words, "q": words, "a": words}
+            ),
+            max_size=3,
+        ),
+        "tags": json_value,
+        "date": json_value,
+        "id": json_value,
+        "url": json_value,
+        "author": json_value,
+    },
+)
+json_doc = st.one_of(
+    json_value,
+    record,
+    st.lists(record, max_size=4),
+    st.fixed_dictionaries({"articles": st.lists(record, max_size=4) | json_value}),
+).map(json.dumps)
+jsonl_doc = st.lists(st.one_of(record.map(json.dumps), json_value.map(json.dumps), words), max_size=6).map("\n".join)
 
 
 # --- properties ---------------------------------------------------------------------------------------
@@ -181,8 +301,8 @@ HOSTILE = {
     "deep.jsonl": '{"title": "T", "text": "ok"}\n' + "[" * DEEP + "]" * DEEP,
     "deep-yaml.md": "---\ntitle: " + "[" * 20_000 + "\n---\n# T\n\nbody",
     "alias-bomb.md": "---\nb0: &b0 [xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx, xxxxxxxx]\n"  # 6 * 9**8 tags
-                     + "".join(f"b{i}: &b{i} [{', '.join([f'*b{i - 1}'] * 9)}]\n" for i in range(1, 9))
-                     + "title: T\ntags: *b8\n---\nbody",
+    + "".join(f"b{i}: &b{i} [{', '.join([f'*b{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    + "title: T\ntags: *b8\n---\nbody",
     "deep-div.html": "<title>T</title>" + "<div>" * 40_000 + "text",
     "deep-aside.html": "<title>T</title><p>kept</p>" + "<aside>" * 40_000 + "dropped",
     "deep-li.html": "<title>T</title>" + "<ul><li>" * 10_000 + "text",
@@ -215,8 +335,10 @@ def test_inputs_that_once_crashed_or_hung(tmp_path: Path, name: str) -> None:
 
 
 def test_inline_markdown_is_still_stripped_by_the_linear_patterns() -> None:
-    line = ("See [Foo](https://en.wikipedia.org/wiki/Foo_(bar)) and **bold**, *it*, _u_, ~~old~~, `code` "
-            '![img](x.png) <b>tag</b> <http://x.y> [ref][1] [link](http://a.b "title").')
+    line = (
+        "See [Foo](https://en.wikipedia.org/wiki/Foo_(bar)) and **bold**, *it*, _u_, ~~old~~, `code` "
+        '![img](x.png) <b>tag</b> <http://x.y> [ref][1] [link](http://a.b "title").'
+    )
     assert strip_markdown(line) == "See Foo and bold, it, u, old, code  tag http://x.y ref link."
     assert strip_markdown("a * b * c, 2*3*4, snake_case_name") == "a * b * c, 2*3*4, snake_case_name"
 
@@ -269,8 +391,9 @@ def test_one_load_keeps_every_good_file_among_hostile_ones(tmp_path: Path) -> No
     folder = good_and_hostile(tmp_path / "mixed", ("deep.json", "alias-bomb.md", "zero-width-body.md", "stars.md"))
     (folder / "random.html").write_bytes(bytes(range(256)) * 20)
     articles, failures = load_articles([folder])
-    assert {f.path for f in failures} == {str(folder / n) for n in
-                                          ("deep.json", "alias-bomb.md", "zero-width-body.md", "random.html")}
+    assert {f.path for f in failures} == {
+        str(folder / n) for n in ("deep.json", "alias-bomb.md", "zero-width-body.md", "random.html")
+    }
     assert len(articles) == GOOD_ARTICLES + 1  # and stars.md
 
 
@@ -317,20 +440,33 @@ def test_a_file_rewritten_while_it_is_read(tmp_path: Path) -> None:
 
 def test_ingest_indexes_the_good_files_and_reports_each_bad_one(tmp_path: Path) -> None:
     """The whole pipeline: parse, chunk, embed, Chroma, BM25, manifest; the bad files are only reported."""
-    folder = good_and_hostile(tmp_path / "corpus", ("deep.json", "alias-bomb.md", "zero-width-title.json",
-                                                     "deep-aside.html"))
-    (folder / "control.json").write_text(json.dumps(
-        {"title": "Control \u0000 chars", "text": "The lighthouse keeper rings the brass bell\u0007 at noon every day. "
-                                                  "A nul \u0000 and a lone \ud800 surrogate sit here too."},
-        ensure_ascii=True))
+    folder = good_and_hostile(
+        tmp_path / "corpus", ("deep.json", "alias-bomb.md", "zero-width-title.json", "deep-aside.html")
+    )
+    (folder / "control.json").write_text(
+        json.dumps(
+            {
+                "title": "Control \u0000 chars",
+                "text": "The lighthouse keeper rings the brass bell\u0007 at noon every day. "
+                "A nul \u0000 and a lone \ud800 surrogate sit here too.",
+            },
+            ensure_ascii=True,
+        )
+    )
     (folder / "binary.txt").write_bytes(os.urandom(4000))
     (folder / "empty.md").write_bytes(b"")
     Path(os.fsdecode(bytes(folder) + b"/bad-name-\xff.md")).write_text("# Bad name\n\nText.")
     assistant = Assistant.from_settings(Settings.load(env={}, index_dir=tmp_path / "index"))
     report = assistant.ingest([folder], progress=False)
     failed = {Path(f.path).name for f in report.failed}
-    assert failed == {"deep.json", "alias-bomb.md", "zero-width-title.json", "binary.txt", "empty.md",
-                      "bad-name-\ufffd.md"}
+    assert failed == {
+        "deep.json",
+        "alias-bomb.md",
+        "zero-width-title.json",
+        "binary.txt",
+        "empty.md",
+        "bad-name-\ufffd.md",
+    }
     assert len(report.added) == GOOD_ARTICLES + 2  # and the control-character one, deep-aside.html
     _consistent(assistant.index)
     answer = assistant.ask("When does the lighthouse keeper ring the brass bell?")

@@ -55,8 +55,9 @@ def test_seed_ingest_reports_article_and_faq_chunks(settings: Settings) -> None:
     assert _consistent(a.index) == report.chunks
 
 
-def test_second_run_is_unchanged_and_embeds_nothing(settings: Settings, corpus: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_run_is_unchanged_and_embeds_nothing(
+    settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a = Assistant.from_settings(settings)
     first = a.ingest([corpus], progress=False)
     assert sorted(first.added) == ["notes", "us-russia-dialogue-ukraine-peace-talks"]
@@ -112,8 +113,9 @@ def test_bad_files_are_reported_and_the_rest_ingested(settings: Settings, corpus
     _consistent(a.index)
 
 
-def test_interrupted_ingest_rolls_back_and_resumes(settings: Settings, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_ingest_rolls_back_and_resumes(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(12):
@@ -145,7 +147,8 @@ def test_interrupted_ingest_rolls_back_and_resumes(settings: Settings, tmp_path:
 
 def test_remove_article(seed_copy: Assistant) -> None:
     assert seed_copy.remove(["us-russia-dialogue-ukraine-peace-talks", "nope"]) == [
-        "us-russia-dialogue-ukraine-peace-talks"]
+        "us-russia-dialogue-ukraine-peace-talks"
+    ]
     assert seed_copy.articles() == []
     assert _consistent(seed_copy.index) == 0
 
@@ -181,10 +184,25 @@ def test_running_assistant_sees_articles_another_process_ingests(seed_copy: Assi
     """The UI keeps running while `assistant ingest` adds articles from a shell: its keyword index follows."""
     assert not seed_copy.ask("Who built the Qorvath lighthouse?").citations  # opened, and nothing to cite
     article = tmp_path / "qorvath.md"
-    article.write_text("# The Qorvath lighthouse\n\nThe Qorvath lighthouse was built in 1887 by the engineer Mirela "
-                       "Dunst. Its lamp burned whale oil until 1921.\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "assistant", "ingest", str(article), "--index",
-                    str(seed_copy.settings.index_dir), "--quiet"], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    article.write_text(
+        "# The Qorvath lighthouse\n\nThe Qorvath lighthouse was built in 1887 by the engineer Mirela "
+        "Dunst. Its lamp burned whale oil until 1921.\n",
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "ingest",
+            str(article),
+            "--index",
+            str(seed_copy.settings.index_dir),
+            "--quiet",
+        ],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
     answer = seed_copy.ask("Who built the Qorvath lighthouse?")
     assert "Mirela Dunst" in answer.text

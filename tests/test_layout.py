@@ -9,8 +9,20 @@ from pathlib import Path
 import assistant
 
 PACKAGE = Path(assistant.__file__).resolve().parent
-LAYERS = {"settings": 0, "models": 0, "errors": 0, "text": 0, "ingest": 1, "index": 2, "answer": 3, "llm": 4,
-          "api": 5, "eval": 6, "ui": 7, "cli": 7}
+LAYERS = {
+    "settings": 0,
+    "models": 0,
+    "errors": 0,
+    "text": 0,
+    "ingest": 1,
+    "index": 2,
+    "answer": 3,
+    "llm": 4,
+    "api": 5,
+    "eval": 6,
+    "ui": 7,
+    "cli": 7,
+}
 
 
 def module_name(path: Path) -> str:
@@ -75,8 +87,12 @@ def test_no_import_cycles() -> None:
 
 
 def test_imports_flow_down_the_layers() -> None:
-    upward = [(m, d) for m, ds in graph().items() for d in ds
-              if layer(m) is not None and layer(d) is not None and layer(d) > layer(m)]  # type: ignore[operator]
+    upward = [
+        (m, d)
+        for m, ds in graph().items()
+        for d in ds
+        if layer(m) is not None and layer(d) is not None and layer(d) > layer(m)
+    ]  # type: ignore[operator]
     assert upward == []
 
 
@@ -90,7 +106,17 @@ def test_the_graph_sees_real_imports() -> None:
 
 
 def test_public_api() -> None:
-    names = {"Assistant", "Settings", "Answer", "Citation", "ChatSession", "Filters", "ArticleInfo",
-             "IngestReport", "AssistantError", "LLMError"}
+    names = {
+        "Assistant",
+        "Settings",
+        "Answer",
+        "Citation",
+        "ChatSession",
+        "Filters",
+        "ArticleInfo",
+        "IngestReport",
+        "AssistantError",
+        "LLMError",
+    }
     assert set(assistant.__all__) == names
     assert all(getattr(assistant, n) is not None for n in names)

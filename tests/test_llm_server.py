@@ -33,8 +33,14 @@ pytestmark = pytest.mark.slow
 
 QUESTION = "Where did Rubio and Lavrov meet?"
 # Small budgets: a 135M model on two shared cores, in a 2048-token window.
-LLM = {"llm_max_tokens": 128, "context_tokens": 600, "top_k": 3, "llm_timeout": 600.0, "llm_max_retries": 1,
-       "llm_api_key_env": "TEST_LLM_DUMMY_KEY"}
+LLM = {
+    "llm_max_tokens": 128,
+    "context_tokens": 600,
+    "top_k": 3,
+    "llm_timeout": 600.0,
+    "llm_max_retries": 1,
+    "llm_api_key_env": "TEST_LLM_DUMMY_KEY",
+}
 
 
 def free_port() -> int:
@@ -48,8 +54,21 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real llama.cpp OpenAI-compatible server on 127.0.0.1; yields its /v1 base URL."""
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", default_model_path(), "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", "2048", "--n_threads", str(os.cpu_count() or 1)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        default_model_path(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        str(os.cpu_count() or 1),
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -157,12 +176,22 @@ def test_an_unreachable_server_gives_a_clear_error(seed, monkeypatch) -> None:
 
 def test_cli_prints_the_error_without_a_traceback(seed, seed_index_dir: Path, tmp_path: Path) -> None:
     root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": root, "ASSISTANT_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
-           "ASSISTANT_LLM_MAX_RETRIES": "0", "TEST_LLM_DUMMY_KEY": "dummy-key",
-           "ASSISTANT_LLM_API_KEY_ENV": "TEST_LLM_DUMMY_KEY"}
-    done = subprocess.run([sys.executable, "-m", "assistant", "ask", QUESTION, "--index", str(seed_index_dir),
-                           "--backend", "openai"], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=600)
+    env = {
+        **os.environ,
+        "PYTHONPATH": root,
+        "ASSISTANT_LLM_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        "ASSISTANT_LLM_MAX_RETRIES": "0",
+        "TEST_LLM_DUMMY_KEY": "dummy-key",
+        "ASSISTANT_LLM_API_KEY_ENV": "TEST_LLM_DUMMY_KEY",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", QUESTION, "--index", str(seed_index_dir), "--backend", "openai"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert done.returncode != 0
     assert "cannot reach the openai server" in done.stderr and "Traceback" not in done.stderr
 

@@ -8,12 +8,15 @@ import pytest
 from assistant.eval import metrics as m
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("The  Malaysia, Summit!", "malaysia summit"),
-    ("an apple a day", "apple day"),
-    ("Theatre of the absurd", "theatre of absurd"),  # "the" only as a word
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The  Malaysia, Summit!", "malaysia summit"),
+        ("an apple a day", "apple day"),
+        ("Theatre of the absurd", "theatre of absurd"),  # "the" only as a word
+        ("", ""),
+    ],
+)
 def test_normalize_follows_squad(text: str, expected: str) -> None:
     assert m.normalize(text) == expected
 
@@ -104,13 +107,16 @@ def test_mean_skips_none_and_percentile_matches_numpy() -> None:
     assert m.percentile([], 50) is None
 
 
-@pytest.mark.parametrize(("reply", "correct", "score"), [
-    ('{"correct": true, "score": 0.9, "reason": "same facts"}', True, 0.9),
-    ('Sure!\n```json\n{"correct": "no", "score": 0.1}\n```', False, 0.1),
-    ('{"correct": false}', False, 0.0),
-    ('{"correct": true, "score": 7}', True, 1.0),  # clipped to 0..1
-    ("The answer matches.\nVERDICT: correct", True, 1.0),
-])
+@pytest.mark.parametrize(
+    ("reply", "correct", "score"),
+    [
+        ('{"correct": true, "score": 0.9, "reason": "same facts"}', True, 0.9),
+        ('Sure!\n```json\n{"correct": "no", "score": 0.1}\n```', False, 0.1),
+        ('{"correct": false}', False, 0.0),
+        ('{"correct": true, "score": 7}', True, 1.0),  # clipped to 0..1
+        ("The answer matches.\nVERDICT: correct", True, 1.0),
+    ],
+)
 def test_parse_judge_reads_json_and_verdict_lines(reply: str, correct: bool, score: float) -> None:
     verdict = m.parse_judge(reply)
     assert verdict["correct"] is correct and verdict["score"] == score

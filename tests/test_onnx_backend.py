@@ -14,9 +14,11 @@ from assistant.index.embeddings import _CACHE, get_embedder, resolve_model_path
 
 from .conftest import SEED
 
-TEXTS = ["Which NFL team represented the AFC at Super Bowl 50?",
-         "The meeting between Secretary Rubio and Minister Lavrov took place in Malaysia.",
-         "word " * 400]  # longer than the model's 256 tokens: truncated the same way
+TEXTS = [
+    "Which NFL team represented the AFC at Super Bowl 50?",
+    "The meeting between Secretary Rubio and Minister Lavrov took place in Malaysia.",
+    "word " * 400,
+]  # longer than the model's 256 tokens: truncated the same way
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +69,9 @@ def test_batches_keep_to_the_token_budget() -> None:
 
 
 def test_remote_model_name_is_refused(tmp_path: Path) -> None:
-    settings = Settings.load(env={}, index_dir=tmp_path / "i", embedding_backend="onnx",
-                             embedding_model="someone/some-model")
+    settings = Settings.load(
+        env={}, index_dir=tmp_path / "i", embedding_backend="onnx", embedding_model="someone/some-model"
+    )
     with pytest.raises(AssistantError, match="needs a local model folder"):
         get_embedder(settings)
 

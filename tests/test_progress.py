@@ -22,8 +22,28 @@ from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 ARTICLES = 300
-WORDS = ["harbour", "river", "valley", "engine", "signal", "market", "orchard", "glacier", "lantern", "copper",
-         "meadow", "canal", "festival", "library", "bridge", "tunnel", "comet", "ferry", "garden", "quarry"]
+WORDS = [
+    "harbour",
+    "river",
+    "valley",
+    "engine",
+    "signal",
+    "market",
+    "orchard",
+    "glacier",
+    "lantern",
+    "copper",
+    "meadow",
+    "canal",
+    "festival",
+    "library",
+    "bridge",
+    "tunnel",
+    "comet",
+    "ferry",
+    "garden",
+    "quarry",
+]
 
 
 def _write_corpus(folder: Path) -> None:
@@ -38,20 +58,27 @@ def _write_corpus(folder: Path) -> None:
     for n in range(ARTICLES):
         sections = []
         for part in ("Founding", "Today"):
-            sentences = [f"The {rng.choice(WORDS)} of town {n} opened in {1900 + 7 * n + s} beside the "
-                         f"{rng.choice(WORDS)}, the {rng.choice(WORDS)} and the {rng.choice(WORDS)}." for s in range(2)]
+            sentences = [
+                f"The {rng.choice(WORDS)} of town {n} opened in {1900 + 7 * n + s} beside the "
+                f"{rng.choice(WORDS)}, the {rng.choice(WORDS)} and the {rng.choice(WORDS)}."
+                for s in range(2)
+            ]
             sections.append(f"## {part}\n\n" + " ".join(sentences))
-        (folder / f"town-{n:02d}.md").write_text(f"# Town {n} notes\n\n" + "\n\n".join(sections) + "\n",
-                                                  encoding="utf-8")
+        (folder / f"town-{n:02d}.md").write_text(
+            f"# Town {n} notes\n\n" + "\n\n".join(sections) + "\n", encoding="utf-8"
+        )
 
 
 def _ingest(folder: Path, index: Path, *extra: str) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1",
-           # groups of 64 chunks (the floor; 4 x 16 would be less), so the 600 chunks take about ten
-           "ASSISTANT_EMBEDDING_BATCH_SIZE": "16"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "HF_HUB_OFFLINE": "1",
+        # groups of 64 chunks (the floor; 4 x 16 would be less), so the 600 chunks take about ten
+        "ASSISTANT_EMBEDDING_BATCH_SIZE": "16",
+    }
     cmd = [sys.executable, "-m", "assistant", "ingest", str(folder), "--index", str(index), *extra]
-    return subprocess.Popen(cmd, env=env, cwd=folder.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(cmd, env=env, cwd=folder.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _statuses(index: Path) -> dict[str, str]:

@@ -36,7 +36,7 @@ def test_chat_prompt_with_a_missing_variable_fails() -> None:
     prompt = chat_prompt("answer_system", "answer_user", SHIPPED)
     with pytest.raises(PromptError, match="passages"):
         format_messages(prompt, question="Where?")
-    messages = format_messages(prompt, question="Where?", passages="<passage id=\"1\">x</passage>")
+    messages = format_messages(prompt, question="Where?", passages='<passage id="1">x</passage>')
     assert [m.type for m in messages] == ["system", "human"]
 
 

@@ -26,19 +26,51 @@ SEED_SET = ROOT / "evals" / "seed.jsonl"
 SQUAD_MINI = {
     "version": "v2.0",
     "data": [
-        {"title": "Blue_Lake", "paragraphs": [
-            {"context": "Blue Lake lies in the Alps.  It is   deep.",
-             "qas": [{"id": "b1", "question": "Where is Blue Lake?", "answers": [
-                 {"text": "the Alps", "answer_start": 18}, {"text": "the Alps", "answer_start": 18},
-                 {"text": "Alps", "answer_start": 22}]}]},
-            {"context": "Its water is cold all year.",
-             "qas": [{"id": "b2", "question": "How warm is the water?", "answers": [{"text": "cold", "answer_start": 13}]},
-                     {"id": "b3", "question": "Who owns the lake?", "answers": [], "is_impossible": True}]},
-        ]},
-        {"title": "Red_Hill", "paragraphs": [
-            {"context": "Red Hill is 300 metres high.",
-             "qas": [{"id": "r1", "question": "How high is Red Hill?", "answers": [{"text": "300 metres", "answer_start": 12}]}]},
-        ]},
+        {
+            "title": "Blue_Lake",
+            "paragraphs": [
+                {
+                    "context": "Blue Lake lies in the Alps.  It is   deep.",
+                    "qas": [
+                        {
+                            "id": "b1",
+                            "question": "Where is Blue Lake?",
+                            "answers": [
+                                {"text": "the Alps", "answer_start": 18},
+                                {"text": "the Alps", "answer_start": 18},
+                                {"text": "Alps", "answer_start": 22},
+                            ],
+                        }
+                    ],
+                },
+                {
+                    "context": "Its water is cold all year.",
+                    "qas": [
+                        {
+                            "id": "b2",
+                            "question": "How warm is the water?",
+                            "answers": [{"text": "cold", "answer_start": 13}],
+                        },
+                        {"id": "b3", "question": "Who owns the lake?", "answers": [], "is_impossible": True},
+                    ],
+                },
+            ],
+        },
+        {
+            "title": "Red_Hill",
+            "paragraphs": [
+                {
+                    "context": "Red Hill is 300 metres high.",
+                    "qas": [
+                        {
+                            "id": "r1",
+                            "question": "How high is Red Hill?",
+                            "answers": [{"text": "300 metres", "answer_start": 12}],
+                        }
+                    ],
+                },
+            ],
+        },
     ],
 }
 
@@ -50,24 +82,39 @@ def write(path: Path, text: str) -> Path:
 
 def test_jsonl_fields(tmp_path: Path) -> None:
     rows = [
-        {"id": "a", "question": "Where did they meet?", "answers": ["Malaysia"], "reference": "In Malaysia.",
-         "article_id": "x", "history": ["Who did Rubio meet?"], "tags": ["followup"]},
+        {
+            "id": "a",
+            "question": "Where did they meet?",
+            "answers": ["Malaysia"],
+            "reference": "In Malaysia.",
+            "article_id": "x",
+            "history": ["Who did Rubio meet?"],
+            "tags": ["followup"],
+        },
         {"question": "What is the capital of France?", "answerable": False},
         {"question": "Which source?", "answers": "one string", "source": "corpus/a.txt", "answerable": "yes"},
     ]
     path = write(tmp_path / "t.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n\n")
     a, b, c = load_testset(path)
     assert (a.id, a.answers, a.reference, a.article_id, a.history, a.tags) == (
-        "a", ["Malaysia"], "In Malaysia.", "x", ["Who did Rubio meet?"], ["followup"])
+        "a",
+        ["Malaysia"],
+        "In Malaysia.",
+        "x",
+        ["Who did Rubio meet?"],
+        ["followup"],
+    )
     assert b.id == "q2" and b.answerable is False and b.answers == [] and not b.has_gold
     assert c.answers == ["one string"] and c.source == "corpus/a.txt" and c.answerable is True
 
 
 def test_csv_with_lists_and_flags(tmp_path: Path) -> None:
-    text = ('id,question,answers,answerable,history,tags\n'
-            'c1,"Where, exactly?",Malaysia|Kuala Lumpur,true,Who did Rubio meet?,fact|followup\n'
-            'c2,Capital of France?,,no,,\n'
-            'c3,JSON cell?,"[""a|b"", ""c""]",,,\n')
+    text = (
+        "id,question,answers,answerable,history,tags\n"
+        'c1,"Where, exactly?",Malaysia|Kuala Lumpur,true,Who did Rubio meet?,fact|followup\n'
+        "c2,Capital of France?,,no,,\n"
+        'c3,JSON cell?,"[""a|b"", ""c""]",,,\n'
+    )
     c1, c2, c3 = load_testset(write(tmp_path / "t.csv", text))
     assert c1.question == "Where, exactly?" and c1.answers == ["Malaysia", "Kuala Lumpur"]
     assert c1.history == ["Who did Rubio meet?"] and c1.tags == ["fact", "followup"]
@@ -101,20 +148,47 @@ def test_shared_squad_slice_loads() -> None:
     assert all(c.answerable and c.answers and c.gold_end > c.gold_start >= 0 for c in cases)
 
 
-@pytest.mark.parametrize(("name", "text", "message"), [
-    ("bad.jsonl", '{"question": "ok"}\n{"question": \n', r"bad\.jsonl:2: not valid JSON"),
-    ("noq.jsonl", '{"question": "ok"}\n\n{"answers": ["x"]}\n', r"noq\.jsonl:3: expected an object with a non-empty 'question'"),
-    ("list.jsonl", '["not", "an", "object"]\n', r"list\.jsonl:1: expected an object"),
-    ("ans.jsonl", '{"question": "q", "answers": {"a": 1}}\n', r"ans\.jsonl:1: 'answers' must be a string or a list"),
-    ("flag.jsonl", '{"question": "q", "answerable": "maybe"}\n', r"flag\.jsonl:1: 'answerable' must be true or false"),
-    ("typo.jsonl", '{"question": "q", "answer": "x"}\n', r"typo\.jsonl:1: unknown field 'answer'.*'answers'"),
-    ("dup.jsonl", '{"id": "a", "question": "q"}\n{"id": "a", "question": "r"}\n', r"question 2 repeats the id 'a' of question 1"),
-    ("empty.jsonl", "\n\n", r"holds no questions"),
-    ("bad.csv", "id,question,answerable\nx,Q?,true\ny,R?,perhaps\n", r"bad\.csv:3: 'answerable' must be true or false"),
-    ("nocol.csv", "id,prompt\nx,Q?\n", r"nocol\.csv:1: the header has no 'question' column"),
-    ("odd.json", '{"questions": []}', r"expected SQuAD JSON"),
-    ("broken.json", '{"data": [{"title": "T", "paragraphs": [{"qas": []}]}]}', r"broken\.json: not valid SQuAD JSON"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("bad.jsonl", '{"question": "ok"}\n{"question": \n', r"bad\.jsonl:2: not valid JSON"),
+        (
+            "noq.jsonl",
+            '{"question": "ok"}\n\n{"answers": ["x"]}\n',
+            r"noq\.jsonl:3: expected an object with a non-empty 'question'",
+        ),
+        ("list.jsonl", '["not", "an", "object"]\n', r"list\.jsonl:1: expected an object"),
+        (
+            "ans.jsonl",
+            '{"question": "q", "answers": {"a": 1}}\n',
+            r"ans\.jsonl:1: 'answers' must be a string or a list",
+        ),
+        (
+            "flag.jsonl",
+            '{"question": "q", "answerable": "maybe"}\n',
+            r"flag\.jsonl:1: 'answerable' must be true or false",
+        ),
+        ("typo.jsonl", '{"question": "q", "answer": "x"}\n', r"typo\.jsonl:1: unknown field 'answer'.*'answers'"),
+        (
+            "dup.jsonl",
+            '{"id": "a", "question": "q"}\n{"id": "a", "question": "r"}\n',
+            r"question 2 repeats the id 'a' of question 1",
+        ),
+        ("empty.jsonl", "\n\n", r"holds no questions"),
+        (
+            "bad.csv",
+            "id,question,answerable\nx,Q?,true\ny,R?,perhaps\n",
+            r"bad\.csv:3: 'answerable' must be true or false",
+        ),
+        ("nocol.csv", "id,prompt\nx,Q?\n", r"nocol\.csv:1: the header has no 'question' column"),
+        ("odd.json", '{"questions": []}', r"expected SQuAD JSON"),
+        (
+            "broken.json",
+            '{"data": [{"title": "T", "paragraphs": [{"qas": []}]}]}',
+            r"broken\.json: not valid SQuAD JSON",
+        ),
+    ],
+)
 def test_bad_files_name_the_file_and_line(tmp_path: Path, name: str, text: str, message: str) -> None:
     with pytest.raises(TestSetError, match=message):
         load_testset(write(tmp_path / name, text))

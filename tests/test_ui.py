@@ -51,8 +51,22 @@ def ask(h: Handlers, question: str, session=None, history=None, **kwargs):
 
 def test_app_builds_with_chat_sources_articles_and_upload(app: gr.Blocks) -> None:
     ids = {getattr(b, "elem_id", None) for b in app.blocks.values()}
-    assert {"chat", "question", "ask", "sources-panel", "articles-table", "upload", "article-filter", "tag-filter",
-            "backend", "top-k", "clear", "export-md", "export-json", "remove-pick"} <= ids
+    assert {
+        "chat",
+        "question",
+        "ask",
+        "sources-panel",
+        "articles-table",
+        "upload",
+        "article-filter",
+        "tag-filter",
+        "backend",
+        "top-k",
+        "clear",
+        "export-md",
+        "export-json",
+        "remove-pick",
+    } <= ids
     assert not app.is_running
 
 
@@ -168,8 +182,9 @@ def test_upload_gives_a_result_per_file(h: Handlers, tmp_path: Path) -> None:
     assert results[4].detail  # the parser's reason
     assert "alpine-seed-vault" in {a.id for a in h.articles()}
     assert [r.status for r in h.upload([str(good)])] == ["unchanged"]
-    Path(good).write_text(Path(good).read_text(encoding="utf-8") + "\nOne more line about the vault.\n",
-                          encoding="utf-8")
+    Path(good).write_text(
+        Path(good).read_text(encoding="utf-8") + "\nOne more line about the vault.\n", encoding="utf-8"
+    )
     assert [r.status for r in h.upload([str(good)])] == ["updated"]
 
 
@@ -190,15 +205,18 @@ def test_an_upload_name_cannot_escape_the_upload_folder(h: Handlers, tmp_path: P
     assert not (upload_dir.parent.parent / "evil.md").exists() and not (upload_dir.parent / "evil.md").exists()
 
 
-@pytest.mark.parametrize(("name", "safe"), [
-    ("../../evil.md", "evil.md"),
-    ("..\\..\\windows\\evil.md", "evil.md"),
-    ("/etc/passwd", "passwd"),
-    ("..", "upload"),
-    (".hidden.md", "hidden.md"),
-    ("a b/c:d*e?.txt", "c_d_e.txt"),
-    ("résumé 2024.md", "résumé 2024.md"),
-])
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../evil.md", "evil.md"),
+        ("..\\..\\windows\\evil.md", "evil.md"),
+        ("/etc/passwd", "passwd"),
+        ("..", "upload"),
+        (".hidden.md", "hidden.md"),
+        ("a b/c:d*e?.txt", "c_d_e.txt"),
+        ("résumé 2024.md", "résumé 2024.md"),
+    ],
+)
 def test_safe_name(name: str, safe: str) -> None:
     assert safe_name(name) == safe
 
@@ -216,14 +234,28 @@ def test_remove_an_article(h: Handlers) -> None:
 
 
 def _citation(**kw) -> Citation:
-    base = dict(n=1, article_id="a", title="T <b>", section="S", text="First one. <script>x()</script> Used here.",
-                start=100, end=142, sentences=["Used here."], sentence_spans=[(132, 142)])
+    base = dict(
+        n=1,
+        article_id="a",
+        title="T <b>",
+        section="S",
+        text="First one. <script>x()</script> Used here.",
+        start=100,
+        end=142,
+        sentences=["Used here."],
+        sentence_spans=[(132, 142)],
+    )
     return Citation(**{**base, **kw})
 
 
 def test_answer_html_escapes_article_text_and_marks_unsupported_sentences() -> None:
-    answer = Answer(text="Claim <img src=x>. Made up [2]. Backed [1].", citations=[_citation()], question="q?", query="q?",
-                    unsupported=["Made up [2]."])
+    answer = Answer(
+        text="Claim <img src=x>. Made up [2]. Backed [1].",
+        citations=[_citation()],
+        question="q?",
+        query="q?",
+        unsupported=["Made up [2]."],
+    )
     html = render_answer(answer, 3)
     assert "<img" not in html and "&lt;img src=x&gt;" in html
     assert '<span class="unsupported"' in html and "[2]" in html  # a marker without a citation stays plain
@@ -256,5 +288,11 @@ def test_serve_command_is_registered() -> None:
     from assistant.cli.main import build_parser
 
     args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8123", "--index", "idx"])
-    assert (args.command, args.host, args.port, args.index_dir, args.share, args.ingest) == \
-        ("serve", "0.0.0.0", 8123, "idx", False, True)
+    assert (args.command, args.host, args.port, args.index_dir, args.share, args.ingest) == (
+        "serve",
+        "0.0.0.0",
+        8123,
+        "idx",
+        False,
+        True,
+    )

@@ -30,14 +30,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(seed_index_dir: Path, root: Path, auth: tuple[str, str] | None = None,
-                **settings: object) -> Iterator[tuple[str, gr.Blocks]]:
+def running_app(
+    seed_index_dir: Path, root: Path, auth: tuple[str, str] | None = None, **settings: object
+) -> Iterator[tuple[str, gr.Blocks]]:
     """The app over a private copy of the seed index, served on a free port until the block ends."""
     shutil.copytree(seed_index_dir, root / "index")
     (root / "corpus").mkdir()
-    assistant = Assistant.from_settings(Settings.load(
-        env={}, index_dir=root / "index", upload_dir=root / "uploads", corpus_dir=root / "corpus",
-        port=free_port(), **settings))
+    assistant = Assistant.from_settings(
+        Settings.load(
+            env={},
+            index_dir=root / "index",
+            upload_dir=root / "uploads",
+            corpus_dir=root / "corpus",
+            port=free_port(),
+            **settings,
+        )
+    )
     app = build_app(assistant)
     _, url, _ = launch(app, assistant, auth=auth, prevent_thread_lock=True, quiet=True)
     try:
@@ -115,8 +123,7 @@ def test_each_client_keeps_its_own_conversation(served: tuple[str, gr.Blocks]) -
 def test_the_server_refuses_uploads_over_the_limit(server: str) -> None:
     small = httpx.post(f"{server}gradio_api/upload", files={"files": ("a.md", b"# A\n\nsmall", "text/markdown")})
     assert small.status_code == 200
-    big = httpx.post(f"{server}gradio_api/upload",
-                     files={"files": ("big.md", b"x" * (2**20 + 10), "text/markdown")})
+    big = httpx.post(f"{server}gradio_api/upload", files={"files": ("big.md", b"x" * (2**20 + 10), "text/markdown")})
     assert big.status_code == 413
 
 
@@ -128,5 +135,6 @@ def test_login_from_the_environment(seed_index_dir: Path, tmp_path: Path, monkey
         with pytest.raises(Exception, match=r"(?i)login|auth|401|credentials"):
             Client(url, verbose=False, auth=("ann", "wrong"))
         text, citations = Client(url, verbose=False, auth=("ann", "s3cret")).predict(
-            question=SEED_QUESTION, api_name="/ask")
+            question=SEED_QUESTION, api_name="/ask"
+        )
         assert citations and "[1]" in text

@@ -17,8 +17,15 @@ from .conftest import ROOT
 from .test_ui_api import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 WAIT = 60_000  # ms; two shared cores can be slow, and nothing here asserts on time
 
@@ -131,7 +138,9 @@ def test_clear_then_start_from_an_example_and_export(page) -> None:
     page.click("#clear")
     expect(page.locator("#chat .answer")).to_have_count(0)
     expect(page.locator("#sources-panel .src-empty")).to_be_visible()
-    page.locator("#chat").get_by_text("What are the main obstacles to achieving a lasting peace agreement in Ukraine?").click()
+    page.locator("#chat").get_by_text(
+        "What are the main obstacles to achieving a lasting peace agreement in Ukraine?"
+    ).click()
     expect(page.locator("#chat .answer:not(.streaming)")).to_have_count(1)
     expect(page.locator("#sources-panel .src-turn.active .src-card").first).to_be_visible()
     with page.expect_download() as download:

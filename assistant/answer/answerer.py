@@ -24,8 +24,9 @@ from .retrieval import Filters, Retriever
 class Answerer(Protocol):
     """Answers questions from one index."""
 
-    def stream(self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None,
-               k: int | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+    ) -> Iterator[str | Answer]:
         """Yield the answer text in pieces, then the final `Answer`."""
         ...
 
@@ -37,8 +38,9 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.index = index
 
-    def ask(self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None,
-            k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+    ) -> Answer:
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.max_question_chars)
         refused = refusal(text, notes, self.index, "extractive")

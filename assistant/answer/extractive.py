@@ -34,8 +34,11 @@ SHORT_SENTENCE = 12  # words; "The challenges to a lasting peace are numerous." 
 MISSING_NAME_PENALTY = 0.2
 NO_NUMBER_PENALTY = 0.45
 QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
-NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                    r"fifty|hundred|thousand|million|billion|dozens?|decades?|years?|months?|weeks?|days?)\b", re.I)
+NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|million|billion|dozens?|decades?|years?|months?|weeks?|days?)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -156,5 +159,14 @@ def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
 
 def citation(n: int, p: Passage) -> Citation:
     c = p.chunk
-    return Citation(n=n, article_id=c.article_id, title=c.title, section=c.section, text=c.text, start=c.start,
-                    end=c.end, score=round(p.score, 4), kind=c.kind)
+    return Citation(
+        n=n,
+        article_id=c.article_id,
+        title=c.title,
+        section=c.section,
+        text=c.text,
+        start=c.start,
+        end=c.end,
+        score=round(p.score, 4),
+        kind=c.kind,
+    )

@@ -14,13 +14,39 @@ from ..text import content_words, names
 
 # Words that point back into the conversation.
 ANAPHORA = {
-    "he", "she", "they", "them", "their", "theirs", "him", "his", "her", "hers", "it", "its",
-    "this", "that", "these", "those", "there", "then", "such", "former", "latter", "both",
-    "other", "others", "same", "above",
+    "he",
+    "she",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "him",
+    "his",
+    "her",
+    "hers",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "then",
+    "such",
+    "former",
+    "latter",
+    "both",
+    "other",
+    "others",
+    "same",
+    "above",
 }
 # Short openers that continue the previous question ("And China?", "What about Turkey?").
-CONTINUATIONS = re.compile(r"^\s*(and|also|what about|how about|and what about|why( not)?|how so|"
-                           r"anything else|more|tell me more|what else|which one|who else|where else)\b", re.I)
+CONTINUATIONS = re.compile(
+    r"^\s*(and|also|what about|how about|and what about|why( not)?|how so|"
+    r"anything else|more|tell me more|what else|which one|who else|where else)\b",
+    re.I,
+)
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 

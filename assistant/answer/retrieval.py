@@ -113,8 +113,6 @@ class Retriever:
         return out
 
 
-
-
 def _article(chunk_id: str) -> str:
     return chunk_id.rsplit("::", 1)[0]
 

@@ -28,18 +28,26 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--backend", help="extractive (default), openai, ollama or llamacpp")
 
 
-
 def _filters(args: argparse.Namespace) -> Filters | None:
-    f = Filters(article_ids=args.article, tags=args.tag, authors=args.author, date_from=args.since,
-                date_to=args.until)
+    f = Filters(article_ids=args.article, tags=args.tag, authors=args.author, date_from=args.since, date_to=args.until)
     return f or None
 
 
 def to_json(answer: Answer) -> dict:
     """The `--json` shape: answer, abstained, query, citations and the rest of the answer's data."""
     data = answer.to_dict()
-    keys = ["answer", "abstained", "query", "citations", "question", "backend", "confidence", "unsupported",
-            "notes", "timings"]
+    keys = [
+        "answer",
+        "abstained",
+        "query",
+        "citations",
+        "question",
+        "backend",
+        "confidence",
+        "unsupported",
+        "notes",
+        "timings",
+    ]
     return {k: data[k] for k in keys}
 
 
@@ -88,6 +96,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except AssistantError as exc:  # e.g. the LLM server went away: say so and keep the chat
             print(f"error: {exc}", file=sys.stderr, flush=True)
             continue
-        print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else format_answer(answer) + "\n",
-              flush=True)
+        print(
+            json.dumps(to_json(answer), ensure_ascii=False) if args.json else format_answer(answer) + "\n", flush=True
+        )
     return 0

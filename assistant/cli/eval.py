@@ -21,24 +21,36 @@ USAGE = "assistant eval TESTSET [options]  |  assistant eval compare RUN_A RUN_B
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="score the assistant on a test set, or compare two runs", usage=USAGE,
-                       description="Runs a test set (JSON Lines, CSV or SQuAD JSON) and writes a run folder; "
-                                   "'eval compare A B' compares two run folders.")
+    p = sub.add_parser(
+        "eval",
+        help="score the assistant on a test set, or compare two runs",
+        usage=USAGE,
+        description="Runs a test set (JSON Lines, CSV or SQuAD JSON) and writes a run folder; "
+        "'eval compare A B' compares two run folders.",
+    )
     p.add_argument("testset", help="test set file, or the word 'compare'")
     p.add_argument("runs", nargs="*", help="with 'compare': the two run folders A and B")
     p.add_argument("--index", dest="index_dir", help="index folder (default: vectorstore/)")
-    p.add_argument("--corpus-from-testset", action="store_true",
-                   help="ingest the SQuAD file's articles first (into --index, else a temporary folder)")
+    p.add_argument(
+        "--corpus-from-testset",
+        action="store_true",
+        help="ingest the SQuAD file's articles first (into --index, else a temporary folder)",
+    )
     p.add_argument("--backend", help="extractive (default), openai, ollama or llamacpp")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--out", help="run folder (default: runs/<timestamp>-<test set name>/)")
     p.add_argument("--name", help="run name (default: the test set's file name)")
-    p.add_argument("--fail-under", action="extend", nargs="+", default=[], metavar="METRIC=VALUE",
-                   help=f"exit 1 when a metric is under VALUE; metrics: {', '.join(METRICS)}")
+    p.add_argument(
+        "--fail-under",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="METRIC=VALUE",
+        help=f"exit 1 when a metric is under VALUE; metrics: {', '.join(METRICS)}",
+    )
     p.add_argument("--no-judge", action="store_true", help="skip the LLM judge on LLM backends")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -67,8 +79,9 @@ def _run(args: argparse.Namespace, cases: list[TestCase], tmp: str) -> Report:
     if args.corpus_from_testset:
         ingest = assistant.ingest_articles(corpus_from_testset(args.testset), progress=progress)
         if not ingest.ok:
-            raise EvaluationError("ingesting the test set's articles failed: "
-                                  + "; ".join(f"{f.path}: {f.error}" for f in ingest.failed))
+            raise EvaluationError(
+                "ingesting the test set's articles failed: " + "; ".join(f"{f.path}: {f.error}" for f in ingest.failed)
+            )
     judge = None
     if assistant.settings.backend != "extractive" and not args.no_judge:
         judge = make_judge(assistant.settings)
@@ -85,8 +98,10 @@ def _print_run(args: argparse.Namespace, report: Report, out: Path, failed: list
         print(json.dumps({"out": str(out), "metrics": report.summary, "failed_bounds": failed}, ensure_ascii=False))
     else:
         s = report.summary
-        print(f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable, "
-              f"{s['errors']} errors, {len(report.failures())} failed)")
+        print(
+            f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable, "
+            f"{s['errors']} errors, {len(report.failures())} failed)"
+        )
         for name in METRICS:
             if s.get(name) is not None:
                 print(f"  {name:<20} {fmt(s[name])}")

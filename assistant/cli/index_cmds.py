@@ -43,8 +43,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def format_report(report: IngestReport) -> str:
     lines = []
-    for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged),
-                       ("removed", report.removed)):
+    for label, ids in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+        ("removed", report.removed),
+    ):
         if ids:
             lines.append(f"{label} ({len(ids)}): {', '.join(ids[:20])}{' ...' if len(ids) > 20 else ''}")
     for d in report.duplicates:
@@ -64,8 +68,10 @@ def cmd_articles(args: argparse.Namespace) -> int:
         print("no articles ingested yet; run: assistant ingest")
     for i in infos:
         tags = ", ".join(i.tags)
-        print(f"{i.id}\n  {i.title}\n  by {i.author or '?'} on {i.date or '?'}; tags: {tags or '-'}; "
-              f"{i.chunks} chunks ({i.faq_chunks} FAQ); {i.source}")
+        print(
+            f"{i.id}\n  {i.title}\n  by {i.author or '?'} on {i.date or '?'}; tags: {tags or '-'}; "
+            f"{i.chunks} chunks ({i.faq_chunks} FAQ); {i.source}"
+        )
     return 0
 
 

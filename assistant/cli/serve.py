@@ -14,9 +14,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--index", dest="index_dir", help="index folder (default: vectorstore/)")
     p.add_argument("--backend", help="extractive (default), openai, ollama or llamacpp")
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
-    p.add_argument("--no-ingest", dest="ingest", action="store_false",
-                   help="do not bring the index up to date with the corpus folder first")
-
+    p.add_argument(
+        "--no-ingest",
+        dest="ingest",
+        action="store_false",
+        help="do not bring the index up to date with the corpus folder first",
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

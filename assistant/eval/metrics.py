@@ -217,8 +217,11 @@ def parse_judge(reply: str) -> dict[str, Any]:
         if isinstance(data, dict) and "correct" in data:
             correct = _truthy(data["correct"])
             if correct is not None:
-                return {"correct": correct, "score": _score(data.get("score"), correct),
-                        "reason": str(data.get("reason", ""))[:500]}
+                return {
+                    "correct": correct,
+                    "score": _score(data.get("score"), correct),
+                    "reason": str(data.get("reason", ""))[:500],
+                }
     found = JUDGE_VERDICT.search(reply)
     if found:
         correct = found.group(1).lower() == "correct"

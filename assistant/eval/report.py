@@ -35,8 +35,9 @@ def write_run(report: Report, out: str | Path | None = None) -> Path:
     out = Path(out) if out else default_run_dir(report.name)
     out.mkdir(parents=True, exist_ok=True)
     _jsonl(out / "results.jsonl", (r.to_dict() for r in report.records))
-    (out / "summary.json").write_text(json.dumps({**report.meta, "metrics": report.summary}, indent=2,
-                                                 ensure_ascii=False), encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps({**report.meta, "metrics": report.summary}, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     (out / "summary.md").write_text(summary_markdown(report), encoding="utf-8")
     (out / "report.html").write_text(report_html(report), encoding="utf-8")
     _jsonl(out / "ragas.jsonl", (ragas_row(r) for r in report.records))
@@ -52,8 +53,12 @@ def _jsonl(path: Path, rows: Any) -> None:
 def ragas_row(record: Record) -> dict[str, Any]:
     """One RAGAS sample: the retrieved passages are the contexts, the reference (or answers) the truth."""
     truth = record.reference.strip() or "; ".join(record.answers)
-    return {"question": record.question, "answer": strip_markers(record.answer),
-            "contexts": [p["text"] for p in record.retrieved], "ground_truth": truth}
+    return {
+        "question": record.question,
+        "answer": strip_markers(record.answer),
+        "contexts": [p["text"] for p in record.retrieved],
+        "ground_truth": truth,
+    }
 
 
 def fmt(value: Any) -> str:
@@ -71,17 +76,24 @@ def metric_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
 def summary_markdown(report: Report) -> str:
     """The Markdown summary: counts, the metric table and the worst questions."""
     s = report.summary
-    lines = [f"# Evaluation: {report.name}", "",
-             f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable, "
-             f"{s['errors']} errors) on backend `{report.meta.get('settings', {}).get('backend', '?')}`, "
-             f"{report.meta.get('created', '')}.", "", "| metric | value | meaning |", "| --- | --- | --- |"]
+    lines = [
+        f"# Evaluation: {report.name}",
+        "",
+        f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable, "
+        f"{s['errors']} errors) on backend `{report.meta.get('settings', {}).get('backend', '?')}`, "
+        f"{report.meta.get('created', '')}.",
+        "",
+        "| metric | value | meaning |",
+        "| --- | --- | --- |",
+    ]
     lines += [f"| {n} | {v} | {d} |" for n, v, d in metric_rows(s)]
     failures = report.failures()
     lines += ["", f"## Failed questions ({len(failures)})", ""]
     for r in failures[:WORST]:
         answer = strip_markers(r.answer or r.error).replace("\n", " ")
-        lines.append(f"- **{r.id}** [{r.verdict}] {r.question} — expected {r.answers or r.reference or '-'}; "
-                     f"got: {answer[:200]}")
+        lines.append(
+            f"- **{r.id}** [{r.verdict}] {r.question} — expected {r.answers or r.reference or '-'}; got: {answer[:200]}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -89,10 +101,13 @@ def summary_markdown(report: Report) -> str:
 def report_html(report: Report) -> str:
     """A self-contained HTML page: metrics, plots (PNG data URIs) and the worst questions."""
     e = html.escape
-    rows = "".join(f"<tr><td>{e(n)}</td><td class=num>{e(v)}</td><td>{e(d)}</td></tr>"
-                   for n, v, d in metric_rows(report.summary))
-    images = "".join(f'<figure><img alt="{e(title)}" src="data:image/png;base64,{data}">'
-                     f"<figcaption>{e(title)}</figcaption></figure>" for title, data in plots(report).items())
+    rows = "".join(
+        f"<tr><td>{e(n)}</td><td class=num>{e(v)}</td><td>{e(d)}</td></tr>" for n, v, d in metric_rows(report.summary)
+    )
+    images = "".join(
+        f'<figure><img alt="{e(title)}" src="data:image/png;base64,{data}"><figcaption>{e(title)}</figcaption></figure>'
+        for title, data in plots(report).items()
+    )
     failures = report.failures()
     worst = "".join(_failure_row(r) for r in failures[:WORST])
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Evaluation: {e(report.name)}</title>
@@ -112,19 +127,26 @@ figure{{display:inline-block;margin:0 1em 1em 0;max-width:100%}}img{{max-width:1
 def _overview(report: Report) -> str:
     s, meta = report.summary, report.meta
     settings = meta.get("settings", {})
-    return (f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable, "
-            f"{s['errors']} errors) from {meta.get('testset', '?')} on {meta.get('articles', '?')} articles; "
-            f"backend {settings.get('backend', '?')}, top_k {settings.get('top_k', '?')}, abstain_threshold "
-            f"{settings.get('abstain_threshold', '?')}; run {meta.get('created', '')}.")
+    return (
+        f"{s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} unanswerable, "
+        f"{s['errors']} errors) from {meta.get('testset', '?')} on {meta.get('articles', '?')} articles; "
+        f"backend {settings.get('backend', '?')}, top_k {settings.get('top_k', '?')}, abstain_threshold "
+        f"{settings.get('abstain_threshold', '?')}; run {meta.get('created', '')}."
+    )
 
 
 def _failure_row(r: Record) -> str:
     e = html.escape
-    cites = "".join(f"<div class=cite>[{c['n']}] {e(c['title'])}{' / ' + e(c['section']) if c['section'] else ''}: "
-                    f"{e(' '.join(c.get('sentences') or [c['text'][:300]]))}</div>" for c in r.citations)
+    cites = "".join(
+        f"<div class=cite>[{c['n']}] {e(c['title'])}{' / ' + e(c['section']) if c['section'] else ''}: "
+        f"{e(' '.join(c.get('sentences') or [c['text'][:300]]))}</div>"
+        for c in r.citations
+    )
     expected = " | ".join(r.answers) or r.reference or ("(unanswerable)" if not r.answerable else "-")
-    return (f"<tr><td>{e(r.id)}</td><td>{e(r.question)}{_history(r)}</td><td>{e(r.verdict)}<div class=cite>confidence {r.confidence:.3f}</div></td>"
-            f"<td>{e(expected)}</td><td>{e(r.answer or r.error)}{cites}</td></tr>")
+    return (
+        f"<tr><td>{e(r.id)}</td><td>{e(r.question)}{_history(r)}</td><td>{e(r.verdict)}<div class=cite>confidence {r.confidence:.3f}</div></td>"
+        f"<td>{e(expected)}</td><td>{e(r.answer or r.error)}{cites}</td></tr>"
+    )
 
 
 def _history(r: Record) -> str:
@@ -133,8 +155,10 @@ def _history(r: Record) -> str:
 
 def plots(report: Report) -> dict[str, str]:
     """Base64 PNGs by title: score distributions, latency histogram, per-article hit rate."""
-    out = {"Score distributions": _png(_scores_figure(report.records)),
-           "Latency": _png(_latency_figure(report.records))}
+    out = {
+        "Score distributions": _png(_scores_figure(report.records)),
+        "Latency": _png(_latency_figure(report.records)),
+    }
     article = _article_figure(report.records)
     if article is not None:
         out["Retrieval hit@5 and pass rate per article"] = _png(article)
@@ -217,8 +241,11 @@ def load_run(folder: str | Path) -> Report:
         raise EvaluationError(f"{folder} is not a run folder (expected summary.json and results.jsonl in it)")
     try:
         meta = json.loads(summary_path.read_text(encoding="utf-8"))
-        records = [Record.from_dict(json.loads(line))
-                   for line in results_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records = [
+            Record.from_dict(json.loads(line))
+            for line in results_path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
     except (OSError, json.JSONDecodeError, TypeError) as exc:
         raise EvaluationError(f"cannot read the run in {folder}: {exc}") from None
     summary = meta.pop("metrics", {})
@@ -237,13 +264,27 @@ class Comparison:
     only_b: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "deltas": self.deltas, "changed": self.changed,
-                "only_a": self.only_a, "only_b": self.only_b}
+        return {
+            "a": self.a,
+            "b": self.b,
+            "deltas": self.deltas,
+            "changed": self.changed,
+            "only_a": self.only_a,
+            "only_b": self.only_b,
+        }
 
     def rows(self) -> list[tuple[str, str, str, str, str]]:
         """(metric, A, B, B-A, "better"/"worse"/"") per metric, formatted; shared by the CLI and the UI."""
-        return [(d["metric"], fmt(d["a"]), fmt(d["b"]), "-" if d["delta"] is None else f"{d['delta']:+.3f}",
-                 {True: "better", False: "worse"}.get(d["better"], "")) for d in self.deltas]
+        return [
+            (
+                d["metric"],
+                fmt(d["a"]),
+                fmt(d["b"]),
+                "-" if d["delta"] is None else f"{d['delta']:+.3f}",
+                {True: "better", False: "worse"}.get(d["better"], ""),
+            )
+            for d in self.deltas
+        ]
 
     def to_text(self) -> str:
         """A plain table of the deltas, then the changed questions."""
@@ -272,8 +313,15 @@ def compare_runs(a: str | Path | Report, b: str | Path | Report) -> Comparison:
     for rid, rec_b in by_b.items():
         rec_a = by_a.get(rid)
         if rec_a is not None and rec_a.verdict != rec_b.verdict:
-            out.changed.append({"id": rid, "question": rec_b.question, "a": rec_a.verdict, "b": rec_b.verdict,
-                                "change": _change(rec_a, rec_b)})
+            out.changed.append(
+                {
+                    "id": rid,
+                    "question": rec_b.question,
+                    "a": rec_a.verdict,
+                    "b": rec_b.verdict,
+                    "change": _change(rec_a, rec_b),
+                }
+            )
     out.only_a = [i for i in by_a if i not in by_b]
     out.only_b = [i for i in by_b if i not in by_a]
     return out

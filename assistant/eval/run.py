@@ -30,9 +30,17 @@ if TYPE_CHECKING:
     from ..settings import Settings
 
 RETRIEVAL_K = (1, 3, 5)
+
+
 # --- running --------------------------------------------------------------------------------------
-def evaluate(assistant: Assistant, cases: Sequence[TestCase], progress: bool | Callable[[int, int], None] = True,
-             limit: int | None = None, judge: Judge | None = None, name: str = "run") -> Report:
+def evaluate(
+    assistant: Assistant,
+    cases: Sequence[TestCase],
+    progress: bool | Callable[[int, int], None] = True,
+    limit: int | None = None,
+    judge: Judge | None = None,
+    name: str = "run",
+) -> Report:
     """Ask every question of `cases` (the first `limit`), score the answers and summarise.
 
     `progress` is True for a bar on stderr, False for none, or a callback `(done, total)`. A
@@ -43,8 +51,10 @@ def evaluate(assistant: Assistant, cases: Sequence[TestCase], progress: bool | C
         raise EvaluationError("the test set holds no questions to ask")
     infos = assistant.articles()
     if not infos:
-        raise EvaluationError(f"the index in {assistant.settings.index_dir} holds no articles; ingest the "
-                              "articles the test set is about (or use --corpus-from-testset with a SQuAD file)")
+        raise EvaluationError(
+            f"the index in {assistant.settings.index_dir} holds no articles; ingest the "
+            "articles the test set is about (or use --corpus-from-testset with a SQuAD file)"
+        )
     sources = {i.id: i.source for i in infos}
     if callable(progress):
         progress(0, len(cases))  # show the bar while the model loads
@@ -54,16 +64,22 @@ def evaluate(assistant: Assistant, cases: Sequence[TestCase], progress: bool | C
         records.append(run_case(assistant, case, sources, judge))
         if callable(progress):
             progress(i, len(cases))
-    meta = {"name": name, "created": datetime.now().isoformat(timespec="seconds"), "questions": len(records),
-            "settings": assistant.settings.model_dump(mode="json"), "articles": len(infos),
-            "judge": judge is not None}
+    meta = {
+        "name": name,
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "questions": len(records),
+        "settings": assistant.settings.model_dump(mode="json"),
+        "articles": len(infos),
+        "judge": judge is not None,
+    }
     return Report(name, records, summarize(records), meta)
 
 
 def run_case(assistant: Assistant, case: TestCase, sources: dict[str, str], judge: Judge | None = None) -> Record:
     """Ask one question and score it; an answering error is recorded, not raised."""
-    record = Record(case.id, case.question, case.answerable, case.answers, case.reference,
-                    case.article_id, case.history, case.tags)
+    record = Record(
+        case.id, case.question, case.answerable, case.answers, case.reference, case.article_id, case.history, case.tags
+    )
     started = time.perf_counter()
     try:
         answer = assistant.ask(case.question, history=standalone_history(case.history))
@@ -95,16 +111,35 @@ def _fill_answer(record: Record, answer: Answer) -> None:
     record.answer, record.abstained, record.query = answer.text, answer.abstained, answer.query
     record.confidence, record.backend, record.timings = answer.confidence, answer.backend, dict(answer.timings)
     record.citations = [
-        {"n": c.n, "article_id": c.article_id, "title": c.title, "section": c.section, "start": c.start,
-         "end": c.end, "kind": c.kind, "score": c.score, "text": c.text, "sentences": list(c.sentences)}
+        {
+            "n": c.n,
+            "article_id": c.article_id,
+            "title": c.title,
+            "section": c.section,
+            "start": c.start,
+            "end": c.end,
+            "kind": c.kind,
+            "score": c.score,
+            "text": c.text,
+            "sentences": list(c.sentences),
+        }
         for c in answer.citations
     ]
 
 
 def _passage_dict(rank: int, p: Any, case: TestCase, sources: dict[str, str]) -> dict[str, Any]:
     c = p.chunk
-    data = {"rank": rank, "article_id": c.article_id, "title": c.title, "section": c.section, "start": c.start,
-            "end": c.end, "kind": c.kind, "score": round(p.score, 4), "text": c.text}
+    data = {
+        "rank": rank,
+        "article_id": c.article_id,
+        "title": c.title,
+        "section": c.section,
+        "start": c.start,
+        "end": c.end,
+        "kind": c.kind,
+        "score": round(p.score, 4),
+        "text": c.text,
+    }
     data["hit"] = retrieval_hit(case, data, sources)
     return data
 
@@ -119,14 +154,17 @@ def retrieval_hit(case: TestCase, passage: dict[str, Any], sources: dict[str, st
     """
     if case.gold_start >= 0 and case.article_id:
         return passage["article_id"] == case.article_id and m.spans_overlap(
-            passage["start"], passage["end"], case.gold_start, case.gold_end)
+            passage["start"], passage["end"], case.gold_start, case.gold_end
+        )
     return citation_support(case, passage, sources)
 
 
 def citation_support(case: TestCase, passage: dict[str, Any], sources: dict[str, str]) -> bool | None:
     """Whether a passage holds the answer: the right article and an accepted answer (or the reference)."""
-    checks = [_right_article(case, passage["article_id"], sources),
-              m.supports_answer(passage["text"], case.answers, case.reference)]
+    checks = [
+        _right_article(case, passage["article_id"], sources),
+        m.supports_answer(passage["text"], case.answers, case.reference),
+    ]
     known = [c for c in checks if c is not None]
     return all(known) if known else None
 
@@ -143,8 +181,9 @@ def _right_article(case: TestCase, article_id: str, sources: dict[str, str]) -> 
 # --- scoring ----------------------------------------------------------------------------------------
 def score(record: Record, case: TestCase) -> dict[str, float | None]:
     """The per-question metric values (None where a metric does not apply)."""
-    s: dict[str, float | None] = dict.fromkeys(("hit@1", "hit@3", "hit@5", "mrr", "exact_match", "f1",
-                                                "containment", "citation_precision", "citation_recall"))
+    s: dict[str, float | None] = dict.fromkeys(
+        ("hit@1", "hit@3", "hit@5", "mrr", "exact_match", "f1", "containment", "citation_precision", "citation_recall")
+    )
     answered = not record.abstained
     if case.answerable:
         hits = [p["hit"] for p in record.retrieved]
@@ -152,8 +191,11 @@ def score(record: Record, case: TestCase) -> dict[str, float | None]:
             s.update({f"hit@{k}": m.hit_at(hits, k) for k in RETRIEVAL_K}, mrr=m.reciprocal_rank(hits))
         text = record.answer if answered else ""
         golds = case.answers or ([case.reference] if case.reference.strip() else [])
-        s.update(exact_match=m.exact_match(text, golds), f1=m.token_f1(text, golds),
-                 containment=m.containment(text, case.answers))
+        s.update(
+            exact_match=m.exact_match(text, golds),
+            f1=m.token_f1(text, golds),
+            containment=m.containment(text, case.answers),
+        )
         support = [c["supports"] for c in record.citations] if answered else []
         if None not in support and (support or case.has_gold):
             s["citation_precision"] = m.mean(support)
@@ -195,18 +237,32 @@ def summarize(records: Sequence[Record]) -> dict[str, Any]:
     unanswerable = [r for r in ok if not r.answerable]
     latencies = [r.latency_ms for r in ok]
     out: dict[str, Any] = {"pass_rate": m.mean(r.passed for r in records)}
-    for name in ("hit@1", "hit@3", "hit@5", "mrr", "exact_match", "f1", "containment", "citation_precision",
-                 "citation_recall", "faithfulness"):
+    for name in (
+        "hit@1",
+        "hit@3",
+        "hit@5",
+        "mrr",
+        "exact_match",
+        "f1",
+        "containment",
+        "citation_precision",
+        "citation_recall",
+        "faithfulness",
+    ):
         out[name] = m.mean(r.scores.get(name) for r in ok)
     out.update(
         abstention_accuracy=m.mean(r.abstained for r in unanswerable),
         over_refusal=m.mean(r.abstained for r in answerable),
         abstention_rate=m.mean(r.abstained for r in ok),
         judge_correctness=m.mean(r.scores.get("judge_correctness") for r in ok),
-        latency_p50_ms=m.percentile(latencies, 50), latency_p95_ms=m.percentile(latencies, 95),
+        latency_p50_ms=m.percentile(latencies, 50),
+        latency_p95_ms=m.percentile(latencies, 95),
         answer_words=m.mean(r.scores.get("answer_words") for r in ok),
-        questions=len(records), answerable=len(answerable), unanswerable=len(unanswerable),
-        errors=len(records) - len(ok), judge_errors=sum(bool(r.judge_error) for r in records),
+        questions=len(records),
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        errors=len(records) - len(ok),
+        judge_errors=sum(bool(r.judge_error) for r in records),
     )
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
 
@@ -233,8 +289,9 @@ class Judge:
             return None, ""
         from ..llm.prompts import render
 
-        prompt = render("judge", self.prompts_dir, question=case.question, reference=reference,
-                        answer=m.strip_markers(answer))
+        prompt = render(
+            "judge", self.prompts_dir, question=case.question, reference=reference, answer=m.strip_markers(answer)
+        )
         try:
             reply = self.model.invoke(prompt)
         except Exception as exc:  # any backend failure (HTTP, timeout, llama.cpp) marks this record only
@@ -251,5 +308,7 @@ def make_judge(settings: Settings) -> Judge:
     try:
         from ..llm.backends import build_chat_model
     except ImportError as exc:
-        raise EvaluationError(f"the LLM judge needs assistant.llm.backends.build_chat_model, which is not available ({exc})") from None
+        raise EvaluationError(
+            f"the LLM judge needs assistant.llm.backends.build_chat_model, which is not available ({exc})"
+        ) from None
     return Judge(build_chat_model(settings), settings.prompts_dir)

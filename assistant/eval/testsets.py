@@ -100,8 +100,9 @@ def _checked(cases: list[TestCase], path: Path) -> list[TestCase]:
     seen: dict[str, int] = {}
     for n, case in enumerate(cases, 1):
         if case.id in seen:
-            raise TestSetError(f"{path}: question {n} repeats the id {case.id!r} of question {seen[case.id]}; "
-                               "ids must be unique")
+            raise TestSetError(
+                f"{path}: question {n} repeats the id {case.id!r} of question {seen[case.id]}; ids must be unique"
+            )
         seen[case.id] = n
     return cases
 
@@ -186,8 +187,9 @@ def squad_articles(data: dict[str, Any], source: str = "squad") -> list[Article]
     for item in data["data"]:
         title = item["title"].replace("_", " ")
         sections = [("", p["context"]) for p in item["paragraphs"]]
-        out.append(build_article(id=slugify(title), title=title, source=f"{source}#{item['title']}",
-                                 sections=sections, faq=[]))
+        out.append(
+            build_article(id=slugify(title), title=title, source=f"{source}#{item['title']}", sections=sections, faq=[])
+        )
     return out
 
 
@@ -198,12 +200,18 @@ def squad_cases(data: dict[str, Any]) -> list[TestCase]:
         for para, section in zip(item["paragraphs"], article.sections, strict=True):
             for qa in para["qas"]:
                 impossible = bool(qa.get("is_impossible", False))
-                cases.append(TestCase(
-                    id=str(qa["id"]), question=qa["question"],
-                    answers=list(dict.fromkeys(a["text"] for a in qa.get("answers", []))),
-                    article_id=article.id, answerable=not impossible, tags=[article.title],
-                    gold_start=section.start, gold_end=section.start + len(section.text),
-                ))
+                cases.append(
+                    TestCase(
+                        id=str(qa["id"]),
+                        question=qa["question"],
+                        answers=list(dict.fromkeys(a["text"] for a in qa.get("answers", []))),
+                        article_id=article.id,
+                        answerable=not impossible,
+                        tags=[article.title],
+                        gold_start=section.start,
+                        gold_end=section.start + len(section.text),
+                    )
+                )
     return cases
 
 
@@ -211,8 +219,10 @@ def _squad_cases_checked(data: dict[str, Any], path: Path) -> list[TestCase]:
     try:
         return _checked(squad_cases(data), path)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise TestSetError(f"{path}: not valid SQuAD JSON ({type(exc).__name__}: {exc}); expected "
-                           "data[].title and data[].paragraphs[].context/qas[].id/question/answers") from None
+        raise TestSetError(
+            f"{path}: not valid SQuAD JSON ({type(exc).__name__}: {exc}); expected "
+            "data[].title and data[].paragraphs[].context/qas[].id/question/answers"
+        ) from None
 
 
 def read_squad(path: str | Path) -> dict[str, Any]:
@@ -231,8 +241,10 @@ def corpus_from_testset(path: str | Path) -> list[Article]:
     """The articles a test set carries (SQuAD only), for `--corpus-from-testset`."""
     path = Path(path)
     if path.suffix.lower() != ".json":
-        raise TestSetError(f"{path}: only SQuAD JSON test sets carry their articles; "
-                           "drop --corpus-from-testset and ingest the articles first")
+        raise TestSetError(
+            f"{path}: only SQuAD JSON test sets carry their articles; "
+            "drop --corpus-from-testset and ingest the articles first"
+        )
     try:
         return squad_articles(read_squad(path))
     except (KeyError, TypeError, AttributeError) as exc:

@@ -82,8 +82,10 @@ def _onnx(settings: Settings) -> Embedder:
 
     path = resolve_model_path(settings.embedding_model)
     if not Path(path).is_dir():
-        raise AssistantError(f"the onnx embedding backend needs a local model folder; {settings.embedding_model!r} "
-                             "is not one. Use the bundled 'all-MiniLM-L6-v2', a folder, or embedding_backend = 'torch'.")
+        raise AssistantError(
+            f"the onnx embedding backend needs a local model folder; {settings.embedding_model!r} "
+            "is not one. Use the bundled 'all-MiniLM-L6-v2', a folder, or embedding_backend = 'torch'."
+        )
     try:
         model = onnx_backend.load(path)
     except OSError as exc:
@@ -112,7 +114,9 @@ def get_embedder(settings: Settings) -> Embedder:
     key = (settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size)
     factory = EMBEDDERS.get(settings.embedding_backend)
     if factory is None:
-        raise AssistantError(f"unknown embedding_backend {settings.embedding_backend!r}; choose one of {sorted(EMBEDDERS)}")
+        raise AssistantError(
+            f"unknown embedding_backend {settings.embedding_backend!r}; choose one of {sorted(EMBEDDERS)}"
+        )
     with _CACHE_LOCK:
         if key not in _CACHE:
             _CACHE[key] = factory(settings)

@@ -68,8 +68,10 @@ class Index:
         if folder.exists() and not folder.is_dir():
             raise StoreError(f"index path {folder} is a file, not a folder; use --index with a folder")
         if not (folder / "manifest.sqlite3").exists() and _has_files(folder):
-            raise StoreError(f"{folder} is not an index folder: it holds other files and no manifest.sqlite3 (or its "
-                             "manifest was deleted). Point --index at an empty or new folder, or move the files away.")
+            raise StoreError(
+                f"{folder} is not an index folder: it holds other files and no manifest.sqlite3 (or its "
+                "manifest was deleted). Point --index at an empty or new folder, or move the files away."
+            )
         folder.mkdir(parents=True, exist_ok=True)
         manifest = Manifest(folder / "manifest.sqlite3")
         _check_model(manifest, settings)
@@ -92,8 +94,9 @@ class Index:
                 if not wait:
                     yield False
                     return
-                log.warning("another process is writing to the index in %s; waiting for it to finish",
-                            self.settings.index_dir)
+                log.warning(
+                    "another process is writing to the index in %s; waiting for it to finish", self.settings.index_dir
+                )
                 self._file_lock.acquire()
             try:
                 self._repair()
@@ -116,8 +119,9 @@ class Index:
         """
         with self._writer(wait=False) as mine:
             if not mine:
-                log.info("another process is writing to the index in %s; opening it without repairs",
-                         self.settings.index_dir)
+                log.info(
+                    "another process is writing to the index in %s; opening it without repairs", self.settings.index_dir
+                )
                 self.keyword.refresh(wait=True)
 
     def _repair(self) -> None:
@@ -175,13 +179,20 @@ class Index:
         return self.manifest.chunks_by_id(ids)
 
     # --- writing -------------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[str | Path], prune: bool = False, progress: bool | Progress = True) -> IngestReport:
+    def ingest(
+        self, paths: Sequence[str | Path], prune: bool = False, progress: bool | Progress = True
+    ) -> IngestReport:
         """Ingest files and folders; unchanged articles are skipped, changed ones replaced."""
         articles, failures = load_articles(paths, int(self.settings.max_file_mb * 2**20), progress is True)
         return self.ingest_articles(articles, failures, prune=prune, progress=progress)
 
-    def ingest_articles(self, articles: list[Article], failures: Sequence[Failure] = (), prune: bool = False,
-                        progress: bool | Progress = True) -> IngestReport:
+    def ingest_articles(
+        self,
+        articles: list[Article],
+        failures: Sequence[Failure] = (),
+        prune: bool = False,
+        progress: bool | Progress = True,
+    ) -> IngestReport:
         """Ingest already parsed articles (what `ingest` does after reading the files)."""
         started = time.perf_counter()
         with self._writer():
@@ -211,12 +222,16 @@ class Index:
             self._rebuild_keywords()
         return report.removed
 
-    def _plan(self, articles: list[Article], failures: list[Failure], known: dict, report: IngestReport,
-              show: bool = False) -> tuple[list[_Planned], set[str]]:
+    def _plan(
+        self, articles: list[Article], failures: list[Failure], known: dict, report: IngestReport, show: bool = False
+    ) -> tuple[list[_Planned], set[str]]:
         failed_files = {f.path.rsplit(":", 1)[0] for f in failures} | {f.path for f in failures}
         plan, seen_sources, ids = [], set(), set()
-        by_content = {digest: aid for aid, (src, digest, status) in known.items() if digest and status == "done"
-                      and not _moved_away(src)}
+        by_content = {
+            digest: aid
+            for aid, (src, digest, status) in known.items()
+            if digest and status == "done" and not _moved_away(src)
+        }
         # Chunking counts tokens (about 1 ms a chunk): a minute for 100k chunks, so it gets a bar too.
         for article in tqdm(articles, desc="chunking", unit="article", disable=not show or len(articles) < 50):
             _avoid_collision(article, known)
@@ -236,8 +251,11 @@ class Index:
             chunks = chunk_article(article, self.settings.chunk_size, self.settings.chunk_overlap)
             plan.append(_Planned(article, digest, prior is not None, chunks))
         # Articles that a re-parsed file no longer contains; a file that failed (even partly) keeps its old ones.
-        stale = {aid for aid, (src, _, _) in known.items()
-                 if src in seen_sources and src not in failed_files and aid not in ids}
+        stale = {
+            aid
+            for aid, (src, _, _) in known.items()
+            if src in seen_sources and src not in failed_files and aid not in ids
+        }
         return plan, stale
 
     def _digest(self, article: Article) -> str:
@@ -245,8 +263,9 @@ class Index:
         so the same article from two files has one hash (the second is reported as a duplicate)."""
         s = self.settings
         content = {k: v for k, v in article.metadata().items() if k not in ("id", "source", "url")}
-        payload = json.dumps([content, article.teaser, article.text, s.chunk_size, s.chunk_overlap,
-                              s.embedding_model], sort_keys=True)
+        payload = json.dumps(
+            [content, article.teaser, article.text, s.chunk_size, s.chunk_overlap, s.embedding_model], sort_keys=True
+        )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def _remove(self, article_ids: Sequence[str], report: IngestReport) -> None:
@@ -340,10 +359,20 @@ def _warn_inconsistent(index: Index, recorded: str | None, listed: int, missing:
             "the vector store %s lacks the vectors of %d of the %d chunks that the index in %s lists%s: the server "
             "was reset or is another one. Those passages are found by keywords only until the next "
             "`assistant ingest`, which re-embeds them from the index folder.",
-            where, missing, listed, index.settings.index_dir, built)
+            where,
+            missing,
+            listed,
+            index.settings.index_dir,
+            built,
+        )
     if extra:
-        log.warning("the vector store %s holds %d vector(s) the index in %s does not list (another index shares "
-                    "the collection?); searches ignore them", where, extra, index.settings.index_dir)
+        log.warning(
+            "the vector store %s holds %d vector(s) the index in %s does not list (another index shares "
+            "the collection?); searches ignore them",
+            where,
+            extra,
+            index.settings.index_dir,
+        )
 
 
 def _has_files(folder: Path) -> bool:

@@ -72,8 +72,9 @@ class KeywordIndex:
 
         bm25 = None
         if chunks:
-            tokens = bm25s.tokenize([context_text(c) for c in chunks], stopwords="en", stemmer=self._stemmer,
-                                    show_progress=False)
+            tokens = bm25s.tokenize(
+                [context_text(c) for c in chunks], stopwords="en", stemmer=self._stemmer, show_progress=False
+            )
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
         ids = [c.id for c in chunks]
@@ -178,8 +179,7 @@ class KeywordIndex:
         ids, row, bm25 = self._state  # one snapshot: an ingest may swap in a new index meanwhile
         if bm25 is None or k <= 0:
             return []
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False,
-                                return_ids=False)
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
         if not tokens or not tokens[0]:
             return []
         scores = bm25.get_scores(tokens[0])

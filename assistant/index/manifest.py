@@ -41,8 +41,20 @@ CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id, position);
 _COLUMNS = {
     "meta": {"key", "value"},
     "articles": {"id", "source", "hash", "status", "info", "chunks", "faq_chunks", "updated"},
-    "chunks": {"id", "article_id", "position", "title", "section", "text", "start", "end", "kind", "tokens",
-               "sentences", "vectors"},
+    "chunks": {
+        "id",
+        "article_id",
+        "position",
+        "title",
+        "section",
+        "text",
+        "start",
+        "end",
+        "kind",
+        "tokens",
+        "sentences",
+        "vectors",
+    },
 }
 
 
@@ -68,8 +80,10 @@ class Manifest:
 
     def _check_foreign(self) -> None:
         """StoreError when the file is an SQLite database of another program (other tables or columns)."""
-        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table' AND "
-                                                   "name NOT LIKE 'sqlite_%'")}
+        tables = {
+            r[0]
+            for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        }
         columns = {t: {r[1] for r in self._db.execute(f'PRAGMA table_info("{t}")')} for t in tables & set(_COLUMNS)}
         ours = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
         if tables - ours or any(not _COLUMNS[t] <= have for t, have in columns.items()):
@@ -83,9 +97,11 @@ class Manifest:
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
-            raise StoreError(f"{self.path} has manifest schema {row[0]}, this version reads {SCHEMA_VERSION}: it was "
-                             "made by another version of the assistant. Use that version, or point --index at a new "
-                             "folder and ingest again.")
+            raise StoreError(
+                f"{self.path} has manifest schema {row[0]}, this version reads {SCHEMA_VERSION}: it was "
+                "made by another version of the assistant. Use that version, or point --index at a new "
+                "folder and ingest again."
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -150,8 +166,20 @@ class Manifest:
             'INSERT INTO chunks (id, article_id, position, title, section, text, start, "end", kind, tokens, sentences, '
             "vectors) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
-                (c.id, c.article_id, c.position, c.title, c.section, c.text, c.start, c.end, c.kind, c.tokens,
-                 json.dumps(spans), np.asarray(vectors, dtype=np.float16).tobytes())
+                (
+                    c.id,
+                    c.article_id,
+                    c.position,
+                    c.title,
+                    c.section,
+                    c.text,
+                    c.start,
+                    c.end,
+                    c.kind,
+                    c.tokens,
+                    json.dumps(spans),
+                    np.asarray(vectors, dtype=np.float16).tobytes(),
+                )
                 for c, spans, vectors in rows
             ],
         )
@@ -186,8 +214,15 @@ class Manifest:
         out = []
         for info, n, faq, digest in rows:
             meta = json.loads(info)
-            out.append(ArticleInfo(**{k: meta.get(k, "") for k in ("id", "title", "source", "author", "date", "url")},
-                                   tags=list(meta.get("tags", [])), chunks=n, faq_chunks=faq, content_hash=digest))
+            out.append(
+                ArticleInfo(
+                    **{k: meta.get(k, "") for k in ("id", "title", "source", "author", "date", "url")},
+                    tags=list(meta.get("tags", [])),
+                    chunks=n,
+                    faq_chunks=faq,
+                    content_hash=digest,
+                )
+            )
         return out
 
     # --- chunks ----------------------------------------------------------------------------
@@ -254,5 +289,15 @@ def _vectors(blob: bytes | None, count: int) -> np.ndarray:
 
 
 def _chunk(r: tuple) -> Chunk:
-    return Chunk(id=r[0], article_id=r[1], title=r[2], section=r[3], text=r[4], position=r[5], start=r[6], end=r[7],
-                 kind=r[8], tokens=r[9])
+    return Chunk(
+        id=r[0],
+        article_id=r[1],
+        title=r[2],
+        section=r[3],
+        text=r[4],
+        position=r[5],
+        start=r[6],
+        end=r[7],
+        kind=r[8],
+        tokens=r[9],
+    )

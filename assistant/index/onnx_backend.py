@@ -82,8 +82,9 @@ class OnnxEncoder:
     def get_embedding_dimension(self) -> int:
         return self.dimension
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, normalize_embeddings: bool = True,
-               **_ignored: object) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], batch_size: int = 64, normalize_embeddings: bool = True, **_ignored: object
+    ) -> np.ndarray:
         """Embeddings in input order; texts are batched longest first so padding stays small."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         encoded = self.tokenizer.encode_batch(list(texts))
@@ -144,8 +145,10 @@ def export(model_path: str, folder: Path) -> None:
     """Export `model_path` to `folder` as int8 ONNX; atomic, so a crash never leaves half a model."""
     source = Path(model_path)
     if not (source / "tokenizer.json").exists():
-        raise AssistantError(f"the onnx backend needs a local model folder with tokenizer.json; {model_path!r} has "
-                             "none. Use embedding_backend = 'torch' for this model.")
+        raise AssistantError(
+            f"the onnx backend needs a local model folder with tokenizer.json; {model_path!r} has "
+            "none. Use embedding_backend = 'torch' for this model."
+        )
     meta = _model_meta(source)
     log.warning("exporting %s to int8 ONNX in %s (once per machine, about 15 s)", source.name, folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -172,8 +175,10 @@ def _model_meta(source: Path) -> dict[str, object]:
     elif pooling.get("pooling_mode_mean_tokens", True):
         mode = "mean"
     else:
-        raise AssistantError(f"the onnx backend supports mean or CLS pooling; {source} uses another. "
-                             "Use embedding_backend = 'torch' for this model.")
+        raise AssistantError(
+            f"the onnx backend supports mean or CLS pooling; {source} uses another. "
+            "Use embedding_backend = 'torch' for this model."
+        )
     config = _json(source / "config.json")
     dimension = pooling.get("word_embedding_dimension") or config.get("hidden_size")
     return {"max_seq_length": int(bert.get("max_seq_length", 256)), "pooling": mode, "dimension": int(dimension)}
@@ -196,10 +201,12 @@ def _export_fp32(source: Path, target: Path) -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                    token_type_ids: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     model = AutoModel.from_pretrained(str(source), local_files_only=True).eval()
     sample = torch.ones((2, 8), dtype=torch.int64)
@@ -207,9 +214,16 @@ def _export_fp32(source: Path, target: Path) -> None:
     axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes about Python control flow; the graph is checked after
-        torch.onnx.export(LastHidden(model), (sample, sample, torch.zeros_like(sample)), str(target),
-                          input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            LastHidden(model),
+            (sample, sample, torch.zeros_like(sample)),
+            str(target),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 def _quantize(source: Path, target: Path) -> None:
@@ -221,6 +235,7 @@ def _quantize(source: Path, target: Path) -> None:
     # it for the rest of the process (and then every library's debug lines print): both are undone here.
     root = logging.getLogger()
     handlers = list(root.handlers)
+
     def hint(record: logging.LogRecord) -> bool:
         return "pre-processing before quantization" not in record.getMessage()
 

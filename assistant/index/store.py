@@ -94,22 +94,43 @@ class VectorStore:
         except Exception as exc:
             if not self.remote or not _unreachable(exc):
                 raise
-            raise StoreError(f"could not {action} the Chroma server at {self.location} ({type(exc).__name__}: "
-                             f"{exc}). Is it running? Start it with: chroma run --path DIR --host HOST --port PORT"
-                             ) from None
+            raise StoreError(
+                f"could not {action} the Chroma server at {self.location} ({type(exc).__name__}: "
+                f"{exc}). Is it running? Start it with: chroma run --path DIR --host HOST --port PORT"
+            ) from None
 
 
 def _unreachable(exc: Exception) -> bool:
     """Connection refused, reset or timed out, as httpx or chromadb word it."""
     names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
     text = str(exc).lower()
-    return bool(names & {"ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError", "ReadError",
-                         "ConnectionError", "ConnectionRefusedError"}) or "could not connect" in text
+    return (
+        bool(
+            names
+            & {
+                "ConnectError",
+                "ConnectTimeout",
+                "ReadTimeout",
+                "RemoteProtocolError",
+                "ReadError",
+                "ConnectionError",
+                "ConnectionRefusedError",
+            }
+        )
+        or "could not connect" in text
+    )
 
 
 def _metadata(c: Chunk) -> dict[str, object]:
-    return {"article_id": c.article_id, "title": c.title, "section": c.section, "position": c.position,
-            "start": c.start, "end": c.end, "kind": c.kind}
+    return {
+        "article_id": c.article_id,
+        "title": c.title,
+        "section": c.section,
+        "position": c.position,
+        "start": c.start,
+        "end": c.end,
+        "kind": c.kind,
+    }
 
 
 def chroma_folder(settings: Settings) -> Path:
@@ -158,12 +179,16 @@ def open_store(settings: Settings) -> VectorStore:
         raise
     except Exception as exc:
         if kind == "http":
-            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start it with "
-                             "`chroma run --path DIR --host HOST --port PORT`, or unset chroma_url to use the "
-                             "store embedded in the index folder.") from None
-        raise StoreError(f"cannot open the Chroma store in {chroma_folder(settings)} (collection "
-                         f"{settings.collection!r}): {exc}. The folder may be corrupt or from another program; move "
-                         "it away and ingest again.") from None
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url} ({exc}). Start it with "
+                "`chroma run --path DIR --host HOST --port PORT`, or unset chroma_url to use the "
+                "store embedded in the index folder."
+            ) from None
+        raise StoreError(
+            f"cannot open the Chroma store in {chroma_folder(settings)} (collection "
+            f"{settings.collection!r}): {exc}. The folder may be corrupt or from another program; move "
+            "it away and ingest again."
+        ) from None
 
 
 def location(settings: Settings) -> str:

@@ -40,8 +40,12 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".ht
 # Tried only when a file is not UTF-8; these decode most text that editors on Windows/older systems save.
 _FALLBACK_ENCODINGS = ["cp1252", "latin_1", "iso8859_15"]
 # UTF-32 comes first: its little-endian BOM starts with UTF-16's.
-_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16")]
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
 _MAX_NON_TEXT = 0.05  # share of control/unassigned characters above which a "text" file is really binary
 # Lone surrogates come from JSON/YAML escapes such as "\ud800"; SQLite and the tokenizer refuse them.
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -177,8 +181,11 @@ def _decode(path: Path, data: bytes) -> str:
         pass
     best = charset_normalizer.from_bytes(data, cp_isolation=_FALLBACK_ENCODINGS).best()
     if best is None:
-        raise ParseError(str(path), "not UTF-8, and no common encoding (cp1252, latin-1, UTF-16 with BOM) "
-                                    "decodes it to readable text: save the file as UTF-8")
+        raise ParseError(
+            str(path),
+            "not UTF-8, and no common encoding (cp1252, latin-1, UTF-16 with BOM) "
+            "decodes it to readable text: save the file as UTF-8",
+        )
     return str(best)
 
 
@@ -224,8 +231,12 @@ def parse_file_partial(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
             articles.append(article)
         else:  # the reader saw text, but it was only invisible characters (zero-width spaces, BOMs)
             missing = "title" if not article.title else "body text"
-            failures.append(Failure(f"{path}:{item.number}" if item.number else str(path),
-                                    f"no visible {missing}: it holds only invisible characters such as zero-width spaces"))
+            failures.append(
+                Failure(
+                    f"{path}:{item.number}" if item.number else str(path),
+                    f"no visible {missing}: it holds only invisible characters such as zero-width spaces",
+                )
+            )
     _dedupe_ids(articles)
     return articles, failures
 
@@ -251,8 +262,16 @@ def _to_article(draft: Draft, path: Path) -> Article:
     else:  # a record of a JSON list/JSON Lines file: file + title keeps ids stable when records move
         article_id = f"{stem}-{_slug(draft.title) or draft.number}"
     return build_article(
-        id=article_id, title=draft.title, source=str(path), author=draft.author, date=draft.date,
-        tags=draft.tags, url=draft.url, teaser=draft.teaser, sections=draft.sections, faq=draft.faq,
+        id=article_id,
+        title=draft.title,
+        source=str(path),
+        author=draft.author,
+        date=draft.date,
+        tags=draft.tags,
+        url=draft.url,
+        teaser=draft.teaser,
+        sections=draft.sections,
+        faq=draft.faq,
     )
 
 
@@ -308,7 +327,7 @@ def parse_json(text: str) -> list[Draft | FormatError]:
     if isinstance(data, dict):
         return [draft_from_record(data)]
     if not isinstance(data, list):
-        raise FormatError(f"expected {_RECORD_SHAPE}, a list of them or {{\"articles\": [...]}}, got {kind(data)}")
+        raise FormatError(f'expected {_RECORD_SHAPE}, a list of them or {{"articles": [...]}}, got {kind(data)}')
     if not data:
         raise FormatError("the JSON list holds no articles")
     return [_record(item, f"record {n}", n) for n, item in enumerate(data, 1)]
@@ -387,8 +406,13 @@ def _faq_records(value: Any) -> list[tuple[str, str]]:
 
 
 _READERS: dict[str, Callable[[str], Draft | list[Draft | FormatError]]] = {
-    ".txt": parse_text, ".md": parse_markdown, ".markdown": parse_markdown, ".html": parse_html,
-    ".htm": parse_html, ".json": parse_json, ".jsonl": parse_jsonl,
+    ".txt": parse_text,
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".json": parse_json,
+    ".jsonl": parse_jsonl,
 }
 
 
@@ -437,9 +461,17 @@ def build_article(
         add(FAQ_HEADING)
         built_faq = [FAQ(q, a, add(f"Q: {q}\nA: {a}")) for q, a in pairs]
     return Article(
-        id=_valid(str(id)).strip(), title=_line(title), source=source, author=_line(author),
-        date=(parse_date(_line(date)) or _line(date)) if date else "", tags=_unique(_line(t) for t in tags),
-        url=_valid(url).strip(), teaser=_line(teaser), sections=built_sections, faq=built_faq, text="\n\n".join(parts),
+        id=_valid(str(id)).strip(),
+        title=_line(title),
+        source=source,
+        author=_line(author),
+        date=(parse_date(_line(date)) or _line(date)) if date else "",
+        tags=_unique(_line(t) for t in tags),
+        url=_valid(url).strip(),
+        teaser=_line(teaser),
+        sections=built_sections,
+        faq=built_faq,
+        text="\n\n".join(parts),
     )
 
 

@@ -65,8 +65,10 @@ def _openai(settings: Settings) -> BaseChatModel:
         raise missing_extra("langchain-openai", "the openai backend", "llm") from None
     key = api_key(settings)
     if not key and not settings.llm_base_url:
-        raise LLMError(f"the openai backend needs an API key: set the environment variable {settings.llm_api_key_env} "
-                       "(or point llm_base_url at a local OpenAI-compatible server)")
+        raise LLMError(
+            f"the openai backend needs an API key: set the environment variable {settings.llm_api_key_env} "
+            "(or point llm_base_url at a local OpenAI-compatible server)"
+        )
     custom = bool(settings.llm_base_url)
     return ChatOpenAI(
         model=settings.llm_model or ("local" if custom else "gpt-4o-mini"),
@@ -173,21 +175,34 @@ class LlamaCppChat(BaseChatModel):
     def _llm_type(self) -> str:
         return "llamacpp"
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         from langchain_core.language_models.chat_models import generate_from_stream
 
         return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         llama, lock = _load_llama(self.model_path, self.n_ctx)
         pieces: list[str] = []
         finish = ""
         with lock:  # one generation at a time: a Llama's KV cache is not shareable between threads
             for part in llama.create_chat_completion(
-                messages=[_as_dict(m) for m in messages], max_tokens=self.max_tokens,
-                temperature=self.temperature, stop=stop, stream=True,
+                messages=[_as_dict(m) for m in messages],
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                stop=stop,
+                stream=True,
             ):
                 choice = part["choices"][0]
                 finish = choice.get("finish_reason") or finish
@@ -201,8 +216,11 @@ class LlamaCppChat(BaseChatModel):
             out = len(llama.tokenize("".join(pieces).encode(), add_bos=False, special=False)) if pieces else 0
             prompt = max(llama.n_tokens - out, 0)  # the KV cache holds the prompt and the reply
         usage = {"input_tokens": prompt, "output_tokens": out, "total_tokens": prompt + out}
-        yield ChatGenerationChunk(message=AIMessageChunk(
-            content="", usage_metadata=usage, response_metadata={"finish_reason": finish}, chunk_position="last"))
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="", usage_metadata=usage, response_metadata={"finish_reason": finish}, chunk_position="last"
+            )
+        )
 
 
 def _as_dict(message: BaseMessage) -> dict[str, str]:
@@ -281,17 +299,18 @@ def explain(exc: BaseException, settings: Settings) -> LLMError:
     messages = {
         "unreachable": f"cannot reach {where}{tries}: {detail}. Is the server running? Check the llm_base_url setting.",
         "timeout": f"{where} did not answer within {settings.llm_timeout:g}s{tries}. Ask again, raise llm_timeout, "
-                   "or use a smaller model.",
+        "or use a smaller model.",
         "auth": f"{where} refused the API key ({detail}). Put a valid key in the environment variable "
-                f"{settings.llm_api_key_env}.",
+        f"{settings.llm_api_key_env}.",
         "rate_limit": f"{where} is rate-limiting requests (HTTP 429){tries}. Wait a moment and ask again.",
         "not_found": f"{where} does not know the model {settings.llm_model!r} ({detail}). Check the llm_model "
-                     "setting" + (f"; for Ollama run: ollama pull {settings.llm_model}" if settings.backend == "ollama"
-                                  else "") + ".",
+        "setting"
+        + (f"; for Ollama run: ollama pull {settings.llm_model}" if settings.backend == "ollama" else "")
+        + ".",
         "server": f"{where} failed ({detail}){tries}. Try again later.",
         "bad_request": f"{where} rejected the request ({detail}). If the prompt is too long, lower context_tokens.",
         "too_long": f"the prompt does not fit the context window of {where} ({detail}). Lower context_tokens "
-                    f"(now {settings.context_tokens}) or top_k, or use a model with a longer context.",
+        f"(now {settings.context_tokens}) or top_k, or use a model with a longer context.",
     }
     if kind == "empty":
         return empty_reply(settings)

@@ -195,8 +195,9 @@ class LLMChain:
             raise llms.explain(exc, self.settings) from None
 
     # --- the whole question --------------------------------------------------------------------
-    def stream(self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None,
-               k: int | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+    ) -> Iterator[str | Answer]:
         """Yield the model's reply as it streams, then the checked `Answer`.
 
         The streamed pieces are the raw reply; the final `Answer.text` is the checked version
@@ -209,8 +210,15 @@ class LLMChain:
             yield refused
             return
         turns = self.settings.history_turns
-        state = self.prepare().invoke({"question": text, "history": list(history)[-turns:] if turns else [],
-                                       "filters": filters, "k": k, "timings": {}})
+        state = self.prepare().invoke(
+            {
+                "question": text,
+                "history": list(history)[-turns:] if turns else [],
+                "filters": filters,
+                "k": k,
+                "timings": {},
+            }
+        )
         gen = Generation()
         if state["packed"].passages:
             yield from self.generate(self.messages(state["query"], state["packed"]), gen)
@@ -235,8 +243,13 @@ class LLMChain:
         timings = _gen_timings(gen)
         backend = self.settings.backend
         if not packed.passages:
-            return Answer.abstention(question, query, backend=backend,
-                                     notes=["no passage matched the question, so the model was not asked"], timings=timings)
+            return Answer.abstention(
+                question,
+                query,
+                backend=backend,
+                notes=["no passage matched the question, so the model was not asked"],
+                timings=timings,
+            )
         _require_text(gen.text, self.settings)
         reply = citecheck.drop_unfinished(gen.text) if gen.finish == "length" else gen.text
         sources = self.sources(found, packed)
@@ -246,8 +259,9 @@ class LLMChain:
             if reply != gen.text:
                 answer.notes.append("the reply reached llm_max_tokens; its unfinished last sentence was dropped")
         elif citecheck.abstains(reply):  # the model said the passages do not hold the answer
-            answer = Answer.abstention(question, query, result.claims[0].text if result.claims else ABSTAIN_TEXT,
-                                       backend=backend)
+            answer = Answer.abstention(
+                question, query, result.claims[0].text if result.claims else ABSTAIN_TEXT, backend=backend
+            )
         else:
             answer = self._fallback(question, query, found, gen.text)
         answer.timings = timings
@@ -267,8 +281,9 @@ class LLMChain:
             out.append(citecheck.Source(n, text, [spans[i] for i in keep], np.asarray(vectors)[keep]))
         return out
 
-    def _checked(self, question: str, query: str, packed: Packed, sources: list[citecheck.Source],
-                 result: citecheck.CheckResult) -> Answer:
+    def _checked(
+        self, question: str, query: str, packed: Packed, sources: list[citecheck.Source], result: citecheck.CheckResult
+    ) -> Answer:
         text, order = result.renumbered()
         citations = [citation(i, packed.passages[n - 1]) for i, n in enumerate(order, start=1)]
         _add_evidence(citations, order, sources, packed, result)
@@ -285,25 +300,42 @@ class LLMChain:
             notes.append(f"{len(result.unsupported)} sentence(s) are not supported by the passages and are flagged")
         checked = [c for c in result.claims if c.status != "meta"]
         confidence = len(result.supported) / len(checked) if checked else 0.0  # share of claims supported
-        return Answer(text=text, citations=citations, question=question, query=query, backend=self.settings.backend,
-                      confidence=round(confidence, 4), unsupported=result.unsupported, notes=notes)
+        return Answer(
+            text=text,
+            citations=citations,
+            question=question,
+            query=query,
+            backend=self.settings.backend,
+            confidence=round(confidence, 4),
+            unsupported=result.unsupported,
+            notes=notes,
+        )
 
     def _fallback(self, question: str, query: str, found: Retrieved, reply: str) -> Answer:
         """No sentence of the reply was supported: the extractive answer, or an abstention."""
         said = " ".join(reply.split())[:200]
         if self.settings.unsupported_fallback == "abstain":
-            note = f"{FALLBACK_NOTE}: no sentence of the model's answer was supported by the passages, so the " \
-                   f"assistant abstained (the model said: {said!r})"
+            note = (
+                f"{FALLBACK_NOTE}: no sentence of the model's answer was supported by the passages, so the "
+                f"assistant abstained (the model said: {said!r})"
+            )
             return Answer.abstention(question, query, backend=self.settings.backend, notes=[note])
         answer = extractive_answer(question, query, found, self.settings)
         answer.backend = self.settings.backend
-        answer.notes = [f"{FALLBACK_NOTE}: no sentence of the model's answer was supported by the passages; this is "
-                        f"the extractive answer instead (the model said: {said!r})"]
+        answer.notes = [
+            f"{FALLBACK_NOTE}: no sentence of the model's answer was supported by the passages; this is "
+            f"the extractive answer instead (the model said: {said!r})"
+        ]
         return answer
 
 
-def _add_evidence(citations: list[Citation], order: list[int], sources: list[citecheck.Source], packed: Packed,
-                  result: citecheck.CheckResult) -> None:
+def _add_evidence(
+    citations: list[Citation],
+    order: list[int],
+    sources: list[citecheck.Source],
+    packed: Packed,
+    result: citecheck.CheckResult,
+) -> None:
     """Each citation's `sentences`: the passage sentences that back the answer sentences citing it."""
     for claim in result.claims:
         for n in claim.markers:
@@ -337,8 +369,10 @@ def _require_text(reply: str, settings: Any) -> None:
         raise llms.empty_reply(settings)
     letters = sum(ch.isalpha() for ch in visible)
     if letters < 0.4 * len(visible) or "\ufffd" in visible:
-        raise LLMError(f"the {settings.backend} model's reply is not readable text ({visible[:60]!r}). Check the "
-                       "model file or llm_model, and its chat template.")
+        raise LLMError(
+            f"the {settings.backend} model's reply is not readable text ({visible[:60]!r}). Check the "
+            "model file or llm_model, and its chat template."
+        )
 
 
 def _gen_timings(gen: Generation) -> dict[str, float]:

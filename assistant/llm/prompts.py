@@ -44,7 +44,9 @@ def prompt_text(name: str, prompts_dir: str | Path | None) -> str:
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
-        raise PromptError(f"prompt {name!r} not found: expected the file {path} (see the prompts_dir setting)") from None
+        raise PromptError(
+            f"prompt {name!r} not found: expected the file {path} (see the prompts_dir setting)"
+        ) from None
     return _read(str(path), mtime)
 
 

@@ -27,8 +27,15 @@ class ArticleRetriever(BaseRetriever):
             Document(
                 page_content=p.chunk.text,
                 id=p.chunk.id,
-                metadata={"article_id": p.chunk.article_id, "title": p.chunk.title, "section": p.chunk.section,
-                          "start": p.chunk.start, "end": p.chunk.end, "kind": p.chunk.kind, "score": p.score},
+                metadata={
+                    "article_id": p.chunk.article_id,
+                    "title": p.chunk.title,
+                    "section": p.chunk.section,
+                    "start": p.chunk.start,
+                    "end": p.chunk.end,
+                    "kind": p.chunk.kind,
+                    "score": p.score,
+                },
             )
             for p in found.passages
         ]

@@ -71,9 +71,13 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
 
 def _header(h: Handlers) -> str:
     infos = h.articles()
-    count = f"{len(infos)} article{'s' * (len(infos) != 1)}" if infos else "no articles yet: add some in the Articles tab"
-    return (f"<h1>Article assistant</h1><p>Ask about the articles; every answer cites the passages it comes "
-            f"from. {esc(count)}.</p>")
+    count = (
+        f"{len(infos)} article{'s' * (len(infos) != 1)}" if infos else "no articles yet: add some in the Articles tab"
+    )
+    return (
+        f"<h1>Article assistant</h1><p>Ask about the articles; every answer cites the passages it comes "
+        f"from. {esc(count)}.</p>"
+    )
 
 
 def _chat_tab(h: Handlers) -> tuple[Any, ...]:
@@ -82,12 +86,26 @@ def _chat_tab(h: Handlers) -> tuple[Any, ...]:
         with gr.Column(scale=7, min_width=420):
             examples = h.examples()
             chatbot = gr.Chatbot(
-                label="Chat", elem_id="chat", height=560, show_label=False, feedback_options=None,
-                buttons=[], examples=_example_messages(examples), placeholder=_placeholder(examples),
+                label="Chat",
+                elem_id="chat",
+                height=560,
+                show_label=False,
+                feedback_options=None,
+                buttons=[],
+                examples=_example_messages(examples),
+                placeholder=_placeholder(examples),
             )
             with gr.Row(equal_height=True):
-                message = gr.Textbox(placeholder="Ask about the articles…", show_label=False, scale=8, lines=1,
-                                     max_lines=6, autofocus=True, elem_id="question", container=False)
+                message = gr.Textbox(
+                    placeholder="Ask about the articles…",
+                    show_label=False,
+                    scale=8,
+                    lines=1,
+                    max_lines=6,
+                    autofocus=True,
+                    elem_id="question",
+                    container=False,
+                )
                 ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
             with gr.Row():
                 clear = gr.Button("Clear chat", size="sm", elem_id="clear")
@@ -96,15 +114,23 @@ def _chat_tab(h: Handlers) -> tuple[Any, ...]:
             export_file = gr.File(label="Conversation export", visible=False, interactive=False, elem_id="export-file")
             with gr.Accordion("Search scope and answer settings", open=False, elem_id="settings"):
                 with gr.Row():
-                    article_filter = gr.Dropdown(label="Only these articles", multiselect=True, choices=[],
-                                                 elem_id="article-filter")
-                    tag_filter = gr.Dropdown(label="Only articles tagged", multiselect=True, choices=[],
-                                             elem_id="tag-filter")
+                    article_filter = gr.Dropdown(
+                        label="Only these articles", multiselect=True, choices=[], elem_id="article-filter"
+                    )
+                    tag_filter = gr.Dropdown(
+                        label="Only articles tagged", multiselect=True, choices=[], elem_id="tag-filter"
+                    )
                 with gr.Row():
-                    backend = gr.Dropdown(label="Answer backend", choices=h.backends(), value=s.backend,
-                                          elem_id="backend", interactive=len(h.backends()) > 1)
-                    top_k = gr.Slider(1, 20, value=min(s.top_k, 20), step=1, label="Passages to retrieve",
-                                      elem_id="top-k")
+                    backend = gr.Dropdown(
+                        label="Answer backend",
+                        choices=h.backends(),
+                        value=s.backend,
+                        elem_id="backend",
+                        interactive=len(h.backends()) > 1,
+                    )
+                    top_k = gr.Slider(
+                        1, 20, value=min(s.top_k, 20), step=1, label="Passages to retrieve", elem_id="top-k"
+                    )
         with gr.Column(scale=5, min_width=320):
             sources = gr.HTML(EMPTY_SOURCES, elem_id="sources-panel", label="Sources")
     session = gr.State(None)
@@ -114,15 +140,26 @@ def _chat_tab(h: Handlers) -> tuple[Any, ...]:
 
 def _articles_tab(h: Handlers) -> tuple[Any, ...]:
     mb = h.assistant.settings.max_upload_mb
-    table = gr.Dataframe(headers=TABLE_HEADERS, datatype="str", interactive=False, wrap=True, max_height=420,
-                         label="Ingested articles", elem_id="articles-table", show_search="search",
-                         column_widths=["30%", "12%", "10%", "24%", "7%", "7%", "10%"])
+    table = gr.Dataframe(
+        headers=TABLE_HEADERS,
+        datatype="str",
+        interactive=False,
+        wrap=True,
+        max_height=420,
+        label="Ingested articles",
+        elem_id="articles-table",
+        show_search="search",
+        column_widths=["30%", "12%", "10%", "24%", "7%", "7%", "10%"],
+    )
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            gr.Markdown(f"### Add articles\n<span class='hint'>{' '.join(sorted(SUPPORTED_SUFFIXES))} files, up to "
-                        f"{mb:g} MB each. Uploading a file again updates its articles.</span>")
-            upload = gr.File(label="Upload articles", show_label=False, file_count="multiple", elem_id="upload",
-                             height=140)
+            gr.Markdown(
+                f"### Add articles\n<span class='hint'>{' '.join(sorted(SUPPORTED_SUFFIXES))} files, up to "
+                f"{mb:g} MB each. Uploading a file again updates its articles.</span>"
+            )
+            upload = gr.File(
+                label="Upload articles", show_label=False, file_count="multiple", elem_id="upload", height=140
+            )
             results = gr.HTML(elem_id="upload-results")
         with gr.Column(scale=2):
             gr.Markdown("### Remove articles")
@@ -159,8 +196,9 @@ def _wire_chat(h: Handlers, p: Parts) -> None:
     p.message.submit(h.chat, inputs, outputs, **opts, **internal("submit"))
     ask.click(h.chat, inputs, outputs, **opts, **internal("ask"))
 
-    def from_example(history: Any, session: Any, article_ids: Any, tags: Any, backend: Any, k: Any,
-                     data: gr.SelectData) -> Iterator[ChatUpdate]:
+    def from_example(
+        history: Any, session: Any, article_ids: Any, tags: Any, backend: Any, k: Any, data: gr.SelectData
+    ) -> Iterator[ChatUpdate]:
         yield from h.chat(str((data.value or {}).get("text", "")), history, session, article_ids, tags, backend, k)
 
     p.chatbot.example_select(from_example, inputs[1:], outputs, **opts, **internal("example"))
@@ -168,8 +206,9 @@ def _wire_chat(h: Handlers, p: Parts) -> None:
     # The chat's own trash icon empties the messages; the session's history must go with them.
     p.chatbot.clear(h.clear, [p.session], [p.chatbot, p.session, p.sources], **internal("trash"))
     for button, fmt in ((export_md, "markdown"), (export_json, "json")):
-        button.click(lambda session, fmt=fmt: _export(h, session, fmt), [p.session], [export_file],
-                     **internal(f"export_{fmt}"))
+        button.click(
+            lambda session, fmt=fmt: _export(h, session, fmt), [p.session], [export_file], **internal(f"export_{fmt}")
+        )
 
 
 def _export(h: Handlers, session: Any, fmt: str) -> dict[str, Any]:
@@ -179,8 +218,9 @@ def _export(h: Handlers, session: Any, fmt: str) -> dict[str, Any]:
     return gr.update(value=path, visible=path is not None)
 
 
-def _wire_articles(h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, remove_btn: gr.Button,
-                   remove_msg: gr.Markdown) -> None:
+def _wire_articles(
+    h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, remove_btn: gr.Button, remove_msg: gr.Markdown
+) -> None:
     refresh = _refresh_outputs(p)
 
     def on_upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 (Gradio's idiom)
@@ -192,32 +232,35 @@ def _wire_articles(h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, rem
 
     chosen = [p.article_filter, p.tag_filter]
     upload.upload(on_upload, [upload], [results], concurrency_id="ingest", **internal("upload")).then(
-        lambda ids, tags: (None, *_refresh(h, ids, tags)), chosen, [upload, *refresh], **internal("refresh_upload"))
+        lambda ids, tags: (None, *_refresh(h, ids, tags)), chosen, [upload, *refresh], **internal("refresh_upload")
+    )
     remove_btn.click(h.remove, [p.remove_pick], [remove_msg], concurrency_id="ingest", **internal("remove")).then(
-        lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal("refresh_remove"))
+        lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal("refresh_remove")
+    )
 
 
 def _refresh_outputs(p: Parts) -> list[Any]:
     return [p.header, p.table, p.article_filter, p.tag_filter, p.remove_pick, p.chatbot]
 
 
-def _refresh(h: Handlers, chosen_ids: list[str] | None = None, chosen_tags: list[str] | None = None
-             ) -> tuple[Any, ...]:
+def _refresh(h: Handlers, chosen_ids: list[str] | None = None, chosen_tags: list[str] | None = None) -> tuple[Any, ...]:
     """What changes when articles do: header, table, filter and remove choices, example questions.
 
     Filter choices that no longer exist are dropped: a dropdown refuses a value outside its choices.
     """
     infos = h.articles()
     rows = [[a.title, a.author, a.date, ", ".join(a.tags), a.chunks, a.faq_chunks, a.id] for a in infos]
-    titles = [(a.title if [b.title for b in infos].count(a.title) == 1 else f"{a.title} ({a.id})", a.id)
-              for a in infos]
+    titles = [(a.title if [b.title for b in infos].count(a.title) == 1 else f"{a.title} ({a.id})", a.id) for a in infos]
     tags = sorted({t for a in infos for t in a.tags}, key=str.lower)
     examples = h.examples()
-    return (_header(h), rows,
-            gr.update(choices=titles, value=[i for i in chosen_ids or [] if i in {a.id for a in infos}]),
-            gr.update(choices=tags, value=[t for t in chosen_tags or [] if t in tags]),
-            gr.update(choices=titles, value=[]),
-            gr.update(examples=_example_messages(examples), placeholder=_placeholder(examples)))
+    return (
+        _header(h),
+        rows,
+        gr.update(choices=titles, value=[i for i in chosen_ids or [] if i in {a.id for a in infos}]),
+        gr.update(choices=tags, value=[t for t in chosen_tags or [] if t in tags]),
+        gr.update(choices=titles, value=[]),
+        gr.update(examples=_example_messages(examples), placeholder=_placeholder(examples)),
+    )
 
 
 def _wire_api(h: Handlers) -> None:
@@ -232,8 +275,13 @@ def _wire_api(h: Handlers) -> None:
         citations = gr.JSON(label="citations")
         ask, clear = gr.Button("ask"), gr.Button("clear")
 
-    def api_ask(question: str, article_ids: list[str] | None = None, tags: list[str] | None = None,
-                top_k: int = 0, session: Any = None) -> tuple[Any, ...]:
+    def api_ask(
+        question: str,
+        article_ids: list[str] | None = None,
+        tags: list[str] | None = None,
+        top_k: int = 0,
+        session: Any = None,
+    ) -> tuple[Any, ...]:
         """Answer `question` (optionally only from `article_ids` / `tags`, with `top_k` passages)."""
         try:
             return h.api_ask(question, article_ids, tags, top_k, session)
@@ -243,6 +291,12 @@ def _wire_api(h: Handlers) -> None:
             log.exception("/ask failed")
             raise gr.Error(describe(exc)) from None
 
-    ask.click(api_ask, [question, article_ids, tags, top_k, session], [answer, citations, session],
-              api_name="ask", concurrency_id="answers", concurrency_limit=4)
+    ask.click(
+        api_ask,
+        [question, article_ids, tags, top_k, session],
+        [answer, citations, session],
+        api_name="ask",
+        concurrency_id="answers",
+        concurrency_limit=4,
+    )
     clear.click(lambda session: None, [session], [session], api_name="clear")

@@ -40,12 +40,17 @@ def build_eval_tab(get_assistant: Callable[[], Assistant], runs_dir: Path, evals
     """
     choices = shipped_testsets(evals_dir)
     with gr.Tab("Evaluate"):
-        gr.Markdown("Score the assistant on a test set: every question is asked, answers and citations are "
-                    "checked, and a report is written. Runs are compared with the previous run of the same set.")
+        gr.Markdown(
+            "Score the assistant on a test set: every question is asked, answers and citations are "
+            "checked, and a report is written. Runs are compared with the previous run of the same set."
+        )
         with gr.Row():
             testset = gr.Dropdown(choices=choices, value=choices[0] if choices else None, label="Shipped test set")
-            upload = gr.File(label="...or upload one (.jsonl, .csv, SQuAD .json)", file_types=[".jsonl", ".csv", ".json"],
-                             type="filepath")
+            upload = gr.File(
+                label="...or upload one (.jsonl, .csv, SQuAD .json)",
+                file_types=[".jsonl", ".csv", ".json"],
+                type="filepath",
+            )
             limit = gr.Number(value=0, precision=0, minimum=0, label="Only the first N questions (0 = all)")
         run = gr.Button("Run evaluation", variant="primary")
         status = gr.Markdown()
@@ -54,33 +59,47 @@ def build_eval_tab(get_assistant: Callable[[], Assistant], runs_dir: Path, evals
         files = gr.File(label="Report files", file_count="multiple", interactive=False)
         page = gr.HTML()
 
-        def on_run(choice: str | None, uploaded: str | None, first: float | None,
-                   progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 - Gradio's idiom
-            return run_evaluation(choice, uploaded, first, get_assistant=get_assistant, runs_dir=runs_dir,
-                                  progress=progress)
+        def on_run(
+            choice: str | None, uploaded: str | None, first: float | None, progress: gr.Progress = gr.Progress()
+        ) -> tuple[Any, ...]:  # noqa: B008 - Gradio's idiom
+            return run_evaluation(
+                choice, uploaded, first, get_assistant=get_assistant, runs_dir=runs_dir, progress=progress
+            )
 
         run.click(on_run, inputs=[testset, upload, limit], outputs=[status, summary, comparison, files, page])
 
 
-def run_evaluation(choice: str | None, uploaded: str | None, first: float | None, *,
-                   get_assistant: Callable[[], Assistant], runs_dir: Path,
-                   progress: Callable[..., Any] | None = None) -> tuple[str, list[list[str]], str, list[str], str]:
+def run_evaluation(
+    choice: str | None,
+    uploaded: str | None,
+    first: float | None,
+    *,
+    get_assistant: Callable[[], Assistant],
+    runs_dir: Path,
+    progress: Callable[..., Any] | None = None,
+) -> tuple[str, list[list[str]], str, list[str], str]:
     """Run a test set; returns (status, summary rows, comparison markdown, report files, report iframe)."""
     path = uploaded or choice
     if not path:
         raise gr.Error("Choose a shipped test set or upload one first.")
     try:
         cases = load_testset(path)
-        report = evaluate(get_assistant(), cases, progress=_progress(progress), limit=int(first or 0) or None,
-                          name=Path(path).stem)
+        report = evaluate(
+            get_assistant(), cases, progress=_progress(progress), limit=int(first or 0) or None, name=Path(path).stem
+        )
     except AssistantError as exc:
         raise gr.Error(str(exc)) from None
     report.meta["testset"] = Path(path).name
     before = previous_run(Path(runs_dir), report.name)
     out = write_run(report, default_run_dir(report.name, runs_dir))
     comparison = compare_runs(before, out) if before else None
-    return (status_text(report), [list(row) for row in metric_rows(report.summary)], comparison_markdown(comparison),
-            [str(out / f) for f in RUN_FILES], report_frame(report))
+    return (
+        status_text(report),
+        [list(row) for row in metric_rows(report.summary)],
+        comparison_markdown(comparison),
+        [str(out / f) for f in RUN_FILES],
+        report_frame(report),
+    )
 
 
 def _progress(progress: Callable[..., Any] | None) -> Callable[[int, int], None] | bool:
@@ -110,17 +129,23 @@ def previous_run(runs_dir: Path, name: str) -> Path | None:
 def status_text(report: Report) -> str:
     """One paragraph: counts, pass rate and how many failed."""
     s = report.summary
-    return (f"**{report.name}**: {s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} "
-            f"unanswerable), pass rate **{fmt(s['pass_rate'])}**, {len(report.failures())} failed, "
-            f"{s['errors']} errors.")
+    return (
+        f"**{report.name}**: {s['questions']} questions ({s['answerable']} answerable, {s['unanswerable']} "
+        f"unanswerable), pass rate **{fmt(s['pass_rate'])}**, {len(report.failures())} failed, "
+        f"{s['errors']} errors."
+    )
 
 
 def comparison_markdown(comparison: Comparison | None) -> str:
     """The deltas and changed questions as Markdown (a note when there is no previous run)."""
     if comparison is None:
         return "No previous run of this test set to compare with."
-    lines = [f"Compared with the previous run `{Path(comparison.a).name}`:", "",
-             "| metric | before | now | change |", "| --- | --- | --- | --- |"]
+    lines = [
+        f"Compared with the previous run `{Path(comparison.a).name}`:",
+        "",
+        "| metric | before | now | change |",
+        "| --- | --- | --- | --- |",
+    ]
     for metric, a, b, delta, verdict in comparison.rows():
         lines.append(f"| {metric} | {a} | {b} | {delta}{f' ({verdict})' if verdict else ''} |")
     lines += ["", f"Questions whose verdict changed: {len(comparison.changed)}"]
@@ -131,4 +156,6 @@ def comparison_markdown(comparison: Comparison | None) -> str:
 def report_frame(report: Report) -> str:
     """The HTML report in a sandboxed iframe, so its styles stay inside it."""
     doc = html.escape(report_html(report), quote=True)
-    return f'<iframe title="evaluation report" sandbox srcdoc="{doc}" style="width:100%;height:900px;border:0"></iframe>'
+    return (
+        f'<iframe title="evaluation report" sandbox srcdoc="{doc}" style="width:100%;height:900px;border:0"></iframe>'
+    )

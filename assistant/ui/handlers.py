@@ -56,9 +56,16 @@ class Handlers:
         return self._variants[backend]
 
     # --- chat --------------------------------------------------------------------------------
-    def chat(self, message: str, history: list[Message] | None, session: ChatSession | None,
-             article_ids: Sequence[str] = (), tags: Sequence[str] = (), backend: str | None = None,
-             k: int | None = None) -> Iterator[ChatUpdate]:
+    def chat(
+        self,
+        message: str,
+        history: list[Message] | None,
+        session: ChatSession | None,
+        article_ids: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        backend: str | None = None,
+        k: int | None = None,
+    ) -> Iterator[ChatUpdate]:
         """Answer `message` in `session`, streaming: yields (textbox, chat, session, sources) updates.
 
         Only the first update clears the textbox and only the last one redraws the sources panel
@@ -69,8 +76,11 @@ class Handlers:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         session = session or self.assistant.chat()
-        history = [*(history or []), {"role": "user", "content": render_question(message)},
-                   {"role": "assistant", "content": render_streaming("")}]
+        history = [
+            *(history or []),
+            {"role": "user", "content": render_question(message)},
+            {"role": "assistant", "content": render_streaming("")},
+        ]
         yield "", list(history), session, gr.skip()
         try:
             session.assistant = self.assistant_for(backend)
@@ -106,8 +116,14 @@ class Handlers:
         return str(write_export(session.turns, fmt))
 
     # --- API ---------------------------------------------------------------------------------
-    def api_ask(self, question: str, article_ids: Any = None, tags: Any = None, top_k: Any = None,
-                session: ChatSession | None = None) -> tuple[str, list[dict[str, Any]], ChatSession]:
+    def api_ask(
+        self,
+        question: str,
+        article_ids: Any = None,
+        tags: Any = None,
+        top_k: Any = None,
+        session: ChatSession | None = None,
+    ) -> tuple[str, list[dict[str, Any]], ChatSession]:
         """`/ask`: the answer text and its citations; follow-ups lean on the caller's own session."""
         ids, tag_list = _str_list(article_ids, "article_ids"), _str_list(tags, "tags")
         k = _top_k(top_k)

@@ -21,8 +21,11 @@ from .assets import CSS, JS
 
 log = logging.getLogger(__name__)
 # Fonts bundled with Gradio: the page must not fetch anything from the internet.
-THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
-                       font=[gr.themes.LocalFont("IBM Plex Sans", weights=(400, 600)), "system-ui", "sans-serif"])
+THEME = gr.themes.Soft(
+    primary_hue="indigo",
+    neutral_hue="slate",
+    font=[gr.themes.LocalFont("IBM Plex Sans", weights=(400, 600)), "system-ui", "sans-serif"],
+)
 USER_ENV, PASSWORD_ENV = "ASSISTANT_UI_USERNAME", "ASSISTANT_UI_PASSWORD"
 
 
@@ -32,8 +35,10 @@ def auth_from_env(env: Mapping[str, str] | None = None) -> tuple[str, str] | Non
     user, password = env.get(USER_ENV, ""), env.get(PASSWORD_ENV, "")
     if bool(user) != bool(password):
         missing = PASSWORD_ENV if user else USER_ENV
-        raise AssistantError(f"{missing} is not set: set both {USER_ENV} and {PASSWORD_ENV} to require a login, "
-                             "or neither for an open page on this machine")
+        raise AssistantError(
+            f"{missing} is not set: set both {USER_ENV} and {PASSWORD_ENV} to require a login, "
+            "or neither for an open page on this machine"
+        )
     return (user, password) if user else None
 
 
@@ -46,8 +51,15 @@ def ingest_corpus(assistant: Assistant, progress: bool = True) -> IngestReport |
     return assistant.ingest([corpus], progress=progress)
 
 
-def launch(app: gr.Blocks, assistant: Assistant, *, share: bool = False, auth: tuple[str, str] | None = None,
-           prevent_thread_lock: bool = False, quiet: bool = False) -> tuple[Any, str, str | None]:
+def launch(
+    app: gr.Blocks,
+    assistant: Assistant,
+    *,
+    share: bool = False,
+    auth: tuple[str, str] | None = None,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+) -> tuple[Any, str, str | None]:
     """Serve `app` on the settings' host and port; returns Gradio's (app, local URL, share URL).
 
     The upload size limit is enforced by the server itself, before a handler sees the file;
@@ -57,15 +69,32 @@ def launch(app: gr.Blocks, assistant: Assistant, *, share: bool = False, auth: t
     Path(s.upload_dir).mkdir(parents=True, exist_ok=True)
     served = [str(Path(d).resolve()) for d in (s.corpus_dir, s.upload_dir) if Path(d).is_dir()]
     return app.launch(
-        server_name=s.host, server_port=s.port, share=share, auth=auth, prevent_thread_lock=prevent_thread_lock,
-        quiet=quiet, max_file_size=int(s.max_upload_mb * 2**20), allowed_paths=served, css=CSS, js=JS,
-        theme=THEME, footer_links=["api", "settings"],
-        run_history=False, show_error=True, auth_message="Sign in to the article assistant.",
+        server_name=s.host,
+        server_port=s.port,
+        share=share,
+        auth=auth,
+        prevent_thread_lock=prevent_thread_lock,
+        quiet=quiet,
+        max_file_size=int(s.max_upload_mb * 2**20),
+        allowed_paths=served,
+        css=CSS,
+        js=JS,
+        theme=THEME,
+        footer_links=["api", "settings"],
+        run_history=False,
+        show_error=True,
+        auth_message="Sign in to the article assistant.",
     )
 
 
-def serve(assistant: Assistant, *, share: bool = False, ingest: bool = True, prevent_thread_lock: bool = False,
-          quiet: bool = False) -> tuple[Any, str, str | None]:
+def serve(
+    assistant: Assistant,
+    *,
+    share: bool = False,
+    ingest: bool = True,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+) -> tuple[Any, str, str | None]:
     """Index the corpus (unless `ingest` is False), build the app and serve it."""
     auth = auth_from_env()
     if ingest:
@@ -73,5 +102,6 @@ def serve(assistant: Assistant, *, share: bool = False, ingest: bool = True, pre
         if report and report.failed:
             for failure in report.failed:
                 log.warning("could not ingest %s: %s", failure.path, failure.error)
-    return launch(build_app(assistant), assistant, share=share, auth=auth,
-                  prevent_thread_lock=prevent_thread_lock, quiet=quiet)
+    return launch(
+        build_app(assistant), assistant, share=share, auth=auth, prevent_thread_lock=prevent_thread_lock, quiet=quiet
+    )

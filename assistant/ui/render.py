@@ -162,8 +162,10 @@ def _sentence_spans(c: Citation) -> list[tuple[int, int]]:
 def _where(c: Citation, roots: Sequence[Path]) -> str:
     parts = []
     if c.url:
-        parts.append(f'<span class="src-url"><a href="{esc(c.url)}" target="_blank" rel="noopener noreferrer">'
-                     f'{esc(c.url)}</a></span>')
+        parts.append(
+            f'<span class="src-url"><a href="{esc(c.url)}" target="_blank" rel="noopener noreferrer">'
+            f"{esc(c.url)}</a></span>"
+        )
     if c.source:
         link = file_link(c.source, roots)
         name = esc(Path(c.source).name)

@@ -89,16 +89,20 @@ def store(path: Path, name: str, upload_dir: Path) -> Path:
     return target
 
 
-def ingest_uploads(assistant: Assistant, files: Sequence[tuple[Path, str]],
-                   progress: Progress | None = None) -> list[FileResult]:
+def ingest_uploads(
+    assistant: Assistant, files: Sequence[tuple[Path, str]], progress: Progress | None = None
+) -> list[FileResult]:
     """Check, store and ingest `(path, original name)` pairs; one result per file, in order."""
     settings = assistant.settings
     max_bytes = int(settings.max_upload_mb * 2**20)
     results: list[FileResult] = []
     for path, name in files:
         reason = check(Path(path), name, max_bytes)
-        results.append(FileResult(name, "refused", reason) if reason else
-                       FileResult(name, "pending", stored=str(store(Path(path), name, Path(settings.upload_dir)))))
+        results.append(
+            FileResult(name, "refused", reason)
+            if reason
+            else FileResult(name, "pending", stored=str(store(Path(path), name, Path(settings.upload_dir))))
+        )
     stored = [r.stored for r in results if r.status == "pending"]
     if stored:
         report = assistant.ingest(stored, progress=progress or False)
@@ -111,8 +115,11 @@ def _fill(results: list[FileResult], report: IngestReport, assistant: Assistant)
     by_source: dict[str, list[tuple[str, str]]] = {}
     for info in assistant.articles():
         by_source.setdefault(info.source, []).append((info.id, info.title))
-    status_of = {i: s for s, ids in (("added", report.added), ("updated", report.updated),
-                                     ("unchanged", report.unchanged)) for i in ids}
+    status_of = {
+        i: s
+        for s, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged))
+        for i in ids
+    }
     for r in results:
         if r.status != "pending":
             continue
