@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .answer.answerer import Answerer, ExtractiveAnswerer
 from .answer.retrieval import Filters, Retriever
@@ -97,19 +97,32 @@ class Assistant:
 
     # --- questions -----------------------------------------------------------------------------
     def ask(
-        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+        previous: Answer | None = None,
     ) -> Answer:
-        """Answer `question` from the articles. `history` holds earlier standalone queries of a chat.
+        """Answer `question` from the articles. `history` holds earlier standalone queries of a chat and
+        `previous` its last answer (a follow-up such as "To whom?" may point into it).
 
         With an LLM backend this consumes `stream()`; a failing model raises `LLMError`.
         """
-        return _final(self.stream(question, history=history, filters=filters, k=k))
+        return _final(self.stream(question, history=history, filters=filters, k=k, previous=previous))
 
     def stream(
-        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+        previous: Answer | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the answer text in pieces, then the final `Answer` (an LLM failure raises `LLMError`)."""
-        yield from self.answerer.stream(question, history=history, filters=filters, k=k)
+        yield from self.answerer.stream(question, history=history, filters=filters, k=k, previous=previous)
 
     @property
     def answerer(self) -> Answerer:
@@ -138,16 +151,21 @@ class ChatSession:
         self.turns: list[Answer] = []
 
     @property
+    def previous(self) -> Answer | None:
+        """The last answer of the conversation, if any."""
+        return self.turns[-1] if self.turns else None
+
+    @property
     def history(self) -> list[str]:
         return [t.query for t in self.turns if t.query]
 
-    def ask(self, question: str, **kwargs: object) -> Answer:
-        answer = self.assistant.ask(question, history=self.history, **kwargs)  # type: ignore[arg-type]
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        answer = self.assistant.ask(question, history=self.history, previous=self.previous, **kwargs)
         self.turns.append(answer)
         return answer
 
-    def stream(self, question: str, **kwargs: object) -> Iterator[str | Answer]:
-        for piece in self.assistant.stream(question, history=self.history, **kwargs):
+    def stream(self, question: str, **kwargs: Any) -> Iterator[str | Answer]:
+        for piece in self.assistant.stream(question, history=self.history, previous=self.previous, **kwargs):
             if isinstance(piece, Answer):
                 self.turns.append(piece)
             yield piece

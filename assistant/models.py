@@ -202,6 +202,7 @@ class Answer:
     backend: str = "extractive"
     partial: bool = False
     kind: str = "fact"
+    lead: str = ""  # the uncited framing that opens `text` (a summary's title line, a partial answer's hedge)
     confidence: float = 0.0
     unsupported: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -61,7 +61,12 @@ class Settings(BaseModel):
     # answering
     backend: Backend = Field("extractive", description="extractive, openai, ollama or llamacpp.")
     abstain_threshold: float = Field(
-        0.85, description="Evidence score under which the answer abstains (calibrated on SQuAD)."
+        0.675,
+        description="Evidence score under which the answer abstains (calibrated on natural questions: "
+        "benchmarks/calibrate_natural.py).",
+    )
+    partial_threshold: float = Field(
+        1.1, description="Evidence score under which an answer is given as partial: what the articles say, hedged."
     )
     max_answer_sentences: int = Field(2, ge=1)
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are cut, with a note.")

@@ -75,10 +75,14 @@ def test_paraphrases_and_facts_are_answered_with_citations(seed: Assistant, ques
 
 @pytest.mark.parametrize("question", UNANSWERABLE)
 def test_questions_the_article_cannot_answer_abstain(seed: Assistant, question: str) -> None:
+    """Declined outright, or (a near-miss) said to be missing, with what the article does say, cited."""
     answer = seed.ask(question)
-    assert answer.abstained
     assert answer.text.startswith("The articles don't say")
-    assert answer.citations == []
+    if answer.abstained:
+        assert answer.citations == []
+    else:
+        assert answer.partial and answer.lead and answer.citations
+        assert not answer.text[len(answer.lead) :].strip().startswith("The articles")
 
 
 def test_citation_offsets_point_into_the_article(seed: Assistant) -> None:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant
+from assistant.answer.extractive import MISSING
 from assistant.answer.retrieval import Filters
 from assistant.models import Answer
 
@@ -40,8 +41,11 @@ def assert_sensible(answer: Answer, assistant: Assistant) -> None:
     for c in answer.citations:
         assert c.article_id == SEED_ID
         assert all(s in c.text for s in c.sentences)
-    # Only article sentences, each followed by its marker: nothing of the question is echoed or obeyed.
-    pieces = [p.strip() for p in re.split(r" \[\d+\]", answer.text) if p.strip()]
+    # Only article sentences, each followed by its marker, after at most the assistant's own framing
+    # (a partial answer's hedge): nothing of the question is echoed or obeyed.
+    assert answer.text.startswith(answer.lead)
+    assert answer.lead in ("", *(f"The articles don't say {w}. What they do say:" for w in MISSING.values()))
+    pieces = [p.strip() for p in re.split(r" \[\d+\]", answer.text[len(answer.lead) :]) if p.strip()]
     assert pieces and all(p in quoted for p in pieces), (pieces, quoted)
 
 

@@ -3,6 +3,10 @@
 An answerer turns a question (with the conversation so far and optional filters) into a stream of
 text pieces that ends with the final `Answer`. The extractive one lives here; the LLM one is
 `llm.chain.LLMChain`. `api.ANSWERERS` picks one by the `backend` setting.
+
+The extractive answerer routes each question (`intents.route`): summaries come from the article in
+focus (or from the retrieved passages, for a topic across articles), questions about the article
+itself from its byline, and the rest from the best retrieved sentences (`extractive.extractive_answer`).
 """
 
 from __future__ import annotations
@@ -12,20 +16,31 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from ..index.index import Index
-from ..models import Answer
+from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
-from ..text import clean_question
-from .extractive import extractive_answer
+from ..text import clean_question, stems
+from .extractive import compose, extractive_answer
 from .followup import condense
 from .guards import fill_sources, refusal
+from .intents import Intent, route
 from .retrieval import Filters, Retriever
+from .summaries import Pick, article_summary, topic_summary
+
+SUMMARY_K = 8  # passages searched to find what a summary is about
+FOCUS_SHARE = 0.6  # an article holding this share of the top passages' score is the one asked about
 
 
 class Answerer(Protocol):
     """Answers questions from one index."""
 
     def stream(
-        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+        previous: Answer | None = None,
     ) -> Iterator[str | Answer]:
         """Yield the answer text in pieces, then the final `Answer`."""
         ...
@@ -37,9 +52,16 @@ class ExtractiveAnswerer:
     def __init__(self, settings: Settings, index: Index) -> None:
         self.settings = settings
         self.index = index
+        self.retriever = Retriever(index, settings)
 
     def ask(
-        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+        previous: Answer | None = None,
     ) -> Answer:
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.max_question_chars)
@@ -47,15 +69,20 @@ class ExtractiveAnswerer:
         if refused:
             return refused
         turns = self.settings.history_turns
-        query = condense(text, list(history)[-turns:] if turns else [])
+        query = condense(text, list(history)[-turns:] if turns else [], previous.text if previous else "")
+        intent = route(text)
         t0 = time.perf_counter()
-        found = Retriever(self.index, self.settings).search(query, k, filters)
+        if intent.kind == "summary":
+            answer = self.summary(text, query, intent, filters, previous)
+        elif intent.kind == "meta":
+            answer = self.about(text, query, filters, previous)
+        else:
+            found = self.retriever.search(query, k, filters)
+            answer = extractive_answer(text, query, found, self.settings, intent)
         t1 = time.perf_counter()
-        answer = extractive_answer(text, query, found, self.settings)
-        t2 = time.perf_counter()
         answer.notes = notes + answer.notes
         fill_sources(answer, self.index)
-        answer.timings = {"retrieve_ms": ms(t1 - t0), "answer_ms": ms(t2 - t1), "total_ms": ms(t2 - started)}
+        answer.timings = {"answer_ms": ms(t1 - t0), "total_ms": ms(t1 - started)}
         return answer
 
     def stream(self, question: str, **kwargs: object) -> Iterator[str | Answer]:
@@ -65,6 +92,146 @@ class ExtractiveAnswerer:
         for i in range(0, len(words), 4):
             yield " ".join(words[i : i + 4]) + (" " if i + 4 < len(words) else "")
         yield answer
+
+    # --- summaries -----------------------------------------------------------------------------
+    def summary(
+        self, question: str, query: str, intent: Intent, filters: Filters | None, previous: Answer | None
+    ) -> Answer:
+        """A summary of the article in focus, of a topic across articles, or a question back: which article?"""
+        articles = self._articles(filters)
+        article = self.focus(intent.topic, articles, filters, previous)
+        if article is not None:
+            picks = article_summary(self.index, article.id)
+            return _summary_answer(question, query, picks, f'In short, "{article.title}" says:')
+        if intent.topic:
+            found = self.retriever.search(intent.topic, SUMMARY_K, filters)
+            picks = topic_summary(found)
+            titles = len({p.passage.chunk.article_id for p in picks})
+            lead = f"What the articles say about this ({titles} of them):"  # the topic is not echoed back
+            return _summary_answer(question, intent.topic, picks, lead)
+        listed = "; ".join(f'"{a.title}" ({a.id})' for a in articles[:5])
+        return Answer.abstention(
+            question,
+            query,
+            text=f"Which article should I summarise? {len(articles)} are indexed, for example: {listed}. "
+            "Name it in the question, or pick it in the article filter.",
+            kind="summary",
+        )
+
+    def focus(
+        self, topic: str, articles: list[ArticleInfo], filters: Filters | None, previous: Answer | None
+    ) -> ArticleInfo | None:
+        """The one article a question is about: the only one, one the topic names, or the conversation's."""
+        if len(articles) == 1:
+            return articles[0]
+        by_id = {a.id: a for a in articles}
+        if topic:
+            named = [a for a in articles if stems(topic) and stems(topic) <= stems(f"{a.title} {a.id}")]
+            if len(named) == 1:
+                return named[0]
+            found = self.retriever.search(topic, SUMMARY_K, filters)
+            share = _shares(found.passages)
+            if share and share[0][1] >= FOCUS_SHARE and share[0][0] in by_id:
+                return by_id[share[0][0]]
+            return None
+        if previous is not None and previous.citations:
+            return by_id.get(previous.citations[0].article_id)
+        return None
+
+    def _articles(self, filters: Filters | None) -> list[ArticleInfo]:
+        return [a for a in self.index.articles() if not filters or filters.admits(a)]
+
+    # --- about the article itself ----------------------------------------------------------------
+    def about(self, question: str, query: str, filters: Filters | None, previous: Answer | None) -> Answer:
+        """Author, date, title or source of the article in focus, from its byline ("About this article")."""
+        articles = self._articles(filters)
+        topic = " ".join(w for w in query.split() if w.lower().strip("?.,!") not in ABOUT_WORDS)
+        article = self.focus(topic, articles, filters, previous) if articles else None
+        if article is None and topic.strip():
+            found = self.retriever.search(query, SUMMARY_K, filters)
+            share = _shares(found.passages)
+            article = next((a for a in articles if share and a.id == share[0][0]), None)
+        if article is None:
+            return Answer.abstention(
+                question, query, text="Which article do you mean? Name it in the question.", kind="meta"
+            )
+        rows = [r for r in self.index.manifest.article_rows(article.id) if r[0].kind == "meta"]
+        wants_author = any(w in question.lower() for w in ("who", "author", "writer", "wrote", "written", "byline"))
+        wants_date = any(w in question.lower() for w in ("when", "date", "published", "year"))
+        lacking = (wants_author and not article.author) or (wants_date and not article.date) or not rows
+        if lacking:
+            what = "its author" if wants_author and not article.author else "when it was published"
+            return Answer.abstention(question, query, text=f'"{article.title}" does not say {what}.', kind="meta")
+        chunk, spans, _ = rows[0]
+        passage = Passage(chunk, 1.0)
+        picks = [Pick(passage, a, b, (chunk.position, a)) for a, b in spans[:1]]
+        text, citations = compose(picks)
+        return Answer(text=text, citations=citations, question=question, query=query, kind="meta", confidence=1.0)
+
+
+ABOUT_WORDS = {
+    "who",
+    "wrote",
+    "write",
+    "written",
+    "authored",
+    "is",
+    "was",
+    "the",
+    "author",
+    "writer",
+    "of",
+    "this",
+    "that",
+    "article",
+    "piece",
+    "story",
+    "report",
+    "when",
+    "published",
+    "date",
+    "by",
+    "whom",
+    "what",
+    "which",
+    "journalist",
+    "reporter",
+    "publication",
+    "outlet",
+    "site",
+    "title",
+    "headline",
+    "it",
+    "a",
+    "an",
+    "posted",
+    "out",
+    "did",
+}
+
+
+def _shares(passages: list[Passage]) -> list[tuple[str, float]]:
+    """(article id, share of the passages' total score), largest first."""
+    total = sum(max(p.score, 0.0) for p in passages) or 1.0
+    shares: dict[str, float] = {}
+    for p in passages:
+        shares[p.chunk.article_id] = shares.get(p.chunk.article_id, 0.0) + max(p.score, 0.0) / total
+    return sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
+
+
+def _summary_answer(question: str, query: str, picks: list[Pick], lead: str) -> Answer:
+    if not picks:
+        return Answer.abstention(question, query, text="There is nothing to summarise there.", kind="summary")
+    text, citations = compose(picks)
+    return Answer(
+        text=f"{lead} {text}",
+        lead=lead,
+        citations=citations,
+        question=question,
+        query=query,
+        kind="summary",
+        confidence=1.0,
+    )
 
 
 def ms(seconds: float) -> float:

@@ -9,13 +9,16 @@ calibrated `abstain_threshold`, the answer abstains instead of guessing.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from ..models import Answer, Citation, Passage
 from ..settings import Settings
 from ..text import names, stems
+from .intents import Intent, holds, route
 from .retrieval import FAQ_MATCH, Retrieved
 
 # Weights of the sentence score, tuned on 1,000 SQuAD questions (benchmarks/squad_quality.py): IDF-weighted
@@ -23,6 +26,20 @@ from .retrieval import FAQ_MATCH, Retrieved
 # alone) to 0.77; a second sentence within 0.08 of the best lifts it to 0.82 at about 32 words.
 W_DENSE, W_LEXICAL, W_PASSAGE = 1.0, 0.5, 0.25
 SECOND_SENTENCE_MARGIN = 0.08  # a second sentence is added when it scores within this of the best
+# A list or a comparison gathers every sentence this close to the best one, up to this many.
+LIST_MARGIN, LIST_SENTENCES = 0.15, 4
+# A FAQ question at least this similar to the user's is the same question in other words: its answer's
+# sentences take that similarity. Below it the pair answers a neighbouring question ("Who built the
+# ferry?" is not "Who runs the ferry service?") and its sentences compete on their own.
+FAQ_PARAPHRASE = 0.65
+PARTIAL_LEAD = "The articles don't say exactly that."
+MISSING = {
+    "time": "when",
+    "number": "how many or how much",
+    "place": "where",
+    "name": "who or what exactly",
+    "": "exactly that",
+}
 # A best sentence made mostly of the question's own words ("The obstacles are numerous.") announces
 # the answer rather than giving it: the sentence after it is added.
 NOVELTY_MIN = 0.5
@@ -32,6 +49,27 @@ SHORT_SENTENCE = 12  # words; "The challenges to a lasting peace are numerous." 
 # "How many ... were arrested?" about a sentence that tells the arrest but no count still passed (1.25 - 0.3);
 # on SQuAD 0.45 declines the same share of unanswerable questions and 1 more answerable of 500.
 MISSING_NAME_PENALTY = 0.2
+# What a name in a question can stand for in an article: capitals for their countries and governments,
+# and the reverse. Hand-written on purpose: it is short, and a wrong entry is easy to see and fix.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "moscow": ("russia", "kremlin", "putin"),
+    "kremlin": ("russia", "moscow", "putin"),
+    "washington": ("united states", "us ", "u.s.", "america", "white house", "trump"),
+    "america": ("united states", "us ", "u.s.", "washington"),
+    "american": ("united states", "us ", "u.s.", "washington"),
+    "americans": ("united states", "us ", "u.s."),
+    "beijing": ("china", "chinese"),
+    "kyiv": ("ukrain",),
+    "kiev": ("ukrain",),
+    "london": ("britain", "british", "uk ", "united kingdom", "england"),
+    "britain": ("uk ", "united kingdom", "british", "england"),
+    "uk": ("britain", "united kingdom", "british", "england"),
+    "paris": ("france", "french"),
+    "berlin": ("germany", "german"),
+    "brussels": ("european union", "eu ", "nato"),
+    "tokyo": ("japan",),
+    "white": ("white house", "president", "trump"),
+}
 NO_NUMBER_PENALTY = 0.45
 QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
 NUMBER = re.compile(
@@ -39,6 +77,19 @@ NUMBER = re.compile(
     r"fifty|hundred|thousand|million|billion|dozens?|decades?|years?|months?|weeks?|days?)\b",
     re.I,
 )
+
+
+class Span(Protocol):
+    """A sentence of a passage: what `compose` cites."""
+
+    @property
+    def passage(self) -> Passage: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -65,8 +116,8 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
     out = []
     for rank, p in enumerate(found.passages):
         spans, vectors = found.sentences.get(p.chunk.id, ([], np.zeros((0, 0))))
-        if not spans:
-            continue
+        if not spans or p.chunk.kind == "meta":
+            continue  # "About this article" answers questions about the article (intent "meta"), not topical ones
         dense = vectors @ found.query_vector
         for i, (a, b) in enumerate(spans):
             text = p.chunk.text[a:b]
@@ -75,45 +126,83 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
             lexical = sum(weights[w] for w in q_stems & stems(text)) / total
             # A FAQ answer answers its own question: when the user asked that question, its
             # similarity counts for the answer sentences too.
-            similarity = max(float(dense[i]), p.faq_match)
+            # Only then: a FAQ pair answers the question it answers, not its neighbours.
+            similarity = max(float(dense[i]), p.faq_match if p.faq_match >= FAQ_PARAPHRASE else 0.0)
             score = W_DENSE * similarity + W_LEXICAL * lexical + W_PASSAGE * min(p.score / best_passage, 1.0)
             out.append(Candidate(rank, p, a, b, score, similarity))
     out.sort(key=lambda c: c.score, reverse=True)
     return out
 
 
-def extractive_answer(question: str, query: str, found: Retrieved, settings: Settings) -> Answer:
-    """An answer made of the best sentences with `[n]` markers, or an abstention."""
+def extractive_answer(
+    question: str, query: str, found: Retrieved, settings: Settings, intent: Intent | None = None
+) -> Answer:
+    """An answer made of the best sentences with `[n]` markers, a partial answer, or an abstention.
+
+    Lists and comparisons gather every sentence close to the best one; a best sentence that holds
+    nothing of the type the question expects (a date for "when", a number for "how many", a name for
+    "who" or "where"), or evidence in the band just over the threshold, gives a partial answer: what
+    the articles do say, and that they do not say exactly what was asked.
+    """
+    intent = intent or route(question)
     candidates = score_sentences(query, found)
     confidence = candidates[0].score - evidence_penalty(question, candidates, found) if candidates else 0.0
+    conf = round(confidence, 4)
     if confidence < settings.abstain_threshold:
-        return Answer.abstention(question, query, confidence=round(confidence, 4))
+        return Answer.abstention(question, query, confidence=conf, kind=intent.kind)
     faq = _matched_faq(found, candidates)
     if faq:  # the question was asked in a FAQ: its answer, whole and in order, is the answer
         text, citations = compose(faq)
-        return Answer(text=text, citations=citations, question=question, query=query, confidence=round(confidence, 4))
+        return Answer(text=text, citations=citations, question=question, query=query, confidence=conf, kind=intent.kind)
+    many = intent.kind in ("list", "comparison")
+    limit = LIST_SENTENCES if many else settings.max_answer_sentences
+    margin = LIST_MARGIN if many else SECOND_SENTENCE_MARGIN
     chosen = [candidates[0]]
     follower = _follower(query, candidates[0], candidates)
     if follower is not None:
         chosen.append(follower)
     for c in candidates[1:]:
-        if len(chosen) >= settings.max_answer_sentences or c.score < candidates[0].score - SECOND_SENTENCE_MARGIN:
+        if len(chosen) >= limit or c.score < candidates[0].score - margin:
             break
         if not _same_sentence(c, chosen):
             chosen.append(c)
     text, citations = compose(chosen)
-    return Answer(text=text, citations=citations, question=question, query=query, confidence=round(confidence, 4))
+    said = " ".join(c.text for c in chosen)
+    missing = not holds(intent.expects, said, question)
+    if missing or confidence < settings.partial_threshold:
+        lead = f"The articles don't say {MISSING[intent.expects]}." if missing else PARTIAL_LEAD
+        lead = f"{lead} What they do say:"
+        return Answer(
+            text=f"{lead} {text}",
+            lead=lead,
+            citations=citations,
+            question=question,
+            query=query,
+            confidence=conf,
+            kind=intent.kind,
+            partial=True,
+        )
+    return Answer(text=text, citations=citations, question=question, query=query, confidence=conf, kind=intent.kind)
 
 
 def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieved) -> float:
     """How much to distrust the best sentence for reasons its score cannot see."""
     best = candidates[0]
     seen = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in found.passages).lower()
-    penalty = MISSING_NAME_PENALTY if any(n.lower() not in seen for n in names(question)) else 0.0
+    penalty = MISSING_NAME_PENALTY if any(not mentioned(n, seen) for n in names(question)) else 0.0
     after = _next_sentence(best, candidates)
     if QUANTITY.search(question) and not NUMBER.search(best.text + " " + (after.text if after else "")):
         penalty += NO_NUMBER_PENALTY
     return penalty
+
+
+def mentioned(name: str, seen: str) -> bool:
+    """Whether lower-cased text `seen` mentions `name`, itself, by its stem (Russia/Russian) or by what it stands
+    for (Moscow/Kremlin = Russia, Washington = the US, "top diplomat" = Secretary of State)."""
+    low = name.lower()
+    if low in seen or (len(low) > 4 and low[:-1] in seen):
+        return True
+    return any(alias in seen for alias in ALIASES.get(low, ()))
 
 
 def _follower(question: str, best: Candidate, candidates: list[Candidate]) -> Candidate | None:
@@ -141,7 +230,7 @@ def _same_sentence(c: Candidate, chosen: list[Candidate]) -> bool:
     return any(c.text.strip() == o.text.strip() for o in chosen)
 
 
-def compose(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
+def compose(chosen: Sequence[Span]) -> tuple[str, list[Citation]]:
     """Answer text in article order per passage, each sentence followed by its passage's marker."""
     citations: dict[str, Citation] = {}
     parts = []

@@ -48,6 +48,8 @@ CONTINUATIONS = re.compile(
     re.I,
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+MARKER = re.compile(r"\[\d+\]")
+MAX_ANSWER_NAMES = 4
 
 
 def needs_context(question: str) -> bool:
@@ -61,13 +63,16 @@ def needs_context(question: str) -> bool:
     return len(own) <= 1  # "Why?", "Where exactly?"
 
 
-def condense(question: str, history: list[str]) -> str:
-    """The question as a standalone search query, given earlier (already standalone) queries."""
+def condense(question: str, history: list[str], previous_answer: str = "") -> str:
+    """The question as a standalone search query, given earlier (already standalone) queries and the
+    text of the last answer: in "Who passed on Trump's displeasure?" then "To whom?", the subject of
+    "whom" (Lavrov) is in the answer, not in the question."""
     if not history or not needs_context(question):
         return question
     asked = {w.lower() for w in content_words(question)}
+    answer_names = names("and " + MARKER.sub("", previous_answer))[:MAX_ANSWER_NAMES]
     for earlier in reversed(history):
-        extra = [w for w in names(earlier) + content_words(earlier) if w.lower() not in asked]
+        extra = [w for w in names(earlier) + answer_names + content_words(earlier) if w.lower() not in asked]
         extra = list(dict.fromkeys(extra))
         if extra:
             return f"{question.rstrip()} ({' '.join(extra)})"

@@ -36,8 +36,8 @@ class Filters:
             (not self.article_ids or info.id in self.article_ids)
             and (not self.tags or any(t.lower() in lower for t in self.tags))
             and (not self.authors or info.author.lower() in {a.lower() for a in self.authors})
-            and (not self.date_from or (info.date and _iso(info.date) >= _iso(self.date_from)))
-            and (not self.date_to or (info.date and _iso(info.date) <= _iso(self.date_to)))
+            and (not self.date_from or bool(info.date and _iso(info.date) >= _iso(self.date_from)))
+            and (not self.date_to or bool(info.date and _iso(info.date) <= _iso(self.date_to)))
         )
 
 

@@ -1,7 +1,7 @@
 """`assistant eval TESTSET ...` and `assistant eval compare RUN_A RUN_B`: score the assistant.
 
-Argument parsing and printing only; the harness is `evaluation.evaluate` and the run folders are
-`report.py`. Exit codes: 0 done, 1 a `--fail-under` bound missed, 2 an error (bad test set, ...).
+Argument parsing and printing only; the harness is `eval.run.evaluate` and the run folders are
+`eval/report.py`. Exit codes: 0 done, 1 a `--fail-under` bound missed, 2 an error (bad test set, ...).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ a/an/the removed, whitespace collapsed), so "The Malaysia summit." and "malaysia
 equal. Citation markers such as `[2]` are removed from answers first: they are not words.
 
 `parse_judge` reads an LLM judge's verdict; it is string work too (the judge itself, which
-calls the model, is `evaluation.Judge`).
+calls the model, is `run.Judge`).
 
 Conventions: a metric that cannot be measured for a question (no gold, nothing cited, an
 abstention) is `None` there and left out of the averages, rather than counted as 0 or 1.

@@ -26,7 +26,7 @@ METRICS: dict[str, str] = {
     "citation_precision": "cited passages that hold the answer",
     "citation_recall": "answerable questions whose citations include a passage holding the answer",
     "faithfulness": "answer sentences supported by the passages they cite",
-    "abstention_accuracy": "unanswerable questions the assistant declined",
+    "abstention_accuracy": "unanswerable questions the assistant declined or answered only partially",
     "over_refusal": "answerable questions the assistant declined (lower is better)",
     "abstention_rate": "all questions declined",
     "judge_correctness": "answers an LLM judge found correct against the reference",
@@ -57,6 +57,8 @@ class Record:
     tags: list[str]
     answer: str = ""
     abstained: bool = False
+    partial: bool = False  # a hedged answer: what the articles say, and that they do not say exactly this
+    lead: str = ""
     query: str = ""
     confidence: float = 0.0
     backend: str = ""

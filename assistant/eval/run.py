@@ -109,6 +109,7 @@ def standalone_history(questions: Sequence[str]) -> list[str]:
 
 def _fill_answer(record: Record, answer: Answer) -> None:
     record.answer, record.abstained, record.query = answer.text, answer.abstained, answer.query
+    record.partial, record.lead = answer.partial, answer.lead
     record.confidence, record.backend, record.timings = answer.confidence, answer.backend, dict(answer.timings)
     record.citations = [
         {
@@ -201,7 +202,8 @@ def score(record: Record, case: TestCase) -> dict[str, float | None]:
             s["citation_precision"] = m.mean(support)
             s["citation_recall"] = float(any(support))
     passages = {c["n"]: c["text"] for c in record.citations}
-    s["faithfulness"] = m.faithfulness(record.answer, passages) if answered else None
+    body = record.answer[len(record.lead) :] if record.answer.startswith(record.lead) else record.answer
+    s["faithfulness"] = m.faithfulness(body, passages) if answered else None  # the uncited lead is framing
     s["answer_words"] = float(m.word_count(record.answer)) if answered else None
     if record.judge is not None:
         s["judge_correctness"] = float(bool(record.judge.get("correct")))
@@ -212,7 +214,7 @@ def verdict(record: Record, case: TestCase) -> str:
     """correct / incorrect / over-refused for answerable questions; abstained / answered-unanswerable
     for the others; unscored when the case gives nothing to judge by."""
     if not case.answerable:
-        return "abstained" if record.abstained else "answered-unanswerable"
+        return "abstained" if record.abstained or record.partial else "answered-unanswerable"
     if record.abstained:
         return "over-refused"
     right = _answer_right(record, case)
@@ -251,7 +253,7 @@ def summarize(records: Sequence[Record]) -> dict[str, Any]:
     ):
         out[name] = m.mean(r.scores.get(name) for r in ok)
     out.update(
-        abstention_accuracy=m.mean(r.abstained for r in unanswerable),
+        abstention_accuracy=m.mean(r.abstained or r.partial for r in unanswerable),
         over_refusal=m.mean(r.abstained for r in answerable),
         abstention_rate=m.mean(r.abstained for r in ok),
         judge_correctness=m.mean(r.scores.get("judge_correctness") for r in ok),
@@ -269,13 +271,15 @@ def summarize(records: Sequence[Record]) -> dict[str, Any]:
 
 # --- optional LLM judge -------------------------------------------------------------------------------
 class Judge:
-    """Grades an answer against the reference with a LangChain chat model and `prompts/judge.txt`.
+    """Grades an answer against the reference with a LangChain chat model and the `judge` prompt.
+
+    `prompts_dir` holds `judge.txt`; None means the prompts packaged with `assistant`.
 
     The prompt asks for JSON `{"correct": true|false, "score": 0..1, "reason": "..."}`; a line
     `VERDICT: correct|incorrect` is accepted too. Anything else marks the record `judge_error`.
     """
 
-    def __init__(self, model: Any, prompts_dir: str | Path) -> None:
+    def __init__(self, model: Any, prompts_dir: str | Path | None) -> None:
         self.model = model
         self.prompts_dir = prompts_dir
         from ..llm.prompts import render  # here: langchain_core is slow to import and only the judge needs it

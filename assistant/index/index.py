@@ -223,7 +223,12 @@ class Index:
         return report.removed
 
     def _plan(
-        self, articles: list[Article], failures: list[Failure], known: dict, report: IngestReport, show: bool = False
+        self,
+        articles: list[Article],
+        failures: Sequence[Failure],
+        known: dict,
+        report: IngestReport,
+        show: bool = False,
     ) -> tuple[list[_Planned], set[str]]:
         failed_files = {f.path.rsplit(":", 1)[0] for f in failures} | {f.path for f in failures}
         plan, seen_sources, ids = [], set(), set()
@@ -311,7 +316,8 @@ class Index:
                 self.manifest.mark_pending(db, p.article.id, p.article.source, p.article.metadata())
         self.store.delete_articles([p.article.id for p in group])
         self.store.add(chunks, chunk_vecs)
-        rows, offset, i = {}, 0, 0
+        rows: dict[str, list[SentenceRow]] = {}
+        offset, i = 0, 0
         for p in group:
             rows[p.article.id] = []
             for c in p.chunks:

@@ -262,6 +262,18 @@ class Manifest:
             out[r[0]] = (_chunk(r[:10]), spans, _vectors(r[11], len(spans)))
         return out
 
+    def article_rows(self, article_id: str) -> list[SentenceRow]:
+        """Every chunk of one article in order, with its sentence spans and vectors (for summaries)."""
+        with self._lock:
+            ids = [
+                r[0]
+                for r in self._db.execute(
+                    "SELECT id FROM chunks WHERE article_id=? ORDER BY position", (article_id,)
+                ).fetchall()
+            ]
+        rows = self.chunks_by_id(ids)
+        return [rows[i] for i in ids if i in rows]
+
     def neighbours(self, article_id: str, positions: Iterable[int]) -> list[Chunk]:
         """The chunks of one article at the given positions (missing ones are skipped)."""
         wanted = sorted(set(positions))

@@ -26,6 +26,7 @@ import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -181,10 +182,15 @@ def _model_meta(source: Path) -> dict[str, object]:
         )
     config = _json(source / "config.json")
     dimension = pooling.get("word_embedding_dimension") or config.get("hidden_size")
+    if dimension is None:
+        raise AssistantError(
+            f"{source} gives no embedding dimension: expected word_embedding_dimension in 1_Pooling/config.json "
+            "or hidden_size in config.json"
+        )
     return {"max_seq_length": int(bert.get("max_seq_length", 256)), "pooling": mode, "dimension": int(dimension)}
 
 
-def _json(path: Path) -> dict:
+def _json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 

@@ -395,13 +395,13 @@ def _faq_records(value: Any) -> list[tuple[str, str]]:
         return []
     if not isinstance(value, list):
         raise FormatError(f"'faq' must be a list of {{'question', 'answer'}} objects, got {kind(value)}")
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for n, item in enumerate(value, 1):
         item = item if isinstance(item, dict) else {}
-        pair = (item.get("question", item.get("q")), item.get("answer", item.get("a")))
-        if not all(isinstance(part, str) for part in pair):
+        question, answer = item.get("question", item.get("q")), item.get("answer", item.get("a"))
+        if not (isinstance(question, str) and isinstance(answer, str)):
             raise FormatError(f"'faq' item {n}: expected an object with 'question' and 'answer' strings")
-        pairs.append(pair)
+        pairs.append((question, answer))
     return pairs
 
 

@@ -20,9 +20,9 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage, UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict
+from pydantic import ConfigDict, SecretStr
 
 from ..errors import AssistantError, LLMError, missing_extra
 from ..settings import Settings
@@ -73,11 +73,11 @@ def _openai(settings: Settings) -> BaseChatModel:
     return ChatOpenAI(
         model=settings.llm_model or ("local" if custom else "gpt-4o-mini"),
         base_url=settings.llm_base_url or None,
-        api_key=key or PLACEHOLDER_KEY,
+        api_key=SecretStr(key or PLACEHOLDER_KEY),
         temperature=settings.llm_temperature,
         timeout=settings.llm_timeout,
         max_retries=settings.llm_max_retries,
-        max_tokens=settings.llm_max_tokens,
+        max_completion_tokens=settings.llm_max_tokens,  # the alias of the field `max_tokens`
         stream_usage=True,
         # ChatOpenAI sends the newer `max_completion_tokens`, which llama.cpp's server and older
         # vLLM/LM Studio builds ignore (they would generate until the context is full).
@@ -215,7 +215,7 @@ class LlamaCppChat(BaseChatModel):
                     yield chunk
             out = len(llama.tokenize("".join(pieces).encode(), add_bos=False, special=False)) if pieces else 0
             prompt = max(llama.n_tokens - out, 0)  # the KV cache holds the prompt and the reply
-        usage = {"input_tokens": prompt, "output_tokens": out, "total_tokens": prompt + out}
+        usage = UsageMetadata(input_tokens=prompt, output_tokens=out, total_tokens=prompt + out)
         yield ChatGenerationChunk(
             message=AIMessageChunk(
                 content="", usage_metadata=usage, response_metadata={"finish_reason": finish}, chunk_position="last"

@@ -196,9 +196,16 @@ class LLMChain:
 
     # --- the whole question --------------------------------------------------------------------
     def stream(
-        self, question: str, *, history: Sequence[str] = (), filters: Filters | None = None, k: int | None = None
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+        previous: Answer | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield the model's reply as it streams, then the checked `Answer`.
+        """Yield the model's reply as it streams, then the checked `Answer`. (`previous`, the chat's last
+        answer, is accepted for the `Answerer` interface; the model rewrites follow-ups from `history`.)
 
         The streamed pieces are the raw reply; the final `Answer.text` is the checked version
         (markers repaired and renumbered), which a UI should show once it arrives.

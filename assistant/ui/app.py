@@ -1,7 +1,7 @@
 """The Gradio app factory: `build_app(assistant)` lays out the page and wires events to `Handlers`.
 
-The UI only translates: every behaviour lives in `ui_handlers.Handlers`, which calls the
-`Assistant` API. Launching (host, login, upload limit, styles) is `ui_launch.launch()`.
+The UI only translates: every behaviour lives in `handlers.Handlers`, which calls the
+`Assistant` API. Launching (host, login, upload limit, styles) is `launch.launch()`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.components.chatbot import ExampleMessage
 
 from ..api import Assistant
 from ..ingest.articles import SUPPORTED_SUFFIXES
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 TABLE_HEADERS = ["Title", "Author", "Date", "Tags", "Chunks", "FAQ chunks", "Id"]
 
 
-def internal(name: str) -> dict[str, str]:
+def internal(name: str) -> dict[str, Any]:
     """Options of an event only the page uses: not in the API docs, under a name no public one takes."""
     return {"api_name": f"ui_{name}", "api_visibility": "private"}
 
@@ -46,6 +47,12 @@ class Parts:
     remove_pick: gr.Dropdown
 
 
+# What `_chat_tab` returns: the chat's fields of `Parts`, in order.
+ChatParts = tuple[
+    gr.Chatbot, gr.Textbox, gr.State, gr.HTML, gr.Dropdown, gr.Dropdown, gr.Dropdown, gr.Slider, tuple[Any, ...]
+]
+
+
 def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
     """The web app over `assistant`, not launched. Its `Handlers` are on `app.handlers` for tests."""
     h = Handlers(assistant)
@@ -62,7 +69,7 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
         _wire_articles(h, parts, upload, results, remove_btn, remove_msg)
         _wire_api(h)
         app.load(lambda: _refresh(h), outputs=_refresh_outputs(parts), **internal("load"))
-    app.handlers = h  # type: ignore[attr-defined]
+    app.handlers = h
     return app
 
 
@@ -80,7 +87,7 @@ def _header(h: Handlers) -> str:
     )
 
 
-def _chat_tab(h: Handlers) -> tuple[Any, ...]:
+def _chat_tab(h: Handlers) -> ChatParts:
     s = h.assistant.settings
     with gr.Row(equal_height=False):
         with gr.Column(scale=7, min_width=420):
@@ -176,7 +183,7 @@ def _eval_tab(assistant: Assistant, runs_dir: Path) -> None:
     build_eval_tab(lambda: assistant, runs_dir)
 
 
-def _example_messages(questions: list[str]) -> list[dict[str, str]]:
+def _example_messages(questions: list[str]) -> list[ExampleMessage]:
     return [{"text": q} for q in questions]
 
 

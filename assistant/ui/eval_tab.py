@@ -2,7 +2,7 @@
 
 `build_eval_tab(get_assistant, runs_dir)` is called by the UI factory inside an open `gr.Blocks()`.
 The handlers are plain functions (`run_evaluation`, `previous_run`, ...) so tests call them
-directly; all behaviour lives in `evaluation.py` and `report.py`.
+directly; all behaviour lives in `eval/run.py` and `eval/report.py`.
 """
 
 from __future__ import annotations
@@ -60,8 +60,11 @@ def build_eval_tab(get_assistant: Callable[[], Assistant], runs_dir: Path, evals
         page = gr.HTML()
 
         def on_run(
-            choice: str | None, uploaded: str | None, first: float | None, progress: gr.Progress = gr.Progress()
-        ) -> tuple[Any, ...]:  # noqa: B008 - Gradio's idiom
+            choice: str | None,
+            uploaded: str | None,
+            first: float | None,
+            progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's idiom
+        ) -> tuple[Any, ...]:
             return run_evaluation(
                 choice, uploaded, first, get_assistant=get_assistant, runs_dir=runs_dir, progress=progress
             )

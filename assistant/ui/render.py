@@ -3,7 +3,7 @@
 Pure functions from `Answer`/`Citation` to HTML strings, so they are tested without a browser.
 Everything that comes from articles or users is escaped first; only the tags built here reach
 the page. A citation link `<a class="cite" data-turn=t data-n=n>` points at the card
-`#src-t-n` of the sources panel; the small script in `ui_assets.py` shows that card on click.
+`#src-t-n` of the sources panel; the small script in `assets.py` shows that card on click.
 """
 
 from __future__ import annotations

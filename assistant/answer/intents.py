@@ -1,0 +1,236 @@
+"""What kind of question it is, and what kind of answer it expects: a small rule-based router.
+
+Rules, not a model: the kinds people ask about an article are few and announce themselves in a few
+words ("summarize", "who wrote", "what are the ..."), and rules are instant, deterministic and easy
+to read when one misfires. Measured on the natural sets of `evals/natural/` (benchmarks/natural_quality.py).
+
+kinds: fact, summary, list, comparison, whois, meta (about the article itself: author, date, source, title)
+expects: time, number, place, name, or "" (anything)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import STOPWORDS, content_words
+
+SUMMARY = re.compile(
+    r"\b(summar(y|ies|ise|ize|ising|izing)|gist|tl;?\s?dr|overview|recap|synopsis|in a nutshell|highlights|"
+    r"key (points|takeaways|facts|findings)|main (points|ideas|takeaways)|takeaways|"
+    r"what('s| is| was)? (this|the|that) (article|piece|story|report|post|text)( \w+)? about|"
+    r"what (is|was) (it|this) about|brief me|sum (it|this) up|the short version)\b",
+    re.I,
+)
+# Words that ask for a summary or point at the article rather than say what it is about.
+SUMMARY_WORDS = {
+    "summary",
+    "summarize",
+    "summarise",
+    "summaries",
+    "gist",
+    "tl",
+    "dr",
+    "tldr",
+    "overview",
+    "recap",
+    "synopsis",
+    "nutshell",
+    "highlights",
+    "key",
+    "points",
+    "takeaways",
+    "main",
+    "ideas",
+    "article",
+    "articles",
+    "piece",
+    "story",
+    "report",
+    "post",
+    "text",
+    "brief",
+    "sum",
+    "short",
+    "version",
+    "give",
+    "tell",
+    "please",
+    "quick",
+    "quickly",
+    "can",
+    "could",
+    "would",
+    "me",
+    "about",
+    "say",
+    "says",
+    "said",
+    "facts",
+    "findings",
+    "what",
+    "whats",
+    "what's",
+    "it's",
+    "this",
+    "that",
+    "up",
+    "bullet",
+    "bullets",
+    "few",
+    "lines",
+}
+META = re.compile(
+    r"\b(who( wrote| authored| penned|('s| is) the (writer|author|journalist|reporter))|(the|its) (author|writer|byline)|"
+    r"written by|when (was|is) (it|this|the (article|piece|story|report)) (published|written|posted|out)|"
+    r"publication date|date of (the )?(article|piece|publication)|"
+    r"(title|headline) of (the|this) (article|piece|story))\b",
+    re.I,
+)
+COMPARISON = re.compile(
+    r"\b(compare[sd]?|comparison|compared|differ(s|ence|ences|ent)?|versus|vs\.?|contrast|"
+    r"(better|worse|cheaper|faster|bigger|larger|smaller|more|less) than)\b|\bbetween .+ and\b",
+    re.I,
+)
+PLURAL_ITEMS = (
+    r"obstacles|challenges|measures|steps|reasons|factors|areas|issues|topics|countries|points|ways|options|"
+    r"changes|effects|benefits|risks|problems|causes|results|findings|groups|companies|people|names|routes|"
+    r"stations|bans|restrictions|rules|sides|parties|members|products|services|cities|regions|sources|"
+    r"concerns|demands|goals|aims|plans|proposals|ideas|things|examples|types|kinds|features|players|teams"
+)
+LIST = re.compile(
+    rf"^\s*(list|name|enumerate)\b|\b(what|which) (are|were) (the |some |all |its |their )?(\w+ ){{0,3}}?({PLURAL_ITEMS})\b|"
+    rf"\b(what|which) (\w+ ){{0,3}}({PLURAL_ITEMS})\b|\bwhat (else|other)\b",
+    re.I,
+)
+WHOIS = re.compile(r"^\s*(who|what)('s| is| was| are| were) (\w+ ){0,4}\w+\s*\??\s*$", re.I)
+TIME = re.compile(
+    r"^\s*when\b|\b(what|which) (year|date|day|month|time|decade|century)\b|\bhow long ago\b|\bsince when\b|"
+    r"\bin what year\b|\bwhen (did|was|were|is|will|does|do)\b",
+    re.I,
+)
+NUMBER = re.compile(
+    r"\bhow (many|much|long|old|far|big|large|often|tall|high|fast)\b|\bwhat (number|percentage|percent|share|"
+    r"proportion|amount|price|cost|fine)\b",
+    re.I,
+)
+PLACE = re.compile(
+    r"^\s*where\b|\bwhere (did|was|were|is|are|will|does|do)\b|\b(in|at|to) (which|what) (country|city|town|"
+    r"place|state|region|venue|location|capital)\b|\b(which|what) (country|city|town|venue|location|place)\b",
+    re.I,
+)
+NAME = re.compile(
+    r"^\s*(who|whom|whose)\b|\bwho (is|was|were|are|did|does|will|runs?|leads?|built|made|owns?)\b|"
+    r"\b(what|which) (is|was) the name\b|\bwhat (was|is) (it|he|she|they) called\b|\bto whom\b|"
+    r"\b(which|what) (company|firm|organi[sz]ation|team|party|person|official|minister|agency|shipyard|operator|"
+    r"summit|group|university|club|band|airline|brand|outlet|newspaper|network|channel|publication|site)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The router's reading of a question."""
+
+    kind: str  # fact, summary, list, comparison, whois, meta
+    expects: str = ""  # time, number, place, name, or "" (anything)
+    topic: str = ""  # for summaries: the words that say what to summarise ("" = the article in focus)
+
+
+def route(question: str) -> Intent:
+    """The kind of `question` and the answer type it expects."""
+    q = question.strip()
+    if SUMMARY.search(q):
+        return Intent("summary", topic=summary_topic(q))
+    if META.search(q):
+        return Intent("meta")
+    if COMPARISON.search(q):
+        return Intent("comparison")
+    if LIST.search(q):
+        return Intent("list")
+    expects = _expects(q)
+    if WHOIS.match(q) and not expects.startswith(("time", "number", "place")) and len(content_words(q)) <= 4:
+        return Intent("whois")
+    return Intent("fact", expects=expects)
+
+
+def summary_topic(question: str) -> str:
+    """The words of a summary request that name its subject ("Summarize the ferry article" -> "ferry")."""
+    kept = [w for w in content_words(question) if w.lower() not in SUMMARY_WORDS and w.lower() not in STOPWORDS]
+    return " ".join(kept)
+
+
+def _expects(q: str) -> str:
+    if NUMBER.search(q):
+        return "number"
+    if TIME.search(q):
+        return "time"
+    if PLACE.search(q):
+        return "place"
+    if NAME.search(q):
+        return "name"
+    return ""
+
+
+MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
+HAS_TIME = re.compile(
+    rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({MONTHS})\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"yesterday|today|tomorrow|tonight|weekend|spring|summer|autumn|fall|winter|century|centuries|decade|ago|"
+    r"years?|months?|weeks?|days?|hours?|since|until|morning|evening|night|\d{1,2}:\d\d)\b",
+    re.I,
+)
+HAS_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|half|third|quarter|double|twice|several|few|many|most|"
+    r"majority|minority)\b",
+    re.I,
+)
+
+
+def holds(expects: str, sentence: str, question: str) -> bool:
+    """Whether `sentence` holds something of the type the question expects (True when it expects nothing)."""
+    if expects == "time":
+        return bool(HAS_TIME.search(sentence))
+    if expects == "number":
+        return bool(HAS_NUMBER.search(sentence))
+    if expects == "name" and (head := _head_noun(question)) and head[:5] in sentence.lower():
+        return _named_near(head, sentence, question)  # "Which summit?": a name next to "summit"
+    if expects in ("place", "name"):
+        return bool(new_names(sentence, question))
+    return True
+
+
+HEAD = re.compile(r"\b(?:which|what)\s+([a-z]+)", re.I)
+NOT_NOUNS = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "will", "would", "can", "could", "the"}
+
+
+def _head_noun(question: str) -> str:
+    """The thing a "which X" question asks to name ("Which summit was it?" -> "summit"), or ""."""
+    m = HEAD.search(question)
+    return m.group(1).lower() if m and m.group(1).lower() not in NOT_NOUNS else ""
+
+
+def _named_near(head: str, sentence: str, question: str, window: int = 3) -> bool:
+    """Whether a name the question does not use stands within `window` words of `head` in `sentence`."""
+    tokens = sentence.split()
+    fresh = set(new_names(sentence, question))
+    for i, t in enumerate(tokens):
+        if t.lower().startswith(head[:5]):
+            near = tokens[max(i - window, 0) : i + window + 1]
+            if any(n.strip(".,;:'\"()") in fresh for n in near if n is not t):
+                return True
+    return False
+
+
+def new_names(sentence: str, question: str) -> list[str]:
+    """Capitalised words of `sentence` that the question does not already use (candidate places, people, names)."""
+    asked = {w.lower().rstrip("s") for w in content_words(question)}
+    tokens = re.findall(r"[A-Z][\w'’.-]*[\w]|[A-Z]", sentence)
+    first = sentence.split(maxsplit=1)[:1]
+    out = []
+    for t in tokens:
+        low = t.lower()
+        if low in STOPWORDS or low.rstrip("s") in asked or (first and t == first[0] and low in STOPWORDS):
+            continue
+        out.append(t)
+    return out

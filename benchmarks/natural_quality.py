@@ -1,0 +1,156 @@
+"""Answer quality on questions people ask: the natural sets of `evals/natural/` (written blind, from titles,
+teasers and FAQs; see its README), scored the way they were labelled.
+
+One index holds the shipped article, the five articles of `evals/natural/articles/` and the 16 Wikipedia
+articles of the SQuAD slice, so every question has distractors. A reply is right when it contains one of
+`answers` (case-insensitive), or at least `min_keys` of `keys` (summaries, lists); an unanswerable question
+is right when the reply declines or says it is partial. Follow-ups are asked in one chat after their `history`.
+The natural sets were written by readers of one article at a time ("how many passengers can it carry?"), so
+their questions are asked with that article in focus (the article filter, as on its page); `--extra` files
+are asked of all articles at once.
+
+    python benchmarks/natural_quality.py                      # dev and heldout, per kind
+    python benchmarks/natural_quality.py --sets heldout -v    # the held-aside part, with every miss
+    python benchmarks/natural_quality.py --fail-under answered=0.85 declined=0.80   # exit 1 below a bound
+
+Tune on `dev` only; report `heldout`. `--extra FILE` scores another file of the same shape (or the
+`turns` shape: a list of user turns, the last one scored) against the same index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench_common import ROOT, SQUAD, load_note
+
+from assistant import Answer, Assistant, Filters, Settings
+from assistant.eval.testsets import read_squad, squad_articles
+
+NATURAL = ROOT / "evals" / "natural"
+
+
+def build_index(index: Path) -> Assistant:
+    """The natural-set index (kept in `index`: a rerun only checks it is up to date)."""
+    assistant = Assistant.from_settings(Settings(index_dir=index))
+    assistant.ingest([ROOT / "corpus", NATURAL / "articles"], progress=False)
+    if not any(a.source.startswith("squad#") for a in assistant.articles()):
+        assistant.ingest_articles(squad_articles(read_squad(SQUAD)), progress=False)
+    return assistant
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for r in rows:  # the `turns` shape: earlier turns are the history
+        if "turns" in r:
+            r["history"], r["question"] = r["turns"][:-1], r["turns"][-1]
+    return rows
+
+
+def ask(assistant: Assistant, row: dict[str, Any], focus: bool = True) -> Answer:
+    """The reply to `row` in a new chat, after its history; with `focus`, as asked on its article's page
+    (the article filter set), which is how the natural sets were written: by a reader of that article."""
+    filters = Filters(article_ids=[row["article_id"]]) if focus and row.get("article_id") else None
+    chat = assistant.chat()
+    for turn in row.get("history", []):
+        chat.ask(turn, filters=filters)
+    return chat.ask(row["question"], filters=filters)
+
+
+def right(row: dict[str, Any], answer: Answer) -> bool:
+    text = answer.text.lower()
+    if not row["answerable"]:
+        return answer.abstained or answer.partial
+    if answer.abstained:
+        return False
+    if "keys" in row:
+        return sum(k.lower() in text for k in row["keys"]) >= row["min_keys"]
+    return any(a.lower() in text for a in row["answers"])
+
+
+def summary_shape(answer: Answer) -> tuple[int, int]:
+    """(cited sentences, distinct sections cited) of a summary."""
+    sentences = sum(len(c.sentences) or 1 for c in answer.citations)
+    return sentences, len({(c.article_id, c.section) for c in answer.citations})
+
+
+def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus: bool = True) -> dict[str, Any]:
+    by_kind: dict[str, list[bool]] = collections.defaultdict(list)
+    answerable, declined, refused, times, shapes = [], [], [], [], []
+    for row in rows:
+        started = time.perf_counter()
+        answer = ask(assistant, row, focus)
+        times.append((time.perf_counter() - started) * 1000)
+        ok = right(row, answer)
+        kind = row.get("kind", "fact") if row["answerable"] else "unanswerable"
+        by_kind[kind].append(ok)
+        (answerable if row["answerable"] else declined).append(ok)
+        if row["answerable"]:
+            refused.append(answer.abstained)
+        if row.get("kind") == "summary" and row["answerable"]:
+            shapes.append(summary_shape(answer))
+        if verbose and not ok:
+            want = row.get("answers") or row.get("keys") or "(decline)"
+            print(
+                f"  MISS {row['id']} [{kind}] {' / '.join([*row.get('history', []), row['question']])}\n"
+                f"       want {want}\n       got  {'(abstained) ' if answer.abstained else ''}"
+                f"{'(partial) ' if answer.partial else ''}{answer.text[:300]!r}  query={answer.query!r}"
+            )
+    return {
+        "n": len(rows),
+        "answered": _rate(answerable),
+        "declined": _rate(declined),
+        "over_refusal": _rate(refused),
+        "all": _rate(answerable + declined),
+        "kinds": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())},
+        "summaries_3_sentences_2_sections": _rate([s >= 3 and sec >= 2 for s, sec in shapes]) if shapes else None,
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
+    }
+
+
+def _rate(values: list[bool]) -> float:
+    return round(sum(values) / len(values), 3) if values else float("nan")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sets", nargs="*", default=["dev", "heldout"], help="natural sets to score (dev, heldout)")
+    p.add_argument("--extra", type=Path, action="append", default=[], help="another question file to score")
+    p.add_argument("--index", type=Path, default=ROOT / "runs" / "natural-index")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every miss")
+    p.add_argument("--fail-under", nargs="*", default=[], help="bounds on the last set, e.g. answered=0.85")
+    args = p.parse_args()
+    assistant = build_index(args.index)
+    print(f"natural quality; {len(assistant.articles())} articles indexed; {load_note()}")
+    result: dict[str, Any] = {}
+    for path, focus in [(NATURAL / f"{name}.jsonl", True) for name in args.sets] + [(e, False) for e in args.extra]:
+        print(f"\n{path.name}" + (" (each question with its article in focus)" if focus else " (all articles)"))
+        result = score(assistant, load(path), args.verbose, focus)
+        kinds = "  ".join(f"{k} {a}/{b}" for k, (a, b) in result["kinds"].items())
+        print(
+            f"  {result['n']} questions: answerable answered right {result['answered']}, unanswerable declined "
+            f"{result['declined']}, over-refusal {result['over_refusal']}, all {result['all']}\n  {kinds}\n"
+            f"  summaries with >= 3 cited sentences from >= 2 sections: {result['summaries_3_sentences_2_sections']}"
+            f"; p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms"
+        )
+    failed = []
+    for bound in args.fail_under:
+        name, _, value = bound.partition("=")
+        if (name == "over_refusal" and result[name] > float(value)) or (
+            name != "over_refusal" and result[name] < float(value)
+        ):
+            failed.append(f"{name} = {result[name]} misses {value}")
+    for line in failed:
+        print("FAIL", line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The answer-quality work of the extractive answerer: the router, summaries, lists, questions about the
+article itself, near-misses answered as partial, follow-ups that point into the last answer, and duplicates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Filters, Settings
+from assistant.answer.intents import holds, route
+
+from .conftest import DATA, ROOT
+
+SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "expects"),
+    [
+        ("What's the gist of this piece?", "summary", ""),
+        ("tl;dr please", "summary", ""),
+        ("Give me the key points of the ferry article", "summary", ""),
+        ("Who is the writer?", "meta", ""),
+        ("who's the reporter on this story?", "meta", ""),
+        ("What are the main obstacles to peace?", "list", ""),
+        ("How do the two sides differ on the war?", "comparison", ""),
+        ("Who is Marco Rubio?", "whois", ""),
+        ("What year did the meeting happen?", "fact", "time"),
+        ("How many people were arrested?", "fact", "number"),
+        ("In which country did the two ministers talk?", "fact", "place"),
+        ("Which summit was it?", "fact", "name"),
+        ("Which outlet reported that Rubio conveyed Trump's frustration?", "fact", "name"),
+    ],
+)
+def test_router(question: str, kind: str, expects: str) -> None:
+    intent = route(question)
+    assert (intent.kind, intent.expects) == (kind, expects)
+
+
+def test_summary_topic_keeps_the_subject_only() -> None:
+    assert route("Summarize the ferry article").topic == "ferry"
+    assert route("What's the gist of this piece?").topic == ""
+
+
+def test_answer_types() -> None:
+    assert holds("time", "It opened in March 2025.", "When did it open?")
+    assert not holds("time", "It opened to great applause.", "When did it open?")
+    assert holds("number", "About 148 passengers fit.", "How many passengers?")
+    assert not holds("place", "the meeting was held somewhere neutral.", "Where was the meeting?")
+    assert holds("place", "The meeting took place in Malaysia.", "Where was the meeting?")
+
+
+def test_a_summary_of_the_only_article_cites_several_sections(seed: Assistant) -> None:
+    answer = seed.ask("What's the gist of this piece?")
+    assert not answer.abstained and answer.kind == "summary"
+    assert answer.lead.startswith('In short, "US-Russia Dialogue')
+    sentences = [s for c in answer.citations for s in c.sentences]
+    assert len(sentences) >= 3
+    assert len({c.section for c in answer.citations}) >= 2
+    article = (ROOT / "corpus" / f"{SEED_ID}.txt").read_text(encoding="utf-8")
+    assert all(s in article for s in sentences)  # quotes only article text
+
+
+def test_a_summary_request_with_many_articles_and_no_focus_asks_which(tmp_path: Path) -> None:
+    a = Assistant.from_settings(Settings(index_dir=tmp_path / "idx"))
+    a.ingest([ROOT / "corpus", DATA / "harbour-solar-ferries.txt", DATA / "desert-rail-link.html"], progress=False)
+    answer = a.ask("Can you summarise it?")
+    assert answer.abstained and answer.text.startswith("Which article should I summarise?")
+    assert "US-Russia Dialogue" in answer.text
+    named = a.ask("Summarize the ferry article")  # names its article: that one is summarised
+    assert not named.abstained and {c.article_id for c in named.citations} == {"harbour-solar-ferries"}
+    focused = a.ask("Can you summarise it?", filters=Filters(article_ids=[SEED_ID]))
+    assert {c.article_id for c in focused.citations} == {SEED_ID}
+
+
+def test_questions_about_the_article_use_its_byline(seed: Assistant) -> None:
+    answer = seed.ask("Who is the writer?")
+    assert not answer.abstained and answer.kind == "meta" and "Emily Carter" in answer.text
+    assert answer.citations[0].kind == "meta"
+    topical = seed.ask("What did the piece say about US-Russia dialogue and peace talks on the horizon?")
+    assert all(c.kind != "meta" for c in topical.citations)  # the byline never answers a topical question
+
+
+def test_a_list_gathers_more_than_one_sentence(seed: Assistant) -> None:
+    answer = seed.ask("What are the obstacles to a lasting peace agreement?")
+    assert not answer.abstained and "mistrust" in answer.text.lower()
+
+
+def test_a_near_miss_says_what_the_article_does_and_does_not_say(seed: Assistant) -> None:
+    answer = seed.ask("Which summit was it?")
+    assert answer.abstained or answer.partial
+    if answer.partial:
+        assert answer.text.startswith("The articles don't say")
+        assert "summit" in answer.text[len(answer.lead) :]
+
+
+def test_a_followup_points_into_the_last_answer(seed: Assistant) -> None:
+    chat = seed.chat()
+    first = chat.ask("Who passed on Trump's displeasure?")
+    assert "Rubio" in first.text
+    second = chat.ask("To whom?")
+    named_in_answer = [n for n in ("Rubio", "CNN", "Lavrov") if n in first.text and n not in first.question]
+    assert named_in_answer and all(n in second.query for n in named_in_answer)  # names the last answer gave
+    assert not second.abstained
+
+
+def test_moscow_counts_as_russia(seed: Assistant) -> None:
+    answer = seed.ask("What does Moscow say caused the war?")
+    assert not answer.abstained and "nato" in answer.text.lower()
+
+
+def test_the_same_article_from_two_paths_is_indexed_once(tmp_path: Path, settings: Settings) -> None:
+    copy = tmp_path / "elsewhere"
+    copy.mkdir()
+    shutil.copy(ROOT / "corpus" / f"{SEED_ID}.txt", copy / "copy-of-the-seed.txt")
+    a = Assistant.from_settings(settings)
+    a.ingest([ROOT / "corpus"], progress=False)
+    report = a.ingest([copy], progress=False)
+    assert report.added == [] and [d.duplicate_of for d in report.duplicates] == [SEED_ID]
+    assert [i.id for i in a.articles()] == [SEED_ID]
+    again = a.ingest([ROOT / "corpus"], progress=False)  # the original is still unchanged, not a duplicate
+    assert again.unchanged == [SEED_ID] and again.duplicates == []
