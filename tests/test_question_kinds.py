@@ -122,3 +122,9 @@ def test_the_same_article_from_two_paths_is_indexed_once(tmp_path: Path, setting
     assert [i.id for i in a.articles()] == [SEED_ID]
     again = a.ingest([ROOT / "corpus"], progress=False)  # the original is still unchanged, not a duplicate
     assert again.unchanged == [SEED_ID] and again.duplicates == []
+
+
+def test_a_fact_answer_times_its_retrieval(seed: Assistant) -> None:
+    timings = seed.ask("Where did Rubio and Lavrov meet?").timings
+    assert {"retrieve_ms", "answer_ms", "total_ms"} <= set(timings)  # benchmarks/growth.py reads retrieve_ms
+    assert 0 <= timings["retrieve_ms"] <= timings["total_ms"]
