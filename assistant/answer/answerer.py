@@ -18,9 +18,9 @@ from typing import Protocol
 from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
-from ..text import clean_question, stems
+from ..text import clean_question, names, stems
 from .extractive import compose, extractive_answer
-from .followup import condense
+from .followup import ANAPHORA, WORD, condense
 from .guards import fill_sources, refusal
 from .intents import Intent, route
 from .retrieval import Filters, Retriever
@@ -28,6 +28,7 @@ from .summaries import Pick, article_summary, topic_summary
 
 SUMMARY_K = 8  # passages searched to find what a summary is about
 FOCUS_SHARE = 0.6  # an article holding this share of the top passages' score is the one asked about
+SUBJECT_WORDS = 3  # a title this short names the article's subject ("Nikola Tesla", "Fresno, California")
 
 
 class Answerer(Protocol):
@@ -69,7 +70,9 @@ class ExtractiveAnswerer:
         if refused:
             return refused
         turns = self.settings.history_turns
-        query = condense(text, list(history)[-turns:] if turns else [], previous.text if previous else "")
+        earlier = list(history)[-turns:] if turns else []
+        said = previous.text if previous and not previous.abstained else ""  # a refusal names nothing to point at
+        query = condense(text, earlier, said, self._subject(text, earlier, filters))
         intent = route(text)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
@@ -139,6 +142,16 @@ class ExtractiveAnswerer:
         if previous is not None and previous.citations:
             return by_id.get(previous.citations[0].article_id)
         return None
+
+    def _subject(self, question: str, history: list[str], filters: Filters | None) -> str:
+        """The name of the one article in focus, for a first question whose pronoun points at it ("When did
+        he die?" on the "Nikola Tesla" page). Only a short title is a name: a headline's words would outweigh
+        the question's own."""
+        if history or names(question) or not ANAPHORA & {w.lower() for w in WORD.findall(question)}:
+            return ""
+        articles = self._articles(filters)
+        title = articles[0].title if len(articles) == 1 else ""
+        return title if len(title.split()) <= SUBJECT_WORDS else ""
 
     def _articles(self, filters: Filters | None) -> list[ArticleInfo]:
         return [a for a in self.index.articles() if not filters or filters.admits(a)]

@@ -38,6 +38,7 @@ MISSING = {
     "number": "how many or how much",
     "place": "where",
     "name": "who or what exactly",
+    "reason": "why",
     "": "exactly that",
 }
 # A best sentence made mostly of the question's own words ("The obstacles are numerous.") announces
@@ -71,6 +72,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "white": ("white house", "president", "trump"),
 }
 NO_NUMBER_PENALTY = 0.45
+# "Three problems pushed it back by ten months." announces a list that the next sentences give.
+COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "several": 3, "few": 3, "number": 3}
+ANNOUNCEMENT = re.compile(r"\b(two|three|four|five|several|few|number)\s+(?:of\s+)?(?:[a-z-]+\s+)?[a-z-]+s\b", re.I)
+ANNOUNCEMENT_WORDS = 14  # a longer sentence says something of its own besides announcing
+MAX_ITEMS = 4
+# A sentence holding the expected answer type (a number for "how many", a reason for "why") is preferred
+# to a better-scored one without it when it scores within this of the best.
+TYPE_MARGIN = 0.3
 QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
 NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
@@ -145,7 +154,7 @@ def extractive_answer(
     the articles do say, and that they do not say exactly what was asked.
     """
     intent = intent or route(question)
-    candidates = score_sentences(query, found)
+    candidates = typed_first(intent, question, score_sentences(query, found))
     confidence = candidates[0].score - evidence_penalty(question, candidates, found) if candidates else 0.0
     conf = round(confidence, 4)
     if confidence < settings.abstain_threshold:
@@ -157,8 +166,8 @@ def extractive_answer(
     many = intent.kind in ("list", "comparison")
     limit = LIST_SENTENCES if many else settings.max_answer_sentences
     margin = LIST_MARGIN if many else SECOND_SENTENCE_MARGIN
-    chosen = [candidates[0]]
-    follower = _follower(query, candidates[0], candidates)
+    chosen = [candidates[0], *_announced_items(candidates[0], candidates)]
+    follower = _follower(query, candidates[0], candidates) if len(chosen) == 1 else None
     if follower is not None:
         chosen.append(follower)
     for c in candidates[1:]:
@@ -185,6 +194,20 @@ def extractive_answer(
     return Answer(text=text, citations=citations, question=question, query=query, confidence=conf, kind=intent.kind)
 
 
+def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> list[Candidate]:
+    """`candidates` with the best sentence that holds the expected answer type first, when the best one
+    does not and one within `TYPE_MARGIN` does: "How many pupils were in the study?" wants the sentence
+    with the count, not the closer one about who led it."""
+    if not intent.expects or not candidates or holds(intent.expects, candidates[0].text, question):
+        return candidates
+    for i, c in enumerate(candidates[1:], 1):
+        if c.score < candidates[0].score - TYPE_MARGIN:
+            break
+        if holds(intent.expects, c.text, question):
+            return [c, *candidates[:i], *candidates[i + 1 :]]
+    return candidates
+
+
 def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieved) -> float:
     """How much to distrust the best sentence for reasons its score cannot see."""
     best = candidates[0]
@@ -199,7 +222,7 @@ def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieve
 def mentioned(name: str, seen: str) -> bool:
     """Whether lower-cased text `seen` mentions `name`, itself, by its stem (Russia/Russian) or by what it stands
     for (Moscow/Kremlin = Russia, Washington = the US, "top diplomat" = Secretary of State)."""
-    low = name.lower()
+    low = re.sub(r"['’]s?$", "", name.lower())  # "America's" is America
     if low in seen or (len(low) > 4 and low[:-1] in seen):
         return True
     return any(alias in seen for alias in ALIASES.get(low, ()))
@@ -212,6 +235,17 @@ def _follower(question: str, best: Candidate, candidates: list[Candidate]) -> Ca
     if own and not short and len(own - stems(question)) / len(own) >= NOVELTY_MIN:
         return None
     return _next_sentence(best, candidates)
+
+
+def _announced_items(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+    """The sentences that a short announcement ("The drought has three main causes.") introduces: the next
+    ones of its passage, as many as it announces (at most `MAX_ITEMS`). Nothing when `best` announces nothing."""
+    m = ANNOUNCEMENT.search(best.text)
+    if not m or len(best.text.split()) > ANNOUNCEMENT_WORDS:
+        return []
+    count = min(COUNTS.get(m.group(1).lower(), MAX_ITEMS), MAX_ITEMS)
+    after = sorted((c for c in candidates if c.passage is best.passage and c.start > best.start), key=lambda c: c.start)
+    return after[:count]
 
 
 def _next_sentence(best: Candidate, candidates: list[Candidate]) -> Candidate | None:

@@ -50,25 +50,30 @@ CONTINUATIONS = re.compile(
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 MARKER = re.compile(r"\[\d+\]")
 MAX_ANSWER_NAMES = 4
+OWN_SUBJECT_WORDS = 3  # a continuation with a name and this many content words stands alone
 
 
 def needs_context(question: str) -> bool:
     """True when the question leans on earlier turns instead of naming its subject."""
-    if CONTINUATIONS.match(question):
-        return True
     own = content_words(question)
+    if CONTINUATIONS.match(question):
+        # "And China?" continues; "And how does Trump feel about the war?" names its own subject.
+        return not (names(question) and len(own) >= OWN_SUBJECT_WORDS)
     if any(w.lower() in ANAPHORA for w in WORD.findall(question)):
         # "What did Lavrov say about it?" names its subject; "Where did they meet?" does not.
         return not names(question)
     return len(own) <= 1  # "Why?", "Where exactly?"
 
 
-def condense(question: str, history: list[str], previous_answer: str = "") -> str:
+def condense(question: str, history: list[str], previous_answer: str = "", subject: str = "") -> str:
     """The question as a standalone search query, given earlier (already standalone) queries and the
     text of the last answer: in "Who passed on Trump's displeasure?" then "To whom?", the subject of
-    "whom" (Lavrov) is in the answer, not in the question."""
-    if not history or not needs_context(question):
+    "whom" (Lavrov) is in the answer, not in the question. `subject` (the title of the one article in
+    focus) stands in for the conversation when there is none: "When did he die?" on the Tesla page."""
+    if not needs_context(question):
         return question
+    if not history:
+        return f"{question.rstrip()} ({subject})" if subject else question
     asked = {w.lower() for w in content_words(question)}
     answer_names = names("and " + MARKER.sub("", previous_answer))[:MAX_ANSWER_NAMES]
     for earlier in reversed(history):

@@ -5,7 +5,7 @@ words ("summarize", "who wrote", "what are the ..."), and rules are instant, det
 to read when one misfires. Measured on the natural sets of `evals/natural/` (benchmarks/natural_quality.py).
 
 kinds: fact, summary, list, comparison, whois, meta (about the article itself: author, date, source, title)
-expects: time, number, place, name, or "" (anything)
+expects: time, number, place, name, reason, or "" (anything)
 """
 
 from __future__ import annotations
@@ -100,10 +100,14 @@ PLURAL_ITEMS = (
 )
 LIST = re.compile(
     rf"^\s*(list|name|enumerate)\b|\b(what|which) (are|were) (the |some |all |its |their )?(\w+ ){{0,3}}?({PLURAL_ITEMS})\b|"
-    rf"\b(what|which) (\w+ ){{0,3}}({PLURAL_ITEMS})\b|\bwhat (else|other)\b",
+    rf"\b(what|which) (\w+ ){{0,3}}({PLURAL_ITEMS})\b|\bwhat (else|other)\b|"
+    # any plural after "which" ("which fields did he work in?"), or after "what" when an auxiliary follows
+    r"^\s*which (\w+ )?\w{3,}[^su'\s]s\b|^\s*what (\w+ )?\w{3,}[^su'\s]s (are|were|did|do|does|have|had|has|will)\b",
     re.I,
 )
 WHOIS = re.compile(r"^\s*(who|what)('s| is| was| are| were) (\w+ ){0,4}\w+\s*\??\s*$", re.I)
+# "What's the new boat called?" asks for a name, not about the boat.
+CALLED = re.compile(r"\b(called|named|known as)\s*\??\s*$|\bname of\b", re.I)
 TIME = re.compile(
     r"^\s*when\b|\b(what|which) (year|date|day|month|time|decade|century)\b|\bhow long ago\b|\bsince when\b|"
     r"\bin what year\b|\bwhen (did|was|were|is|will|does|do)\b",
@@ -111,12 +115,14 @@ TIME = re.compile(
 )
 NUMBER = re.compile(
     r"\bhow (many|much|long|old|far|big|large|often|tall|high|fast)\b|\bwhat (number|percentage|percent|share|"
-    r"proportion|amount|price|cost|fine)\b",
+    r"proportion|amount|price|cost|fine)\b|\b(what|which)('s| is| was| were)? (the |its |their )?(final |current |total )?"
+    r"(score|scoreline|population|price|cost|fare|age|budget|salary|rate|size|tally|count|attendance|turnout)\b",
     re.I,
 )
 PLACE = re.compile(
     r"^\s*where\b|\bwhere (did|was|were|is|are|will|does|do)\b|\b(in|at|to) (which|what) (country|city|town|"
-    r"place|state|region|venue|location|capital)\b|\b(which|what) (country|city|town|venue|location|place)\b",
+    r"place|state|region|venue|location|capital)\b|\b(which|what) (country|city|town|venue|location|place|stadium|arena|"
+    r"hotel|building|port|airport|station|street|island|river|county|province|neighbou?rhood|district)\b",
     re.I,
 )
 NAME = re.compile(
@@ -133,7 +139,7 @@ class Intent:
     """The router's reading of a question."""
 
     kind: str  # fact, summary, list, comparison, whois, meta
-    expects: str = ""  # time, number, place, name, or "" (anything)
+    expects: str = ""  # time, number, place, name, reason, or "" (anything)
     topic: str = ""  # for summaries: the words that say what to summarise ("" = the article in focus)
 
 
@@ -149,7 +155,7 @@ def route(question: str) -> Intent:
     if LIST.search(q):
         return Intent("list")
     expects = _expects(q)
-    if WHOIS.match(q) and not expects.startswith(("time", "number", "place")) and len(content_words(q)) <= 4:
+    if WHOIS.match(q) and expects in ("", "name") and not CALLED.search(q) and len(content_words(q)) <= 4:
         return Intent("whois")
     return Intent("fact", expects=expects)
 
@@ -167,9 +173,30 @@ def _expects(q: str) -> str:
         return "time"
     if PLACE.search(q):
         return "place"
-    if NAME.search(q):
+    if NAME.search(q) or CALLED.search(q) or WHICH_THING.search(q):
         return "name"
+    if WHY.search(q):
+        return "reason"
     return ""
+
+
+# "Which stadium hosted ...", "which firm built ...": any "which <noun> <verb>" asks for a name.
+WHICH_THING = re.compile(
+    r"^\s*which \w+ (\w+ )?(\w+ed|won|ran|built|made|led|took|gave|got|held|did|does|is|was)\b", re.I
+)
+WHY = re.compile(
+    r"^\s*(why|how come)\b|\bwhy (did|do|does|was|were|is|are|has|have|had|will|would)\b|"
+    r"\b(what|which) (caused|causes|led to|was behind|is behind|explains)\b|\bthe reason\b",
+    re.I,
+)
+# What a sentence says when it gives a reason or a cause.
+HAS_REASON = re.compile(
+    r"\b(because|due to|owing to|thanks to|since|as a result|result(ed|s)? (in|from)|caus(e|ed|es|ing)|"
+    r"reasons?|led to|leads to|so that|in order to|after|following|amid|means|meant|named (after|for)|"
+    r"derives?|comes? from|from the \w+ (word|for)|explained|attributed|blamed|driven by|stems? from|"
+    r"therefore|thus|hence|to (avoid|prevent|allow|make|mark|honou?r|celebrate|emphasi[sz]e))\b",
+    re.I,
+)
 
 
 MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
@@ -192,7 +219,9 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     if expects == "time":
         return bool(HAS_TIME.search(sentence))
     if expects == "number":
-        return bool(HAS_NUMBER.search(sentence))
+        return bool(HAS_NUMBER.search(DATES.sub(" ", sentence)))
+    if expects == "reason":
+        return bool(HAS_REASON.search(sentence))
     if expects == "name" and (head := _head_noun(question)) and head[:5] in sentence.lower():
         return _named_near(head, sentence, question)  # "Which summit?": a name next to "summit"
     if expects in ("place", "name"):
@@ -200,6 +229,11 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     return True
 
 
+# Years and calendar dates are times, not the count or amount a "how many" asks for.
+DATES = re.compile(
+    rf"\b\d{{1,2}}(st|nd|rd|th)? (of )?({MONTHS})\b|\b({MONTHS}) \d{{1,2}}(st|nd|rd|th)?\b|\b(1[5-9]|20)\d\d(s)?\b",
+    re.I,
+)
 HEAD = re.compile(r"\b(?:which|what)\s+([a-z]+)", re.I)
 NOT_NOUNS = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "will", "would", "can", "could", "the"}
 
