@@ -32,6 +32,11 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("In which country did the two ministers talk?", "fact", "place"),
         ("Which summit was it?", "fact", "name"),
         ("Which outlet reported that Rubio conveyed Trump's frustration?", "fact", "name"),
+        ("what's the new boat called?", "fact", "name"),
+        ("what was the final score?", "fact", "number"),
+        ("which stadium hosted the game?", "fact", "place"),
+        ("why was the launch held up?", "fact", "reason"),
+        ("which fields did Tesla work in?", "list", ""),
     ],
 )
 def test_router(question: str, kind: str, expects: str) -> None:
@@ -50,6 +55,42 @@ def test_answer_types() -> None:
     assert holds("number", "About 148 passengers fit.", "How many passengers?")
     assert not holds("place", "the meeting was held somewhere neutral.", "Where was the meeting?")
     assert holds("place", "The meeting took place in Malaysia.", "Where was the meeting?")
+    # a year or a date is not the count a "how many" asks for
+    assert not holds("number", "It was published on 3 September 2025.", "How many pupils took part?")
+    assert not holds("number", "It covered the 2022-23 school year.", "How many pupils took part?")
+    assert holds("number", "More than 38,000 pupils took part.", "How many pupils took part?")
+    assert holds("reason", "The launch was delayed by a late grid connection.", "Why was the launch held up?")
+    assert not holds("reason", "The launch took place in April.", "Why was the launch held up?")
+
+
+@pytest.fixture(scope="module")
+def two_articles(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The ferry and school-meals articles of the natural sets, in an index of their own."""
+    root = tmp_path_factory.mktemp("two")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in ("harbour-town-electric-ferry.txt", "brackenridge-free-school-meals-study.txt"):
+        shutil.copy(ROOT / "evals" / "natural" / "articles" / name, corpus / name)
+    assistant = Assistant.from_settings(Settings(index_dir=root / "index"))
+    assistant.ingest([corpus], progress=False)
+    return assistant
+
+
+def test_a_why_question_gets_the_sentence_that_gives_the_reason(two_articles: Assistant) -> None:
+    answer = two_articles.ask(
+        "why was the launch held up?", filters=Filters(article_ids=["harbour-town-electric-ferry"])
+    )
+    assert not answer.abstained and "grid" in answer.text and "quay wall" in answer.text
+
+
+def test_a_followup_asks_for_something_new(two_articles: Assistant) -> None:
+    chat = two_articles.chat()
+    first = chat.ask("When did the electric ferry start carrying passengers?")
+    assert "14 April 2025" in first.text
+    second = chat.ask("what did it replace?")
+    assert "Gull" in second.query  # the subject comes from the last answer
+    assert "Merrow" in second.text  # and the answer is a new sentence, not the last one again
+    assert first.citations[0].sentences[0] not in second.text
 
 
 def test_a_summary_of_the_only_article_cites_several_sections(seed: Assistant) -> None:

@@ -20,7 +20,7 @@ from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
 from ..text import clean_question, names, stems
 from .extractive import compose, extractive_answer
-from .followup import ANAPHORA, WORD, condense
+from .followup import ANAPHORA, WORD, condense, needs_context
 from .guards import fill_sources, refusal
 from .intents import Intent, route
 from .retrieval import Filters, Retriever
@@ -76,18 +76,41 @@ class ExtractiveAnswerer:
         intent = route(text)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
+        repeat = _said(previous) if earlier and needs_context(text) else frozenset()
         if intent.kind == "summary":
             answer = self.summary(text, query, intent, filters, previous)
         elif intent.kind == "meta":
             answer = self.about(text, query, filters, previous)
-        else:  # retrieval is a step of its own here: timed apart, as the speed benchmarks read it
-            found = self.retriever.search(query, k, filters)
-            timings["retrieve_ms"] = ms(time.perf_counter() - t0)
-            answer = extractive_answer(text, query, found, self.settings, intent)
+        else:
+            answer = self.grounded(text, query, intent, filters, k, previous if earlier else None, repeat, timings)
         t1 = time.perf_counter()
         answer.notes = notes + answer.notes
         fill_sources(answer, self.index)
         answer.timings = {**timings, "answer_ms": ms(t1 - t0), "total_ms": ms(t1 - started)}
+        return answer
+
+    def grounded(
+        self,
+        question: str,
+        query: str,
+        intent: Intent,
+        filters: Filters | None,
+        k: int | None,
+        previous: Answer | None,
+        repeat: frozenset[str],
+        timings: dict[str, float],
+    ) -> Answer:
+        """The answer from the best retrieved sentences. A follow-up stays in the article of the last answer
+        (`previous`, None outside a conversation) while that article answers it. Retrieval is timed apart
+        in `timings["retrieve_ms"]`, as the speed benchmarks read it."""
+        within = _conversation_filters(question, filters, previous)
+        for scope in ([within] if within is not None else []) + [filters]:
+            t0 = time.perf_counter()
+            found = self.retriever.search(query, k, scope)
+            timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + ms(time.perf_counter() - t0)
+            answer = extractive_answer(question, query, found, self.settings, intent, repeat)
+            if not answer.abstained:
+                break
         return answer
 
     def stream(self, question: str, **kwargs: object) -> Iterator[str | Answer]:
@@ -223,6 +246,25 @@ ABOUT_WORDS = {
     "out",
     "did",
 }
+
+
+def _said(previous: Answer | None) -> frozenset[str]:
+    """The sentences the last answer quoted."""
+    return frozenset(s.strip() for c in previous.citations for s in c.sentences) if previous else frozenset()
+
+
+def _conversation_filters(question: str, filters: Filters | None, previous: Answer | None) -> Filters | None:
+    """`filters` narrowed to the article the last answer came from, for a question that names no new subject
+    ("How many people died?" after a question about the Apollo 1 fire); None when there is no such article."""
+    if previous is None or previous.abstained or not previous.citations or names(question):
+        return None
+    article = previous.citations[0].article_id
+    if filters is not None and filters.article_ids and article not in filters.article_ids:
+        return None
+    base = filters or Filters()
+    return Filters(
+        article_ids=[article], tags=base.tags, authors=base.authors, date_from=base.date_from, date_to=base.date_to
+    )
 
 
 def _shares(passages: list[Passage]) -> list[tuple[str, float]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -80,6 +80,8 @@ MAX_ITEMS = 4
 # A sentence holding the expected answer type (a number for "how many", a reason for "why") is preferred
 # to a better-scored one without it when it scores within this of the best.
 TYPE_MARGIN = 0.3
+# A follow-up ("What happened to him after that?") rarely wants the sentence it follows up on again.
+REPEAT_PENALTY = 0.3
 QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
 NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
@@ -144,17 +146,38 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
 
 
 def extractive_answer(
-    question: str, query: str, found: Retrieved, settings: Settings, intent: Intent | None = None
+    question: str,
+    query: str,
+    found: Retrieved,
+    settings: Settings,
+    intent: Intent | None = None,
+    said_before: frozenset[str] = frozenset(),
 ) -> Answer:
     """An answer made of the best sentences with `[n]` markers, a partial answer, or an abstention.
 
     Lists and comparisons gather every sentence close to the best one; a best sentence that holds
     nothing of the type the question expects (a date for "when", a number for "how many", a name for
     "who" or "where"), or evidence in the band just over the threshold, gives a partial answer: what
-    the articles do say, and that they do not say exactly what was asked.
+    the articles do say, and that they do not say exactly what was asked. `said_before` holds the
+    sentences of the last answer when the question follows up on it: they step back for new ones.
     """
     intent = intent or route(question)
-    candidates = typed_first(intent, question, score_sentences(query, found))
+    candidates = score_sentences(query, found)
+    if said_before:  # a follow-up asks for something new: the last answer's sentences step back, unless
+        # they hold what it asks for ("Where did they meet?" after an answer that names the place)
+        stale = [
+            c.text.strip() in said_before and not (intent.expects and holds(intent.expects, c.text, question))
+            for c in candidates
+        ]
+        candidates = sorted(
+            (
+                replace(c, score=c.score - REPEAT_PENALTY) if old else c
+                for c, old in zip(candidates, stale, strict=True)
+            ),
+            key=lambda c: c.score,
+            reverse=True,
+        )
+    candidates = typed_first(intent, question, candidates)
     confidence = candidates[0].score - evidence_penalty(question, candidates, found) if candidates else 0.0
     conf = round(confidence, 4)
     if confidence < settings.abstain_threshold:

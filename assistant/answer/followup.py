@@ -49,6 +49,7 @@ CONTINUATIONS = re.compile(
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 MARKER = re.compile(r"\[\d+\]")
+SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 MAX_ANSWER_NAMES = 4
 OWN_SUBJECT_WORDS = 3  # a continuation with a name and this many content words stands alone
 
@@ -75,10 +76,24 @@ def condense(question: str, history: list[str], previous_answer: str = "", subje
     if not history:
         return f"{question.rstrip()} ({subject})" if subject else question
     asked = {w.lower() for w in content_words(question)}
-    answer_names = names("and " + MARKER.sub("", previous_answer))[:MAX_ANSWER_NAMES]
+    answer_names = _answer_names(previous_answer)
     for earlier in reversed(history):
         extra = [w for w in names(earlier) + answer_names + content_words(earlier) if w.lower() not in asked]
         extra = list(dict.fromkeys(extra))
         if extra:
             return f"{question.rstrip()} ({' '.join(extra)})"
     return question
+
+
+def _answer_names(answer: str) -> list[str]:
+    """The names an answer gives. A sentence's first word counts when it is capitalised elsewhere too or
+    starts a longer name ("Gull Light began ..."): "Around 20% of Victorians ..." names Victorians, not Around."""
+    sentences = SENTENCE_END.split(MARKER.sub("", answer))
+    inner = [n for sentence in sentences for n in names(sentence)]
+    firsts = []
+    for sentence in sentences:
+        head = WORD.findall(sentence)[:2]
+        named = bool(head) and head[0] in names("and " + sentence)
+        if named and (head[0] in inner or (len(head) == 2 and head[1][:1].isupper())):
+            firsts.append(head[0])
+    return list(dict.fromkeys(firsts + inner))[:MAX_ANSWER_NAMES]

@@ -194,7 +194,7 @@ HAS_REASON = re.compile(
     r"\b(because|due to|owing to|thanks to|since|as a result|result(ed|s)? (in|from)|caus(e|ed|es|ing)|"
     r"reasons?|led to|leads to|so that|in order to|after|following|amid|means|meant|named (after|for)|"
     r"derives?|comes? from|from the \w+ (word|for)|explained|attributed|blamed|driven by|stems? from|"
-    r"therefore|thus|hence|to (avoid|prevent|allow|make|mark|honou?r|celebrate|emphasi[sz]e))\b",
+    r"therefore|thus|hence|\w+ed by|to (avoid|prevent|allow|make|mark|honou?r|celebrate|emphasi[sz]e))\b",
     re.I,
 )
 
@@ -231,7 +231,8 @@ def holds(expects: str, sentence: str, question: str) -> bool:
 
 # Years and calendar dates are times, not the count or amount a "how many" asks for.
 DATES = re.compile(
-    rf"\b\d{{1,2}}(st|nd|rd|th)? (of )?({MONTHS})\b|\b({MONTHS}) \d{{1,2}}(st|nd|rd|th)?\b|\b(1[5-9]|20)\d\d(s)?\b",
+    rf"\b\d{{1,2}}(st|nd|rd|th)? (of )?({MONTHS})\b|\b({MONTHS}) \d{{1,2}}(st|nd|rd|th)?\b|"
+    r"\b(1[5-9]|20)\d\d(s|[-–/](\d\d){1,2})?\b",
     re.I,
 )
 HEAD = re.compile(r"\b(?:which|what)\s+([a-z]+)", re.I)
