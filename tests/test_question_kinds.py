@@ -37,6 +37,8 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("which stadium hosted the game?", "fact", "place"),
         ("why was the launch held up?", "fact", "reason"),
         ("which fields did Tesla work in?", "list", ""),
+        ("give me a quick rundown of martin luther", "summary", ""),
+        ("sum up the newcastle upon tyne article", "summary", ""),
     ],
 )
 def test_router(question: str, kind: str, expects: str) -> None:
@@ -47,6 +49,14 @@ def test_router(question: str, kind: str, expects: str) -> None:
 def test_summary_topic_keeps_the_subject_only() -> None:
     assert route("Summarize the ferry article").topic == "ferry"
     assert route("What's the gist of this piece?").topic == ""
+    assert route("give me the highlights of the V&A article").topic == "V&A"
+
+
+def test_an_abbreviation_names_its_article(two_articles: Assistant) -> None:
+    """ "FSM" is not a word of any title; it abbreviates "Free School Meals ..." only."""
+    answer = two_articles.ask("give me the highlights of the F.S.M. article")
+    assert answer.kind == "summary" and not answer.abstained
+    assert {c.article_id for c in answer.citations} == {"brackenridge-free-school-meals-study"}
 
 
 def test_answer_types() -> None:

@@ -22,7 +22,7 @@ from ..text import clean_question, names, stems
 from .extractive import compose, extractive_answer
 from .followup import ANAPHORA, WORD, condense, needs_context
 from .guards import fill_sources, refusal
-from .intents import Intent, route
+from .intents import ACRONYM, Intent, acronym_of, route
 from .retrieval import Filters, Retriever
 from .summaries import Pick, article_summary, topic_summary
 
@@ -155,6 +155,8 @@ class ExtractiveAnswerer:
         by_id = {a.id: a for a in articles}
         if topic:
             named = [a for a in articles if stems(topic) and stems(topic) <= stems(f"{a.title} {a.id}")]
+            short = ACRONYM.findall(topic)
+            named = named or [a for a in articles if short and all(acronym_of(x, a.title) for x in short)]
             if len(named) == 1:
                 return named[0]
             found = self.retriever.search(topic, SUMMARY_K, filters)

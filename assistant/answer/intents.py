@@ -19,7 +19,9 @@ SUMMARY = re.compile(
     r"\b(summar(y|ies|ise|ize|ising|izing)|gist|tl;?\s?dr|overview|recap|synopsis|in a nutshell|highlights|"
     r"key (points|takeaways|facts|findings)|main (points|ideas|takeaways)|takeaways|"
     r"what('s| is| was)? (this|the|that) (article|piece|story|report|post|text)( \w+)? about|"
-    r"what (is|was) (it|this) about|brief me|sum (it|this) up|the short version)\b",
+    r"what (is|was) (it|this) about|brief me|sum (it|this) up|the short version|sum up|summed up|"
+    r"(quick |short |brief )?run-?down|main (idea|message|argument|point)|outline of|primer on|"
+    r"explain the (main|key) points|what should i know about|catch me up)\b",
     re.I,
 )
 # Words that ask for a summary or point at the article rather than say what it is about.
@@ -79,6 +81,20 @@ SUMMARY_WORDS = {
     "bullets",
     "few",
     "lines",
+    "rundown",
+    "run",
+    "down",
+    "idea",
+    "message",
+    "argument",
+    "outline",
+    "primer",
+    "explain",
+    "should",
+    "know",
+    "catch",
+    "wikipedia",
+    "for",
 }
 META = re.compile(
     r"\b(who( wrote| authored| penned|('s| is) the (writer|author|journalist|reporter))|(the|its) (author|writer|byline)|"
@@ -163,7 +179,21 @@ def route(question: str) -> Intent:
 def summary_topic(question: str) -> str:
     """The words of a summary request that name its subject ("Summarize the ferry article" -> "ferry")."""
     kept = [w for w in content_words(question) if w.lower() not in SUMMARY_WORDS and w.lower() not in STOPWORDS]
-    return " ".join(kept)
+    return " ".join(ACRONYM.findall(question) + kept)
+
+
+ACRONYM = re.compile(r"\b[A-Z](?:[&.][A-Z])+\b\.?")  # "V&A", "U.S.": the tokenizer splits them into letters
+
+
+def initials(title: str) -> str:
+    """The capital initials of a title's words ("Victoria and Albert Museum" -> "VAM")."""
+    return "".join(w[0] for w in content_words(title) if w[:1].isupper())
+
+
+def acronym_of(acronym: str, title: str) -> bool:
+    """Whether `acronym` ("V&A") abbreviates `title` ("Victoria and Albert Museum")."""
+    letters = re.sub(r"[^A-Z]", "", acronym)
+    return len(letters) >= 2 and initials(title).startswith(letters)
 
 
 def _expects(q: str) -> str:
