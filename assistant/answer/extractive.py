@@ -164,9 +164,9 @@ def extractive_answer(
     intent = intent or route(question)
     candidates = score_sentences(query, found)
     if said_before:  # a follow-up asks for something new: the last answer's sentences step back, unless
-        # they hold what it asks for ("Where did they meet?" after an answer that names the place)
+        # they hold something new of what it asks for ("Where did they meet?" after an answer naming the place)
         stale = [
-            c.text.strip() in said_before and not (intent.expects and holds(intent.expects, c.text, question))
+            c.text.strip() in said_before and not (intent.expects and holds(intent.expects, c.text, query))
             for c in candidates
         ]
         candidates = sorted(

@@ -98,7 +98,7 @@ SUMMARY_WORDS = {
 }
 META = re.compile(
     r"\b(who( wrote| authored| penned|('s| is) the (writer|author|journalist|reporter))|(the|its) (author|writer|byline)|"
-    r"written by|when (was|is) (it|this|the (article|piece|story|report)) (published|written|posted|out)|"
+    r"written by|when (was|is) (it|this|(this|the) (article|piece|story|report)) (published|written|posted|out)|"
     r"publication date|date of (the )?(article|piece|publication)|"
     r"(title|headline) of (the|this) (article|piece|story))\b",
     re.I,
@@ -289,13 +289,17 @@ def _named_near(head: str, sentence: str, question: str, window: int = 3) -> boo
 
 def new_names(sentence: str, question: str) -> list[str]:
     """Capitalised words of `sentence` that the question does not already use (candidate places, people, names)."""
-    asked = {w.lower().rstrip("s") for w in content_words(question)}
+    asked = {re.sub(r"['’]s$", "", w.lower()).rstrip("s") for w in content_words(question)}
     tokens = re.findall(r"[A-Z][\w'’.-]*[\w]|[A-Z]", sentence)
     first = sentence.split(maxsplit=1)[:1]
     out = []
     for t in tokens:
         low = t.lower()
-        if low in STOPWORDS or low.rstrip("s") in asked or (first and t == first[0] and low in STOPWORDS):
+        if (
+            low in STOPWORDS
+            or re.sub(r"['’]s$", "", low).rstrip("s") in asked
+            or (first and t == first[0] and low in STOPWORDS)
+        ):
             continue
         out.append(t)
     return out

@@ -49,6 +49,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help=f"exit 1 when a metric is under VALUE; metrics: {', '.join(METRICS)}",
     )
     p.add_argument("--no-judge", action="store_true", help="skip the LLM judge on LLM backends")
+    p.add_argument(
+        "--focus",
+        action="store_true",
+        help="ask each question with its article_id as the article filter, as on that article's page",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -86,7 +91,7 @@ def _run(args: argparse.Namespace, cases: list[TestCase], tmp: str) -> Report:
     if assistant.settings.backend != "extractive" and not args.no_judge:
         judge = make_judge(assistant.settings)
     name = args.name or Path(args.testset).stem
-    report = evaluate(assistant, cases, progress=progress, limit=args.limit, judge=judge, name=name)
+    report = evaluate(assistant, cases, progress=progress, limit=args.limit, judge=judge, name=name, focus=args.focus)
     report.meta["testset"] = str(args.testset)
     return report
 
@@ -105,6 +110,8 @@ def _print_run(args: argparse.Namespace, report: Report, out: Path, failed: list
         for name in METRICS:
             if s.get(name) is not None:
                 print(f"  {name:<20} {fmt(s[name])}")
+        if s.get("by_kind"):
+            print("  pass rate by kind:  " + "  ".join(f"{k} {fmt(v)}" for k, v in s["by_kind"].items()))
         print(f"report: {out / 'report.html'}")
     for line in failed:
         print(f"FAILED bound: {line}", file=sys.stderr)

@@ -100,6 +100,13 @@ def contains_answer(text: str, golds: Iterable[str]) -> bool:
     return False
 
 
+def keys_held(text: str, keys: Iterable[str]) -> int:
+    """How many of `keys` (the facts a summary or a list should hold) occur in `text`: as whole words, or as
+    the start of a word ("excommunicat" in "excommunicated")."""
+    plain = f" {normalize(strip_markers(text), True)} "
+    return sum(contains_answer(text, [k]) or f" {normalize(k, True)}" in plain for k in keys if k.strip())
+
+
 def containment(prediction: str, golds: Sequence[str]) -> float | None:
     """1.0 when the answer contains a gold answer (the fair test for sentence answers); None without gold."""
     if not golds:

@@ -55,6 +55,9 @@ class Record:
     article_id: str
     history: list[str]
     tags: list[str]
+    kind: str = ""  # fact, summary, list, followup, ... as the test set says
+    keys: list[str] = field(default_factory=list)
+    min_keys: int = 0
     answer: str = ""
     abstained: bool = False
     partial: bool = False  # a hedged answer: what the articles say, and that they do not say exactly this

@@ -87,17 +87,25 @@ def summary_markdown(report: Report) -> str:
         "| --- | --- | --- |",
     ]
     lines += [f"| {n} | {v} | {d} |" for n, v, d in metric_rows(s)]
+    if s.get("by_kind"):
+        lines += ["", "| kind | pass rate |", "| --- | --- |"] + [
+            f"| {k} | {fmt(v)} |" for k, v in s["by_kind"].items()
+        ]
     failures = report.failures()
     lines += ["", f"## Failed questions ({len(failures)})", ""]
     for r in failures[:WORST]:
         answer = strip_markers(r.answer or r.error).replace("\n", " ")
-        lines.append(
-            f"- **{r.id}** [{r.verdict}] {r.question} — expected {r.answers or r.reference or '-'}; got: {answer[:200]}"
-        )
+        lines.append(f"- **{r.id}** [{r.verdict}] {r.question} — expected {_expected(r)}; got: {answer[:200]}")
     return "\n".join(lines) + "\n"
 
 
 # --- HTML and plots --------------------------------------------------------------------------------
+def _expected(r: Record) -> str:
+    if r.keys:
+        return f"{r.min_keys} of {r.keys}"
+    return str(r.answers or r.reference or "-")
+
+
 def report_html(report: Report) -> str:
     """A self-contained HTML page: metrics, plots (PNG data URIs) and the worst questions."""
     e = html.escape
@@ -116,12 +124,20 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
 figure{{display:inline-block;margin:0 1em 1em 0;max-width:100%}}img{{max-width:100%}}.cite{{color:#555;font-size:90%}}</style>
 </head><body><h1>Evaluation: {e(report.name)}</h1>
 <p>{e(_overview(report))}</p>
-<h2>Metrics</h2><table><tr><th>metric</th><th>value</th><th>meaning</th></tr>{rows}</table>
+<h2>Metrics</h2><table><tr><th>metric</th><th>value</th><th>meaning</th></tr>{rows}</table>{_kinds_html(report)}
 <h2>Plots</h2>{images}
 <h2>Failed questions ({len(failures)}, worst {min(len(failures), WORST)} shown)</h2>
 <table><tr><th>id</th><th>question</th><th>verdict</th><th>expected</th><th>answer and citations</th></tr>{worst}</table>
 </body></html>
 """
+
+
+def _kinds_html(report: Report) -> str:
+    kinds = report.summary.get("by_kind") or {}
+    if not kinds:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td class=num>{fmt(v)}</td></tr>" for k, v in kinds.items())
+    return f"<h3>Pass rate by kind of question</h3><table><tr><th>kind</th><th>pass rate</th></tr>{rows}</table>"
 
 
 def _overview(report: Report) -> str:
@@ -142,7 +158,8 @@ def _failure_row(r: Record) -> str:
         f"{e(' '.join(c.get('sentences') or [c['text'][:300]]))}</div>"
         for c in r.citations
     )
-    expected = " | ".join(r.answers) or r.reference or ("(unanswerable)" if not r.answerable else "-")
+    expected = _expected(r) if r.keys else " | ".join(r.answers) or r.reference
+    expected = expected or ("(unanswerable)" if not r.answerable else "-")
     return (
         f"<tr><td>{e(r.id)}</td><td>{e(r.question)}{_history(r)}</td><td>{e(r.verdict)}<div class=cite>confidence {r.confidence:.3f}</div></td>"
         f"<td>{e(expected)}</td><td>{e(r.answer or r.error)}{cites}</td></tr>"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from ..answer.followup import condense
+from ..answer.retrieval import Filters
 from ..errors import AssistantError
 from ..models import Answer
 from . import metrics as m
@@ -40,11 +40,14 @@ def evaluate(
     limit: int | None = None,
     judge: Judge | None = None,
     name: str = "run",
+    focus: bool = False,
 ) -> Report:
     """Ask every question of `cases` (the first `limit`), score the answers and summarise.
 
     `progress` is True for a bar on stderr, False for none, or a callback `(done, total)`. A
-    `judge` (see `make_judge`) adds LLM-graded correctness; its failures mark records only.
+    `judge` (see `make_judge`) adds LLM-graded correctness; its failures mark records only. With
+    `focus`, each question is asked with its `article_id` as the article filter, as a reader on that
+    article's page would ask it ("who wrote this?").
     """
     cases = list(cases)[:limit] if limit else list(cases)
     if not cases:
@@ -61,7 +64,7 @@ def evaluate(
     assistant.index.embedder.embed_one("warm up")  # load the model now, so it is not billed to question 1
     records = []
     for i, case in enumerate(tqdm(cases, desc="evaluating", unit="q", disable=progress is not True), 1):
-        records.append(run_case(assistant, case, sources, judge))
+        records.append(run_case(assistant, case, sources, judge, focus))
         if callable(progress):
             progress(i, len(cases))
     meta = {
@@ -71,18 +74,35 @@ def evaluate(
         "settings": assistant.settings.model_dump(mode="json"),
         "articles": len(infos),
         "judge": judge is not None,
+        "focus": focus,
     }
     return Report(name, records, summarize(records), meta)
 
 
-def run_case(assistant: Assistant, case: TestCase, sources: dict[str, str], judge: Judge | None = None) -> Record:
+def run_case(
+    assistant: Assistant, case: TestCase, sources: dict[str, str], judge: Judge | None = None, focus: bool = False
+) -> Record:
     """Ask one question and score it; an answering error is recorded, not raised."""
     record = Record(
-        case.id, case.question, case.answerable, case.answers, case.reference, case.article_id, case.history, case.tags
+        case.id,
+        case.question,
+        case.answerable,
+        case.answers,
+        case.reference,
+        case.article_id,
+        case.history,
+        case.tags,
+        kind=case.kind,
+        keys=case.keys,
+        min_keys=case.min_keys,
     )
-    started = time.perf_counter()
+    filters = Filters(article_ids=[case.article_id]) if focus and case.article_id else None
     try:
-        answer = assistant.ask(case.question, history=standalone_history(case.history))
+        chat = assistant.chat()  # a follow-up is asked in a chat after its history, as a person would
+        for turn in case.history:
+            chat.ask(turn, filters=filters)
+        started = time.perf_counter()
+        answer = chat.ask(case.question, filters=filters)
     except AssistantError as exc:
         record.error, record.verdict = str(exc), "error"
         return record
@@ -97,14 +117,6 @@ def run_case(assistant: Assistant, case: TestCase, sources: dict[str, str], judg
     record.scores = score(record, case)
     record.verdict = verdict(record, case)
     return record
-
-
-def standalone_history(questions: Sequence[str]) -> list[str]:
-    """Earlier user questions as a chat session keeps them: each rewritten to stand alone."""
-    queries: list[str] = []
-    for q in questions:
-        queries.append(condense(q, queries))
-    return queries
 
 
 def _fill_answer(record: Record, answer: Answer) -> None:
@@ -195,7 +207,7 @@ def score(record: Record, case: TestCase) -> dict[str, float | None]:
         s.update(
             exact_match=m.exact_match(text, golds),
             f1=m.token_f1(text, golds),
-            containment=m.containment(text, case.answers),
+            containment=_keys_held(text, case) if case.keys else m.containment(text, case.answers),
         )
         support = [c["supports"] for c in record.citations] if answered else []
         if None not in support and (support or case.has_gold):
@@ -221,7 +233,14 @@ def verdict(record: Record, case: TestCase) -> str:
     return "unscored" if right is None else ("correct" if right else "incorrect")
 
 
+def _keys_held(text: str, case: TestCase) -> float:
+    """1.0 when `text` holds at least `min_keys` of the case's keys (the facts a summary or list needs)."""
+    return float(m.keys_held(text, case.keys) >= case.min_keys)
+
+
 def _answer_right(record: Record, case: TestCase) -> bool | None:
+    if case.keys:
+        return bool(_keys_held(record.answer, case))
     if case.answers:
         return m.contains_answer(record.answer, case.answers)
     if record.judge is not None:
@@ -266,6 +285,9 @@ def summarize(records: Sequence[Record]) -> dict[str, Any]:
         errors=len(records) - len(ok),
         judge_errors=sum(bool(r.judge_error) for r in records),
     )
+    kinds = sorted({r.kind for r in records if r.kind})
+    if kinds:  # pass rate per kind of question, when the test set says the kinds
+        out["by_kind"] = {k: round(m.mean(r.passed for r in records if r.kind == k) or 0.0, 4) for k in kinds}
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
 
 

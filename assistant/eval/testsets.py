@@ -4,9 +4,12 @@ A SQuAD file is also a corpus: each of its articles becomes an `Article` whose s
 paragraphs, so a whole evaluation can run from that one file.
 
 Fields of a JSON Lines / CSV record (only `question` is required):
-`question`, `answers` (accepted answer strings; any one is right), `reference` (a reference
-answer), `article_id` or `source` (where the answer lives), `answerable` (false for questions
-the articles cannot answer), `history` (earlier user questions, for follow-ups), `id`, `tags`.
+`question`, `answers` (accepted answer strings; any one is right), `keys` and `min_keys` (for
+summaries and lists: the answer is right when it holds at least `min_keys` of the `keys`; default
+all of them), `reference` (a reference answer), `article_id` or `source` (where the answer lives),
+`answerable` (false for questions the articles cannot answer), `history` (earlier user questions,
+for follow-ups; or `turns`: the whole conversation, the last turn being the question), `kind`
+(fact, summary, list, followup, ...: the report scores each kind apart), `id`, `tags`.
 In CSV, list columns are `|`-separated or a JSON list.
 """
 
@@ -23,7 +26,21 @@ from ..errors import AssistantError
 from ..ingest.articles import build_article, slugify
 from ..models import Article
 
-FIELDS = ("id", "question", "answers", "reference", "article_id", "source", "answerable", "history", "tags")
+FIELDS = (
+    "id",
+    "question",
+    "answers",
+    "keys",
+    "min_keys",
+    "reference",
+    "article_id",
+    "source",
+    "answerable",
+    "history",
+    "turns",
+    "kind",
+    "tags",
+)
 _TRUE = {"true", "1", "yes", "y"}
 _FALSE = {"false", "0", "no", "n"}
 
@@ -49,6 +66,9 @@ class TestCase:
     answerable: bool = True
     history: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    kind: str = ""
+    keys: list[str] = field(default_factory=list)  # facts a summary or a list should hold
+    min_keys: int = 0  # how many of `keys` make a right answer
     # where the answer lives in the article text (SQuAD: the gold paragraph), when known
     gold_start: int = -1
     gold_end: int = -1
@@ -56,7 +76,7 @@ class TestCase:
     @property
     def has_gold(self) -> bool:
         """Whether anything says what a right answer or a right passage is."""
-        return bool(self.answers or self.reference.strip() or self.article_id or self.source)
+        return bool(self.answers or self.keys or self.reference.strip() or self.article_id or self.source)
 
 
 def load_testset(path: str | Path) -> list[TestCase]:
@@ -131,7 +151,7 @@ def _csv_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _csv_lists(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("answers", "history", "tags"):
+    for key in ("answers", "keys", "history", "turns", "tags"):
         value = (row.get(key) or "").strip()
         if value.startswith("["):
             row[key] = _json(value, f"column {key!r}")
@@ -141,10 +161,14 @@ def _csv_lists(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _case(row: Any, where: str, n: int) -> TestCase:
+    if isinstance(row, dict) and "turns" in row and "question" not in row:
+        turns = _strings(row.get("turns"), "turns", where)
+        row = {**row, "question": turns[-1] if turns else "", "history": turns[:-1]}
     if not isinstance(row, dict) or not str(row.get("question") or "").strip():
-        raise TestSetError(f"{where}: expected an object with a non-empty 'question'")
+        raise TestSetError(f"{where}: expected an object with a non-empty 'question' (or 'turns')")
     if "answer" in row and "answers" not in row:
         raise TestSetError(f"{where}: unknown field 'answer'; accepted answers go in 'answers' (a list or a string)")
+    keys = _strings(row.get("keys"), "keys", where)
     return TestCase(
         id=str(row.get("id") or f"q{n}"),
         question=str(row["question"]).strip(),
@@ -155,7 +179,23 @@ def _case(row: Any, where: str, n: int) -> TestCase:
         answerable=_flag(row.get("answerable", True), where),
         history=_strings(row.get("history"), "history", where),
         tags=_strings(row.get("tags"), "tags", where),
+        kind=str(row.get("kind") or "").strip(),
+        keys=keys,
+        min_keys=_min_keys(row.get("min_keys"), keys, where),
     )
+
+
+def _min_keys(value: Any, keys: list[str], where: str) -> int:
+    """How many keys make a right answer: `min_keys`, or all of them when it is not given."""
+    if value is None or value == "":
+        return len(keys)
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise TestSetError(f"{where}: 'min_keys' must be a whole number, not {value!r}") from None
+    if not keys or not 1 <= count <= len(keys):
+        raise TestSetError(f"{where}: 'min_keys' is {count} but there are {len(keys)} keys; use 1 to {len(keys)}")
+    return count
 
 
 def _strings(value: Any, name: str, where: str) -> list[str]:
