@@ -126,7 +126,7 @@ class ExtractiveAnswerer:
         self, question: str, query: str, intent: Intent, filters: Filters | None, previous: Answer | None
     ) -> Answer:
         """A summary of the article in focus, of a topic across articles, or a question back: which article?"""
-        articles = self._articles(filters)
+        articles = self.articles(filters)
         article = self.focus(intent.topic, articles, filters, previous)
         if article is not None:
             picks = article_summary(self.index, article.id)
@@ -174,17 +174,17 @@ class ExtractiveAnswerer:
         the question's own."""
         if history or names(question) or not ANAPHORA & {w.lower() for w in WORD.findall(question)}:
             return ""
-        articles = self._articles(filters)
+        articles = self.articles(filters)
         title = articles[0].title if len(articles) == 1 else ""
         return title if len(title.split()) <= SUBJECT_WORDS else ""
 
-    def _articles(self, filters: Filters | None) -> list[ArticleInfo]:
+    def articles(self, filters: Filters | None) -> list[ArticleInfo]:
         return [a for a in self.index.articles() if not filters or filters.admits(a)]
 
     # --- about the article itself ----------------------------------------------------------------
     def about(self, question: str, query: str, filters: Filters | None, previous: Answer | None) -> Answer:
         """Author, date, title or source of the article in focus, from its byline ("About this article")."""
-        articles = self._articles(filters)
+        articles = self.articles(filters)
         topic = " ".join(w for w in query.split() if w.lower().strip("?.,!") not in ABOUT_WORDS)
         article = self.focus(topic, articles, filters, previous) if articles else None
         if article is None and topic.strip():

@@ -24,9 +24,11 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from ..answer import citecheck
+from ..answer.answerer import ExtractiveAnswerer
 from ..answer.extractive import citation, extractive_answer
 from ..answer.followup import condense, needs_context
 from ..answer.guards import fill_sources, refusal
+from ..answer.intents import route
 from ..answer.retrieval import Filters, Retrieved, Retriever
 from ..errors import LLMError
 from ..index.index import Index
@@ -37,6 +39,7 @@ from ..text import clean_question, content_words
 from . import backends as llms
 from .prompts import chat_prompt, format_messages, render
 
+SUMMARY_SENTENCES = "Three to six"  # how long a summary the prompt asks for
 FALLBACK_NOTE = "fallback"  # every note about a replaced LLM answer starts with this word
 # Tag-like text that could close the passage fence or open a chat turn (ChatML "<|im_start|>").
 FENCE_BREAKERS = re.compile(r"<(?=\s*/?\s*passages?\b|\|)", re.IGNORECASE)
@@ -117,6 +120,7 @@ class LLMChain:
         self.model = model or llms.build_chat_model(self.settings)
         self.answer_prompt = chat_prompt("answer_system", "answer_user", self.settings.prompts_dir)
         self.condense_prompt = chat_prompt("condense_system", "condense_user", self.settings.prompts_dir)
+        self.extractive = ExtractiveAnswerer(settings, index)  # focus for summaries, and the fallback summary
 
     # --- preparation: LCEL over a state dict ---------------------------------------------------
     def prepare(self) -> Runnable:
@@ -142,14 +146,20 @@ class LLMChain:
         return step
 
     def _condense(self, state: dict) -> str:
-        """The standalone question; the LLM is only called for a follow-up that leans on history."""
+        """The standalone question; the LLM is only called for a follow-up that leans on history. The last
+        answer is part of the conversation it sees: in "Who passed on the message?" then "To whom?", the
+        person "whom" means is in the answer."""
         question, history = state["question"], state["history"]
         if not history or not needs_context(question):
             return question
+        previous: Answer | None = state.get("previous")
+        said = previous.text if previous is not None and not previous.abstained else ""
         lines = "\n".join(f"- {h}" for h in history)
+        if said:
+            lines += f"\n(The last answer was: {' '.join(said.split())[:400]})"
         reply = self._call(lambda: self.condenser().invoke({"history": lines, "question": question}))
-        standalone = _clean_condensed(reply, question, history)
-        return standalone or condense(question, list(history))  # the rule-based rewrite when the model rambles
+        standalone = _clean_condensed(reply, question, [*history, said])
+        return standalone or condense(question, list(history), said)  # the rule-based rewrite when the model rambles
 
     def _retrieve(self, state: dict) -> Retrieved:
         return self.retriever.search(state["query"], state.get("k"), state.get("filters"))
@@ -204,8 +214,8 @@ class LLMChain:
         k: int | None = None,
         previous: Answer | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield the model's reply as it streams, then the checked `Answer`. (`previous`, the chat's last
-        answer, is accepted for the `Answerer` interface; the model rewrites follow-ups from `history`.)
+        """Yield the model's reply as it streams, then the checked `Answer`. `previous`, the chat's last
+        answer, helps rewrite a follow-up; a summary request reads the whole article in focus (`summary`).
 
         The streamed pieces are the raw reply; the final `Answer.text` is the checked version
         (markers repaired and renumbered), which a UI should show once it arrives.
@@ -217,10 +227,15 @@ class LLMChain:
             yield refused
             return
         turns = self.settings.history_turns
+        intent = route(text)
+        if intent.kind == "summary":
+            yield from self.summary(text, intent.topic, filters, previous, notes, started)
+            return
         state = self.prepare().invoke(
             {
                 "question": text,
                 "history": list(history)[-turns:] if turns else [],
+                "previous": previous,
                 "filters": filters,
                 "k": k,
                 "timings": {},
@@ -235,6 +250,98 @@ class LLMChain:
         fill_sources(answer, self.index)
         yield answer
 
+    # --- summaries ---------------------------------------------------------------------------------
+    def summary(
+        self,
+        question: str,
+        topic: str,
+        filters: Filters | None,
+        previous: Answer | None,
+        notes: list[str],
+        started: float,
+    ) -> Iterator[str | Answer]:
+        """A summary of the article in focus written by the model from the whole article: in one call when it
+        fits `context_tokens`, otherwise map-reduce (each part summarised, then the parts combined). The
+        citation check runs on what it writes. With no article in focus, the extractive answerer's reply (a
+        topic summary, or a question back: which article?)."""
+        articles = self.extractive.articles(filters)
+        article = self.extractive.focus(topic, articles, filters, previous) if articles else None
+        if article is None:
+            answer = self.extractive.ask(question, filters=filters, previous=previous)
+            answer.backend = self.settings.backend
+            yield answer
+            return
+        rows = [(chunk, spans, vectors) for chunk, spans, vectors in self.index.manifest.article_rows(article.id)]
+        rows = [r for r in rows if r[0].kind != "meta"]
+        passages = [Passage(chunk, 1.0) for chunk, _, _ in rows]
+        found = Retrieved(
+            passages,
+            self.index.embedder.embed_one(question),
+            {chunk.id: (spans, vectors) for chunk, spans, vectors in rows},
+        )
+        whole = Packed(passages, [p.chunk.text for p in passages], "", 0)
+        parts = self._parts(passages)
+        gen, timings = Generation(), {"summary_parts": float(len(parts))}
+        t0 = time.perf_counter()
+        if len(parts) == 1:
+            messages = self._summary_messages(article.title, parts[0])
+        else:  # map: each part on its own (not streamed); reduce: the parts' summaries combined, streamed
+            partial = []
+            for part in parts:
+                reply = Generation()
+                for _ in self.generate(self._summary_messages(article.title, part), reply):
+                    pass
+                partial.append(reply.text.strip())
+            combined = "\n\n".join(fence(text) for text in partial if text)
+            messages = format_messages(
+                self.combine_prompt, passages=combined, title=_attr(article.title), sentences=SUMMARY_SENTENCES
+            )
+        yield from self.generate(messages, gen)
+        timings["summary_ms"] = _ms(time.perf_counter() - t0)
+        answer = self.finish(question, topic or article.title, found, whole, gen, fallback=False)
+        if answer.abstained or not answer.citations:  # nothing the model wrote was supported
+            answer = self.extractive.summary(question, question, route(question), filters, previous)
+            answer.notes.append(
+                f"{FALLBACK_NOTE}: no sentence of the model's summary was supported by the article; this is "
+                "the extractive summary instead"
+            )
+        answer.kind, answer.backend = "summary", self.settings.backend
+        answer.notes = notes + answer.notes
+        answer.timings = {**timings, **answer.timings, "total_ms": _ms(time.perf_counter() - started)}
+        fill_sources(answer, self.index)
+        yield answer
+
+    def _parts(self, passages: list[Passage]) -> list[list[tuple[int, Passage]]]:
+        """The article's passages, numbered 1..n in article order, cut into runs that each fit the budget."""
+        parts: list[list[tuple[int, Passage]]] = [[]]
+        used = 0
+        for n, p in enumerate(passages, start=1):
+            cost = count_tokens(_block(n, p, p.chunk.text, self.settings.prompts_dir)) + 2
+            if parts[-1] and used + cost > self.settings.context_tokens:
+                parts.append([])
+                used = 0
+            parts[-1].append((n, p))
+            used += cost
+        return parts
+
+    def _summary_messages(self, title: str, part: list[tuple[int, Passage]]) -> list[BaseMessage]:
+        room = self.settings.context_tokens
+        blocks = []
+        for n, p in part:  # a single passage longer than the budget is cut, as in `pack`
+            text = p.chunk.text if count_tokens(p.chunk.text) < room else truncate_tokens(p.chunk.text, room - 64)
+            blocks.append(_block(n, p, text, self.settings.prompts_dir))
+        return format_messages(
+            self.summary_prompt, passages="\n\n".join(blocks), title=_attr(title), sentences=SUMMARY_SENTENCES
+        )
+
+    @property
+    def summary_prompt(self) -> Any:
+        return chat_prompt("summary_system", "summary_user", self.settings.prompts_dir)
+
+    @property
+    def combine_prompt(self) -> Any:
+        return chat_prompt("summary_system", "combine_user", self.settings.prompts_dir)
+
     def answer_found(self, question: str, query: str, found: Retrieved) -> Answer:
         """Generate and check an answer from passages already retrieved (no condensing, no streaming out)."""
         packed = pack(found.passages, self.settings.context_tokens, self.settings.prompts_dir)
@@ -245,8 +352,11 @@ class LLMChain:
         return self.finish(question, query, found, packed, gen)
 
     # --- checking ------------------------------------------------------------------------------
-    def finish(self, question: str, query: str, found: Retrieved, packed: Packed, gen: Generation) -> Answer:
-        """The checked `Answer` for the reply in `gen` (or an abstention when nothing was retrieved)."""
+    def finish(
+        self, question: str, query: str, found: Retrieved, packed: Packed, gen: Generation, fallback: bool = True
+    ) -> Answer:
+        """The checked `Answer` for the reply in `gen` (or an abstention when nothing was retrieved). Without
+        `fallback`, a reply with no supported sentence gives an abstention for the caller to replace."""
         timings = _gen_timings(gen)
         backend = self.settings.backend
         if not packed.passages:
@@ -269,8 +379,10 @@ class LLMChain:
             answer = Answer.abstention(
                 question, query, result.claims[0].text if result.claims else ABSTAIN_TEXT, backend=backend
             )
-        else:
+        elif fallback:
             answer = self._fallback(question, query, found, gen.text)
+        else:
+            answer = Answer.abstention(question, query, backend=backend)
         answer.timings = timings
         return answer
 
