@@ -82,7 +82,7 @@ def summary_shape(answer: Answer) -> tuple[int, int]:
 
 def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus: bool = True) -> dict[str, Any]:
     by_kind: dict[str, list[bool]] = collections.defaultdict(list)
-    answerable, declined, refused, times, shapes = [], [], [], [], []
+    answerable, declined, refused, times, shapes, summary_times = [], [], [], [], [], []
     for row in rows:
         started = time.perf_counter()
         answer = ask(assistant, row, focus)
@@ -95,6 +95,7 @@ def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus
             refused.append(answer.abstained)
         if row.get("kind") == "summary" and row["answerable"]:
             shapes.append(summary_shape(answer))
+            summary_times.append(times[-1])
         if verbose and not ok:
             want = row.get("answers") or row.get("keys") or "(decline)"
             print(
@@ -112,6 +113,7 @@ def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus
         "summaries_3_sentences_2_sections": _rate([s >= 3 and sec >= 2 for s, sec in shapes]) if shapes else None,
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
+        "summary_max_ms": round(max(summary_times), 1) if summary_times else None,
     }
 
 
@@ -138,7 +140,7 @@ def main() -> int:
             f"  {result['n']} questions: answerable answered right {result['answered']}, unanswerable declined "
             f"{result['declined']}, over-refusal {result['over_refusal']}, all {result['all']}\n  {kinds}\n"
             f"  summaries with >= 3 cited sentences from >= 2 sections: {result['summaries_3_sentences_2_sections']}"
-            f"; p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms"
+            f"; p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, slowest summary {result['summary_max_ms']} ms"
         )
     failed = []
     for bound in args.fail_under:

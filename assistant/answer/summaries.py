@@ -103,22 +103,22 @@ def topic_summary(found: Retrieved, n: int = SUMMARY_SENTENCES) -> list[Pick]:
 
 def mmr(items: list[Pick], vecs: np.ndarray, relevance: np.ndarray, n: int, group: Callable[[Pick], str]) -> list[Pick]:
     """Maximal marginal relevance: each pick is relevant and unlike the earlier picks; at most
-    `MAX_PER_SECTION` from one group (section or article) while other groups have candidates."""
-    chosen: list[int] = []
+    `MAX_PER_SECTION` from one group (section or article) while other groups have candidates.
+    Vectorised: one matrix-vector product per pick, so a long article (hundreds of sentences) stays fast."""
+    groups = [group(item) for item in items]
+    redundancy = np.zeros(len(items))
+    full = np.zeros(len(items))  # 1.0 for the items of a group that has its share
+    taken = np.zeros(len(items), dtype=bool)
     counts: dict[str, int] = {}
-    key = group
+    chosen: list[int] = []
     while len(chosen) < min(n, len(items)):
-        best, best_score = -1, -np.inf
-        for i in range(len(items)):
-            if i in chosen:
-                continue
-            redundancy = max((float(vecs[i] @ vecs[j]) for j in chosen), default=0.0)
-            score = MMR_LAMBDA * float(relevance[i]) - (1 - MMR_LAMBDA) * redundancy
-            if counts.get(key(items[i]), 0) >= MAX_PER_SECTION:
-                score -= 1.0  # only when every other group is used up
-            if score > best_score:
-                best, best_score = i, score
+        score = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * redundancy - full  # -1.0: only when all groups are used up
+        score[taken] = -np.inf
+        best = int(np.argmax(score))
         chosen.append(best)
-        g = key(items[best])
-        counts[g] = counts.get(g, 0) + 1
+        taken[best] = True
+        redundancy = np.maximum(redundancy, vecs @ vecs[best])
+        counts[groups[best]] = counts.get(groups[best], 0) + 1
+        if counts[groups[best]] >= MAX_PER_SECTION:
+            full[[i for i, g in enumerate(groups) if g == groups[best]]] = 1.0
     return [items[i] for i in chosen]
