@@ -5,7 +5,7 @@ words ("summarize", "who wrote", "what are the ..."), and rules are instant, det
 to read when one misfires. Measured on the natural sets of `evals/natural/` (benchmarks/natural_quality.py).
 
 kinds: fact, summary, list, comparison, whois, meta (about the article itself: author, date, source, title)
-expects: time, number, place, name, reason, or "" (anything)
+expects: time, number, place, name, reason, items (a list), or "" (anything)
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ class Intent:
     """The router's reading of a question."""
 
     kind: str  # fact, summary, list, comparison, whois, meta
-    expects: str = ""  # time, number, place, name, reason, or "" (anything)
+    expects: str = ""  # time, number, place, name, reason, items, or "" (anything)
     topic: str = ""  # for summaries: the words that say what to summarise ("" = the article in focus)
 
 
@@ -169,7 +169,7 @@ def route(question: str) -> Intent:
     if COMPARISON.search(q):
         return Intent("comparison")
     if LIST.search(q):
-        return Intent("list")
+        return Intent("list", expects="items")
     expects = _expects(q)
     if WHOIS.match(q) and expects in ("", "name") and not CALLED.search(q) and len(content_words(q)) <= 4:
         return Intent("whois")
@@ -252,6 +252,8 @@ def holds(expects: str, sentence: str, question: str) -> bool:
         return bool(HAS_NUMBER.search(DATES.sub(" ", sentence)))
     if expects == "reason":
         return bool(HAS_REASON.search(sentence))
+    if expects == "items":  # an enumeration: "Brazil, Peru, Colombia and ..." or three new names
+        return sentence.count(",") + sentence.count(";") >= ITEM_SEPARATORS or len(new_names(sentence, question)) >= 3
     if expects == "name" and (head := _head_noun(question)) and head[:5] in sentence.lower():
         return _named_near(head, sentence, question)  # "Which summit?": a name next to "summit"
     if expects in ("place", "name"):
@@ -259,6 +261,7 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     return True
 
 
+ITEM_SEPARATORS = 2  # commas or semicolons that make a sentence an enumeration
 # Years and calendar dates are times, not the count or amount a "how many" asks for.
 DATES = re.compile(
     rf"\b\d{{1,2}}(st|nd|rd|th)? (of )?({MONTHS})\b|\b({MONTHS}) \d{{1,2}}(st|nd|rd|th)?\b|"
