@@ -24,7 +24,7 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("Give me the key points of the ferry article", "summary", ""),
         ("Who is the writer?", "meta", ""),
         ("who's the reporter on this story?", "meta", ""),
-        ("What are the main obstacles to peace?", "list", ""),
+        ("What are the main obstacles to peace?", "list", "items"),
         ("How do the two sides differ on the war?", "comparison", ""),
         ("Who is Marco Rubio?", "whois", ""),
         ("What year did the meeting happen?", "fact", "time"),
@@ -36,7 +36,7 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("what was the final score?", "fact", "number"),
         ("which stadium hosted the game?", "fact", "place"),
         ("why was the launch held up?", "fact", "reason"),
-        ("which fields did Tesla work in?", "list", ""),
+        ("which fields did Tesla work in?", "list", "items"),
         ("give me a quick rundown of martin luther", "summary", ""),
         ("sum up the newcastle upon tyne article", "summary", ""),
     ],
@@ -70,6 +70,8 @@ def test_answer_types() -> None:
     assert not holds("number", "It covered the 2022-23 school year.", "How many pupils took part?")
     assert holds("number", "More than 38,000 pupils took part.", "How many pupils took part?")
     assert holds("reason", "The launch was delayed by a late grid connection.", "Why was the launch held up?")
+    assert holds("items", "It spans Brazil, Peru, Colombia and Venezuela.", "Which countries is the Amazon in?")
+    assert not holds("items", "The Amazon is a large rainforest.", "Which countries is the Amazon in?")
     assert not holds("reason", "The launch took place in April.", "Why was the launch held up?")
 
 
