@@ -181,3 +181,10 @@ def test_a_fact_answer_times_its_retrieval(seed: Assistant) -> None:
     timings = seed.ask("Where did Rubio and Lavrov meet?").timings
     assert {"retrieve_ms", "answer_ms", "total_ms"} <= set(timings)  # benchmarks/growth.py reads retrieve_ms
     assert 0 <= timings["retrieve_ms"] <= timings["total_ms"]
+
+
+def test_an_abbreviation_in_a_question_is_spelled_out_for_the_search(two_articles: Assistant) -> None:
+    title = next(a.title for a in two_articles.articles() if a.id == "brackenridge-free-school-meals-study")
+    answer = two_articles.ask("how many pupils did the f.s.m. study follow?")
+    assert answer.query == f"how many pupils did the f.s.m. study follow? ({title})"
+    assert two_articles.ask("how many pupils did the study follow?").query == "how many pupils did the study follow?"

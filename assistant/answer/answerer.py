@@ -22,7 +22,7 @@ from ..text import clean_question, names, stems
 from .extractive import compose, extractive_answer
 from .followup import ANAPHORA, WORD, condense, needs_context
 from .guards import fill_sources, refusal
-from .intents import ACRONYM, Intent, acronym_of, route
+from .intents import ACRONYM, ANY_ACRONYM, Intent, acronym_of, route
 from .retrieval import Filters, Retriever
 from .summaries import Pick, article_summary, topic_summary
 
@@ -72,7 +72,7 @@ class ExtractiveAnswerer:
         turns = self.settings.history_turns
         earlier = list(history)[-turns:] if turns else []
         said = previous.text if previous and not previous.abstained else ""  # a refusal names nothing to point at
-        query = condense(text, earlier, said, self._subject(text, earlier, filters))
+        query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters)), filters)
         intent = route(text)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
@@ -167,6 +167,15 @@ class ExtractiveAnswerer:
         if previous is not None and previous.citations:
             return by_id.get(previous.citations[0].article_id)
         return None
+
+    def _spelled_out(self, query: str, filters: Filters | None) -> str:
+        """`query` with the title of the article an abbreviation stands for ("When did the V&A open?" + "Victoria
+        and Albert Museum"): search tokenizers cut "V&A" into letters that match nothing."""
+        short = ANY_ACRONYM.findall(query)
+        if not short:
+            return query
+        titles = [a.title for a in self.articles(filters) if all(acronym_of(x, a.title) for x in short)]
+        return f"{query} ({titles[0]})" if len(titles) == 1 else query
 
     def _subject(self, question: str, history: list[str], filters: Filters | None) -> str:
         """The name of the one article in focus, for a first question whose pronoun points at it ("When did

@@ -84,11 +84,6 @@ TYPE_MARGIN = 0.3
 # A follow-up ("What happened to him after that?") rarely wants the sentence it follows up on again.
 REPEAT_PENALTY = 0.3
 QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
-NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundred|thousand|million|billion|dozens?|decades?|years?|months?|weeks?|days?)\b",
-    re.I,
-)
 
 
 class Span(Protocol):
@@ -238,7 +233,7 @@ def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieve
     seen = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in found.passages).lower()
     penalty = MISSING_NAME_PENALTY if any(not mentioned(n, seen) for n in names(question)) else 0.0
     after = _next_sentence(best, candidates)
-    if QUANTITY.search(question) and not NUMBER.search(best.text + " " + (after.text if after else "")):
+    if QUANTITY.search(question) and not holds("number", best.text + " " + (after.text if after else ""), question):
         penalty += NO_NUMBER_PENALTY
     return penalty
 
