@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.answer.extractive import PARTIAL_LEAD
 from assistant.answer.retrieval import Filters
 from assistant.models import Answer
 
@@ -75,9 +76,10 @@ def test_paraphrases_and_facts_are_answered_with_citations(seed: Assistant, ques
 
 @pytest.mark.parametrize("question", UNANSWERABLE)
 def test_questions_the_article_cannot_answer_abstain(seed: Assistant, question: str) -> None:
-    """Declined outright, or (a near-miss) said to be missing, with what the article does say, cited."""
+    """Declined outright, or (a near-miss) said to be missing or only approached, with what the article does
+    say, cited."""
     answer = seed.ask(question)
-    assert answer.text.startswith("The articles don't say")
+    assert answer.text.startswith(("The articles don't say", PARTIAL_LEAD))
     if answer.abstained:
         assert answer.citations == []
     else:

@@ -188,3 +188,13 @@ def test_an_abbreviation_in_a_question_is_spelled_out_for_the_search(two_article
     answer = two_articles.ask("how many pupils did the f.s.m. study follow?")
     assert answer.query == f"how many pupils did the f.s.m. study follow? ({title})"
     assert two_articles.ask("how many pupils did the study follow?").query == "how many pupils did the study follow?"
+
+
+def test_a_capital_in_the_question_finds_its_country_in_the_article(seed: Assistant) -> None:
+    answer = seed.ask("What does Moscow say caused the war?")
+    assert answer.query.endswith("(russia)") and "NATO expansion" in answer.text
+
+
+def test_a_faq_answer_restating_a_body_sentence_is_not_quoted_twice(seed: Assistant) -> None:
+    answer = seed.ask("What does the piece say about Beijing?")
+    assert answer.text.count("China's relationship with both Russia and Ukraine") == 1

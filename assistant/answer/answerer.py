@@ -11,6 +11,7 @@ itself from its byline, and the rest from the best retrieved sentences (`extract
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from typing import Protocol
@@ -19,7 +20,7 @@ from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
 from ..text import clean_question, names, stems
-from .extractive import compose, extractive_answer
+from .extractive import ALIASES, compose, extractive_answer
 from .followup import ANAPHORA, WORD, condense, needs_context
 from .guards import fill_sources, refusal
 from .intents import ACRONYM, ANY_ACRONYM, Intent, acronym_of, route
@@ -73,6 +74,7 @@ class ExtractiveAnswerer:
         earlier = list(history)[-turns:] if turns else []
         said = previous.text if previous and not previous.abstained else ""  # a refusal names nothing to point at
         query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters)), filters)
+        query = aliased(query)
         intent = route(text)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
@@ -257,6 +259,17 @@ ABOUT_WORDS = {
     "out",
     "did",
 }
+
+
+def aliased(query: str) -> str:
+    """`query` with what its names stand for ("What does Moscow say ..." + "russia"): articles name the
+    country where people name the capital, and neither the embedding nor the keyword index knows it."""
+    extra = []
+    for name in names(query):
+        for alias in ALIASES.get(re.sub(r"['’]s$", "", name.lower()), ())[:1]:
+            if alias.strip() not in query.lower():
+                extra.append(alias.strip())
+    return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
 
 
 def _said(previous: Answer | None) -> frozenset[str]:

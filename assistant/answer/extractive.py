@@ -33,7 +33,9 @@ LIST_MARGIN, LIST_SENTENCES = 0.4, 5
 # sentences take that similarity. Below it the pair answers a neighbouring question ("Who built the
 # ferry?" is not "Who runs the ferry service?") and its sentences compete on their own.
 FAQ_PARAPHRASE = 0.65
-PARTIAL_LEAD = "The articles don't say exactly that."
+# Weak evidence: the sentences may answer, or only come near. The lead says so without claiming the articles
+# lack the answer (they may hold it: the evidence is weak, not absent).
+PARTIAL_LEAD = "The closest the articles come to this:"
 MISSING = {
     "time": "when",
     "number": "how many or how much",
@@ -83,6 +85,7 @@ MAX_ITEMS = 4
 TYPE_MARGIN = 0.3
 # A follow-up ("What happened to him after that?") rarely wants the sentence it follows up on again.
 REPEAT_PENALTY = 0.3
+REPEAT_OVERLAP = 0.8  # share of the shorter sentence's words in the other: a restatement, not a second fact
 QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
 
 
@@ -198,8 +201,7 @@ def extractive_answer(
     said = " ".join(c.text for c in chosen)
     missing = intent.expects != "items" and not holds(intent.expects, said, question)  # a list may come in sentences
     if missing or confidence < settings.partial_threshold:
-        lead = f"The articles don't say {MISSING[intent.expects]}." if missing else PARTIAL_LEAD
-        lead = f"{lead} What they do say:"
+        lead = f"The articles don't say {MISSING[intent.expects]}. What they do say:" if missing else PARTIAL_LEAD
         return Answer(
             text=f"{lead} {text}",
             lead=lead,
@@ -280,7 +282,15 @@ def _matched_faq(found: Retrieved, candidates: list[Candidate]) -> list[Candidat
 
 
 def _same_sentence(c: Candidate, chosen: list[Candidate]) -> bool:
-    return any(c.text.strip() == o.text.strip() for o in chosen)
+    """Whether `c` repeats a chosen sentence: word for word, or nearly (a FAQ answer restating the body)."""
+    words = stems(c.text)
+    for o in chosen:
+        if c.text.strip() == o.text.strip():
+            return True
+        other = stems(o.text)
+        if words and other and len(words & other) / min(len(words), len(other)) >= REPEAT_OVERLAP:
+            return True
+    return False
 
 
 def compose(chosen: Sequence[Span]) -> tuple[str, list[Citation]]:

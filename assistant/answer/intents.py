@@ -235,7 +235,7 @@ MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|se
 HAS_TIME = re.compile(
     rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({MONTHS})\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"yesterday|today|tomorrow|tonight|weekend|spring|summer|autumn|fall|winter|century|centuries|decade|ago|"
-    r"years?|months?|weeks?|days?|hours?|since|until|morning|evening|night|\d{1,2}:\d\d)\b",
+    r"years?|months?|weeks?|days?|hours?|morning|evening|night|\d{1,2}:\d\d)\b",
     re.I,
 )
 HAS_NUMBER = re.compile(
