@@ -198,3 +198,17 @@ def test_a_capital_in_the_question_finds_its_country_in_the_article(seed: Assist
 def test_a_faq_answer_restating_a_body_sentence_is_not_quoted_twice(seed: Assistant) -> None:
     answer = seed.ask("What does the piece say about Beijing?")
     assert answer.text.count("China's relationship with both Russia and Ukraine") == 1
+
+
+def test_tell_me_more_reads_on_from_the_last_answer(seed: Assistant) -> None:
+    chat = seed.chat()
+    first = chat.ask("Who did Rubio meet?")
+    last_end = max(b for c in first.citations for _, b in c.sentence_spans)
+    more = chat.ask("tell me more")
+    assert more.kind == "followup" and not more.abstained and len(more.citations[0].sentences) == 2
+    starts = [a for c in more.citations for a, _ in c.sentence_spans]
+    assert min(starts) >= last_end  # the sentences that follow, in article order
+    c = more.citations[0]
+    assert c.text[c.sentence_spans[0][0] - c.start :].startswith(c.sentences[0])  # spans point at the quoted text
+    again = chat.ask("what else?")
+    assert min(a for c in again.citations for a, _ in c.sentence_spans) > max(starts)

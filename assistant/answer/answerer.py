@@ -29,6 +29,14 @@ from .summaries import Pick, article_summary, topic_summary
 
 SUMMARY_K = 8  # passages searched to find what a summary is about
 FOCUS_SHARE = 0.6  # an article holding this share of the top passages' score is the one asked about
+# "What else?", "Tell me more", "What happened next?": read on from the last answer.
+MORE = re.compile(
+    r"^\s*(and\s+)?(what else|anything else|tell me more|more|go on|continue|keep going|then what|and then|"
+    r"what happened (next|then|after that|afterwards)|what came next|what next)\b",
+    re.I,
+)
+MORE_SENTENCES = 2
+MORE_MIN_WORDS = 5  # shorter lines are headings
 SUBJECT_WORDS = 3  # a title this short names the article's subject ("Nikola Tesla", "Fresno, California")
 
 
@@ -79,7 +87,10 @@ class ExtractiveAnswerer:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         repeat = _said(previous) if earlier and needs_context(text) else frozenset()
-        if intent.kind == "summary":
+        more = self.more(text, query, previous) if earlier and MORE.match(text) else None
+        if more is not None:
+            answer = more
+        elif intent.kind == "summary":
             answer = self.summary(text, query, intent, filters, previous)
         elif intent.kind == "meta":
             answer = self.about(text, query, filters, previous)
@@ -191,6 +202,31 @@ class ExtractiveAnswerer:
 
     def articles(self, filters: Filters | None) -> list[ArticleInfo]:
         return [a for a in self.index.articles() if not filters or filters.admits(a)]
+
+    # --- "tell me more" ------------------------------------------------------------------------
+    def more(self, question: str, query: str, previous: Answer | None) -> Answer | None:
+        """The sentences of the article that follow the last answer's, for "What else?", "Tell me more",
+        "What happened next?": a conversation reads on. None when the last answer quoted nothing to go on from."""
+        if previous is None or previous.abstained or not previous.citations:
+            return None
+        article = previous.citations[0].article_id
+        ends = [b for c in previous.citations if c.article_id == article for _, b in c.sentence_spans if b > 0]
+        if not ends:
+            return None
+        after, seen = [], set()
+        for chunk, spans, _ in self.index.manifest.article_rows(article):
+            if chunk.kind != "text":
+                continue
+            for a, b in spans:
+                start = chunk.start + a
+                if start >= max(ends) and start not in seen and len(chunk.text[a:b].split()) >= MORE_MIN_WORDS:
+                    seen.add(start)
+                    after.append(Pick(Passage(chunk, 1.0), a, b, (chunk.position, a)))
+        picks = sorted(after, key=lambda p: p.passage.chunk.start + p.start)[:MORE_SENTENCES]
+        if not picks:
+            return Answer.abstention(question, query, text="That was the end of the article.", kind="followup")
+        text, citations = compose(picks)
+        return Answer(text=text, citations=citations, question=question, query=query, kind="followup", confidence=1.0)
 
     # --- about the article itself ----------------------------------------------------------------
     def about(self, question: str, query: str, filters: Filters | None, previous: Answer | None) -> Answer:
