@@ -192,11 +192,13 @@ def extractive_answer(
     follower = _follower(query, candidates[0], candidates) if len(chosen) == 1 else None
     if follower is not None:
         chosen.append(follower)
+    article = candidates[0].passage.chunk.article_id
     for c in candidates[1:]:
         if len(chosen) >= limit or c.score < candidates[0].score - margin:
             break
-        if not _same_sentence(c, chosen):
-            chosen.append(c)
+        if (intent.kind == "list" and c.passage.chunk.article_id != article) or _same_sentence(c, chosen):
+            continue  # a list is one article's list: items from another article answer another question
+        chosen.append(c)
     text, citations = compose(chosen)
     said = " ".join(c.text for c in chosen)
     missing = intent.expects != "items" and not holds(intent.expects, said, question)  # a list may come in sentences
