@@ -82,3 +82,24 @@ def _article_passages(seed: Assistant) -> list[Any]:
 
     rows = seed.index.manifest.article_rows(seed.articles()[0].id)
     return [Passage(c, 1.0) for c, _, _ in rows if c.kind != "meta"]
+
+
+def test_a_real_model_summarises_a_long_article_part_by_part(seed: Assistant) -> None:
+    """SmolLM2 in process (llama.cpp): every part of the article goes to the model, then the combining call;
+    what comes back is checked like any answer (or replaced by the extractive summary, said in a note)."""
+    from .test_llm_server import with_llm
+
+    a = with_llm(seed, backend="llamacpp", llm_max_tokens=96, context_tokens=1200)
+    chain = make_chain(a)
+    rec = Recorder()
+    chain.model.callbacks = [rec]
+    out = list(chain.stream("Summarize the article"))
+    answer = out[-1]
+    assert isinstance(answer, Answer) and answer.kind == "summary" and answer.backend == "llamacpp"
+    parts = int(answer.timings["summary_parts"])
+    assert parts >= 2 and len(rec.calls) == parts + 1
+    assert answer.citations and {c.article_id for c in answer.citations} == {seed.articles()[0].id}
+    if any(n.startswith(FALLBACK_NOTE) for n in answer.notes):
+        assert answer.lead.startswith('In short, "')  # the extractive summary stood in
+    else:
+        assert all(c.sentences for c in answer.citations)  # each cited passage backs a sentence of the reply
