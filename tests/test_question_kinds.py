@@ -72,6 +72,10 @@ def test_answer_types() -> None:
     assert holds("reason", "The launch was delayed by a late grid connection.", "Why was the launch held up?")
     assert holds("items", "It spans Brazil, Peru, Colombia and Venezuela.", "Which countries is the Amazon in?")
     assert not holds("items", "The Amazon is a large rainforest.", "Which countries is the Amazon in?")
+    # a name asked for stands next to the thing named; a month is not a name
+    ferry = "What is the name of the new electric ferry?"
+    assert not holds("name", "It began carrying passengers on its electric ferry on 14 April 2025.", ferry)
+    assert holds("name", "The vessel, named Gull Light, replaces the diesel ferry Merrow.", ferry)
     assert not holds("reason", "The launch took place in April.", "Why was the launch held up?")
 
 

@@ -73,6 +73,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "brussels": ("european union", "eu ", "nato"),
     "tokyo": ("japan",),
     "white": ("white house", "president", "trump"),
+    "ai": ("artificial intelligence",),
+    "eu": ("european union",),
+    "un": ("united nations",),
+    "us": ("united states", "america"),
+    "usa": ("united states", "america"),
 }
 NO_NUMBER_PENALTY = 0.45
 # "Three problems pushed it back by ten months." announces a list that the next sentences give.

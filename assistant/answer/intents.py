@@ -266,6 +266,7 @@ def holds(expects: str, sentence: str, question: str) -> bool:
 
 DURATION = re.compile(r"\bhow (long|old|often)\b", re.I)
 ITEM_SEPARATORS = 2  # commas or semicolons that make a sentence an enumeration
+CALENDAR = re.compile(rf"({MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
 # Years and calendar dates are times, not the count or amount a "how many" asks for.
 DATES = re.compile(
     rf"\b\d{{1,2}}(st|nd|rd|th)? (of )?({MONTHS})\b|\b({MONTHS}) \d{{1,2}}(st|nd|rd|th)?\b|"
@@ -273,13 +274,19 @@ DATES = re.compile(
     re.I,
 )
 HEAD = re.compile(r"\b(?:which|what)\s+([a-z]+)", re.I)
+NAME_OF = re.compile(r"\bname of (?:the |a |an |this |that |its |their )?(?:[a-z-]+ ){0,3}?([a-z]+)\s*\??\s*$", re.I)
+CALLED_HEAD = re.compile(r"\b([a-z]+) (?:is |was )?(?:called|named)\s*\??\s*$", re.I)
 NOT_NOUNS = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "will", "would", "can", "could", "the"}
 
 
 def _head_noun(question: str) -> str:
-    """The thing a "which X" question asks to name ("Which summit was it?" -> "summit"), or ""."""
-    m = HEAD.search(question)
-    return m.group(1).lower() if m and m.group(1).lower() not in NOT_NOUNS else ""
+    """The thing a question asks to name ("Which summit was it?" -> "summit", "What is the name of the new
+    ferry?" -> "ferry", "What's the boat called?" -> "boat"), or ""."""
+    for pattern in (NAME_OF, CALLED_HEAD, HEAD):
+        m = pattern.search(question)
+        if m and m.group(1).lower() not in NOT_NOUNS:
+            return m.group(1).lower()
+    return ""
 
 
 def _named_near(head: str, sentence: str, question: str, window: int = 3) -> bool:
@@ -302,6 +309,8 @@ def new_names(sentence: str, question: str) -> list[str]:
     out = []
     for t in tokens:
         low = t.lower()
+        if CALENDAR.fullmatch(low):
+            continue  # "14 April" is a date, not the name of a place, a person or a thing
         if (
             low in STOPWORDS
             or re.sub(r"['’]s$", "", low).rstrip("s") in asked
