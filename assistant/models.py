@@ -117,6 +117,19 @@ class ArticleInfo:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class FeedInfo:
+    """A followed RSS/Atom feed: its address, title, entries ingested so far and when it was last polled."""
+
+    url: str
+    title: str
+    entries: int
+    polled: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class Failure:
     """A file (or one record of it) that could not be ingested, and why."""

@@ -282,8 +282,8 @@ def parse_docx(data: bytes) -> Draft:
                 outline.paragraph(" | ".join(cells))
             continue
         text, style = block.text.strip(), (block.style.name if block.style is not None else "") or ""
-        if style == "Title" and not outline.title:
-            outline.title = text
+        if style == "Title":  # the document's title (swallowed when it repeats the core property's)
+            outline.heading(1, text)
         elif level := _heading_level(style):
             outline.heading(level, text)
         else:
