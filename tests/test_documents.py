@@ -36,8 +36,8 @@ def test_pdf_text_metadata_headings_and_pages(tmp_path: Path) -> None:
 
 def test_scanned_encrypted_and_truncated_pdfs_are_refused_by_name(tmp_path: Path) -> None:
     good = make_pdf(tmp_path / "good.pdf")
-    scanned = make_scanned_pdf(tmp_path / "scanned.pdf")
-    locked = make_encrypted_pdf(tmp_path / "locked.pdf", good)
+    make_scanned_pdf(tmp_path / "scanned.pdf")
+    make_encrypted_pdf(tmp_path / "locked.pdf", good)
     truncated = tmp_path / "truncated.pdf"
     truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     articles, failures = load_articles([tmp_path])
@@ -58,7 +58,11 @@ def test_random_bytes_named_pdf_or_docx_give_a_reason(tmp_path: Path) -> None:
 
 def test_docx_headings_by_style_and_core_properties(tmp_path: Path) -> None:
     [article] = parse_file(make_docx(tmp_path / "ferry.docx"))
-    assert (article.title, article.author, article.date) == ("Night Ferry Timetable Changes", "Sam Okafor", "2024-11-20")
+    assert (article.title, article.author, article.date) == (
+        "Night Ferry Timetable Changes",
+        "Sam Okafor",
+        "2024-11-20",
+    )
     assert article.tags == ["ferries", "transport"]
     assert [s.heading for s in article.sections] == ["", "Why the change", "Fares"]
     assert article.sections[0].text.startswith("From December the night ferry")

@@ -223,6 +223,8 @@ def parse_file_partial(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
 
 def read_drafts(fmt: Format, data: bytes, where: str) -> list[Draft | FormatError]:
     """What the reader of `fmt` finds in `data` (bytes for binary formats, decoded text for the others)."""
+    if fmt.binary and not data.strip(b" \t\r\n\x0b\x0c\xef\xbb\xbf\xff\xfe"):  # blank, or only a BOM
+        raise ParseError(where, "file is empty (only whitespace)")
     try:
         result: Drafts = fmt.read(data) if fmt.binary else fmt.read(decode_text(data, where))
     except FormatError as exc:
