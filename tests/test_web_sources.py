@@ -198,3 +198,40 @@ def test_cli_ingests_an_address_and_a_feed_and_lists_feeds(tmp_path: Path) -> No
         assert refused.returncode == 1 and "private, loopback or reserved address" in refused.stdout
     listed = cli("feeds")
     assert feed in listed.stdout and "Coastal Courier; 1 entries" in listed.stdout
+
+
+def test_the_articles_tab_adds_an_address_follows_a_feed_and_shows_pages(tmp_path: Path) -> None:
+    from assistant.ingest.articles import SUPPORTED_SUFFIXES
+    from assistant.ui.app import build_app
+    from assistant.ui.render import render_citation
+
+    settings = Settings.load(index_dir=tmp_path / "index", allow_private_urls=True, upload_dir=tmp_path / "uploads")
+    app = build_app(Assistant.from_settings(settings))
+    h = app.handlers  # type: ignore[attr-defined]
+    blocks = {getattr(b, "elem_id", None): b for b in app.blocks.values()}
+    assert blocks["upload"].file_types == sorted(SUPPORTED_SUFFIXES) and ".pdf" in SUPPORTED_SUFFIXES
+    assert {"address", "address-add", "feed", "feed-follow"} <= set(blocks)
+    with serve() as site:
+        page = site.add("/news/bridge.html", BRIDGE)
+        site.add("/diary/1.html", entry_page(1))
+        feed = site.add(
+            "/feed.rss",
+            rss([{"title": "D1", "link": site.base + "/diary/1.html", "guid": "d1"}]),
+            content_type="application/rss+xml",
+        )
+        added = h.add_address(f"{page}\n{site.base}/missing")
+        followed = h.follow_feed(feed)
+        again = h.follow_feed(feed)
+    assert [(r.name, r.status) for r in added] == [(page, "added"), (site.base + "/missing", "failed")]
+    assert added[0].articles == ["New footbridge links the old town to the beach"]
+    assert "HTTP 404" in added[1].detail
+    assert [r.status for r in followed] == ["added"] and followed[0].detail.startswith("1 new or changed entries")
+    assert [r.status for r in again] == ["unchanged"] and "1 already read" in again[0].detail
+    assert h.add_address("  ")[0].status == "refused"
+
+    pdf = make_pdf(tmp_path / "tidal.pdf")
+    [result] = h.upload([str(pdf)])
+    assert result.status == "added"
+    answer = h.assistant.ask("How much did the tidal project cost?")
+    assert answer.citations[0].page == 3
+    assert '<span class="src-page">page 3</span>' in render_citation(answer.citations[0], 1)

@@ -62,11 +62,12 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 chat = _chat_tab(h)
             with gr.Tab("Articles", id="articles"):
-                table, remove_pick, upload, results, remove_btn, remove_msg = _articles_tab(h)
+                table, remove_pick, upload, results, remove_btn, remove_msg, web = _articles_tab(h)
             _eval_tab(assistant, runs_dir or Path("runs"))
         parts = Parts(header, *chat, table, remove_pick)
         _wire_chat(h, parts)
         _wire_articles(h, parts, upload, results, remove_btn, remove_msg)
+        _wire_web(h, parts, results, *web)
         _wire_api(h)
         app.load(lambda: _refresh(h), outputs=_refresh_outputs(parts), **internal("load"))
     app.handlers = h
@@ -165,15 +166,30 @@ def _articles_tab(h: Handlers) -> tuple[Any, ...]:
                 f"{mb:g} MB each. Uploading a file again updates its articles.</span>"
             )
             upload = gr.File(
-                label="Upload articles", show_label=False, file_count="multiple", elem_id="upload", height=140
+                label="Upload articles",
+                show_label=False,
+                file_count="multiple",
+                file_types=sorted(SUPPORTED_SUFFIXES),  # the picker offers only what can be read
+                elem_id="upload",
+                height=140,
             )
             results = gr.HTML(elem_id="upload-results")
+            with gr.Row(equal_height=True):
+                address = gr.Textbox(
+                    label="Add from address", placeholder="https://...", elem_id="address", scale=4, max_lines=3
+                )
+                address_btn = gr.Button("Add", size="sm", elem_id="address-add", scale=1)
+            with gr.Row(equal_height=True):
+                feed = gr.Textbox(
+                    label="Follow a feed", placeholder="RSS or Atom feed address", elem_id="feed", scale=4, max_lines=1
+                )
+                feed_btn = gr.Button("Follow", size="sm", elem_id="feed-follow", scale=1)
         with gr.Column(scale=2):
             gr.Markdown("### Remove articles")
             remove_pick = gr.Dropdown(label="Articles to remove", multiselect=True, choices=[], elem_id="remove-pick")
             remove_btn = gr.Button("Remove from the index", variant="stop", size="sm", elem_id="remove")
             remove_msg = gr.Markdown(elem_id="remove-result")
-    return table, remove_pick, upload, results, remove_btn, remove_msg
+    return table, remove_pick, upload, results, remove_btn, remove_msg, (address, address_btn, feed, feed_btn)
 
 
 def _eval_tab(assistant: Assistant, runs_dir: Path) -> None:
@@ -244,6 +260,24 @@ def _wire_articles(
     remove_btn.click(h.remove, [p.remove_pick], [remove_msg], concurrency_id="ingest", **internal("remove")).then(
         lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal("refresh_remove")
     )
+
+
+def _wire_web(
+    h: Handlers, p: Parts, results: gr.HTML, address: gr.Textbox, add: gr.Button, feed: gr.Textbox, follow: gr.Button
+) -> None:
+    """ "Add from address" and "Follow a feed": fetched and ingested, one result row per address."""
+    chosen = [p.article_filter, p.tag_filter]
+    refresh = _refresh_outputs(p)
+    for box, button, run, name in ((address, add, h.add_address, "address"), (feed, follow, h.follow_feed, "feed")):
+
+        def on_submit(text: str, progress: gr.Progress = gr.Progress(), run: Any = run) -> tuple[str, str]:  # noqa: B008
+            progress(0, desc="Fetching")
+            return render_upload_results(run(text)), ""
+
+        for kind, event in (("click", button.click), ("submit", box.submit)):
+            event(on_submit, [box], [results, box], concurrency_id="ingest", **internal(f"{name}_{kind}")).then(
+                lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal(f"refresh_{name}_{kind}")
+            )
 
 
 def _refresh_outputs(p: Parts) -> list[Any]:
