@@ -235,3 +235,16 @@ def test_the_articles_tab_adds_an_address_follows_a_feed_and_shows_pages(tmp_pat
     answer = h.assistant.ask("How much did the tidal project cost?")
     assert answer.citations[0].page == 3
     assert '<span class="src-page">page 3</span>' in render_citation(answer.citations[0], 1)
+
+
+def test_the_address_actually_connected_to_is_checked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS may answer with a public address when checked and a private one when connecting (rebinding):
+    the peer address of the open connection is checked before the body is read."""
+    from assistant.ingest import fetch
+
+    monkeypatch.setattr(fetch, "check_address", lambda url, allow_private: None)  # the first lookup "was public"
+    with serve() as site:
+        url = site.add("/news/storm.html", STORM)
+        with pytest.raises(fetch.FetchError, match=r"private, loopback or reserved address \(127\.0\.0\.1\)"):
+            fetch.fetch(url, FetchOptions())
+        assert fetch.fetch(url, LOCAL).data.startswith(b"<!doctype html>")

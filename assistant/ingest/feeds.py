@@ -62,7 +62,8 @@ def poll_feed(url: str, known: dict[str, dict[str, str]], options: FetchOptions,
     except FetchError as exc:
         poll.failures.append(Failure(url, exc.reason))
         return poll
-    parsed = feedparser.parse(fetched.data)
+    # content-location: relative links in the feed resolve against the feed's own address
+    parsed = feedparser.parse(fetched.data, response_headers={"content-location": fetched.url})
     if not parsed.entries:
         problem = parsed.get("bozo_exception")
         reason = f"not a readable RSS or Atom feed: {problem}" if parsed.bozo else "the feed has no entries"
