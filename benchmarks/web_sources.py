@@ -1,7 +1,7 @@
 """Articles from other sources, measured: HTML extraction quality, PDF reading speed, web ingest end to end.
 
     python benchmarks/web_sources.py html      # trafilatura vs the BeautifulSoup reader on 12 pages
-    python benchmarks/web_sources.py pdf       # PDF pages per second (pypdf + our layout rebuild)
+    python benchmarks/web_sources.py pdf [--pdf FILE]  # PDF pages per second (pypdf + our layout rebuild)
     python benchmarks/web_sources.py web       # 100 pages fetched from a local server, ingested end to end
     python benchmarks/web_sources.py all
 
@@ -89,7 +89,7 @@ def bench_html() -> None:
         )
 
 
-def bench_pdf(pages: int = 60) -> None:
+def bench_pdf(files: list[str], pages: int = 60) -> None:
     from fpdf import FPDF
     from pypdf import PdfReader
 
@@ -121,6 +121,16 @@ def bench_pdf(pages: int = 60) -> None:
         f"PDF of {pages} pages ({len(data) / 1024:.0f} KB, {words_out} words): pypdf extract_text alone "
         f"{pages / raw:.1f} pages/s; parse_pdf (text + positions + layout rebuild) {pages / ours:.1f} pages/s"
     )
+    for name in files:  # real PDFs from elsewhere on the machine (not in the repository)
+        data = Path(name).read_bytes()
+        count = len(PdfReader(__import__("io").BytesIO(data)).pages)
+        started = time.perf_counter()
+        draft = parse_pdf(data)
+        took = time.perf_counter() - started
+        print(
+            f"{Path(name).name}: {count} pages, {len(data) / 1024:.0f} KB, {len(draft.sections)} sections: "
+            f"{count / took:.1f} pages/s"
+        )
 
 
 def bench_web(count: int = 100) -> None:
@@ -167,9 +177,10 @@ def bench_web(count: int = 100) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["html", "pdf", "web", "all"])
+    parser.add_argument("--pdf", action="append", default=[], help="also time this PDF file (repeatable)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    for name, run in (("html", bench_html), ("pdf", bench_pdf), ("web", bench_web)):
+    for name, run in (("html", bench_html), ("pdf", lambda: bench_pdf(args.pdf)), ("web", bench_web)):
         if args.what in (name, "all"):
             run()
 

@@ -210,9 +210,9 @@ def _pdf_outline(lines: list[_Line], meta: Draft) -> Draft:
             end_paragraph()
         elif body and ln.size and ln.size >= body * 1.15 and len(ln.text.split()) <= 15:
             end_paragraph()
-            if head and head[-1].page != ln.page:
+            if head and not _same_heading(head, ln):
                 end_heading()
-            head.append(ln)  # a heading may run over two lines
+            head.append(ln)  # a heading may run over two or three lines of one size
         else:
             end_heading()
             if para and _new_paragraph(para[-1], ln, gap):
@@ -224,6 +224,11 @@ def _pdf_outline(lines: list[_Line], meta: Draft) -> Draft:
     meta.title = outline.title or (marks[0][0][:120] if marks else "")
     meta.page_marks = marks
     return meta
+
+
+def _same_heading(head: list[_Line], line: _Line) -> bool:
+    last = head[-1]
+    return last.page == line.page and len(head) < 3 and abs((last.size or 0) - (line.size or 0)) < 0.5
 
 
 def _level(size: float, body: float) -> int:
