@@ -53,11 +53,13 @@ def test_each_bad_address_fails_alone_with_its_reason(web: Assistant) -> None:
         site.add("/many/0", b"", status=301, Location="/many/1")
         for n in range(1, 8):
             site.add(f"/many/{n}", b"", status=301, Location=f"/many/{n + 1}")
+        site.add("/big.html", b"<p>" + b"x" * (20 * 2**20) + b"</p>")
         pdf = site.add("/report.pdf", make_pdf(Path("report.pdf")).read_bytes(), content_type="application/pdf")
         bad = {
             "/loop/a": "redirect loop",
             "/missing.html": "the server answered HTTP 404 Not Found",
-            "/huge.html": "the page is too large (over 10.0 MB; the limit is 10 MB)",
+            "/huge.html": "the page is larger than the 10 MB limit",  # sent without a length
+            "/big.html": "the page is too large (20.0 MB; the limit is 10 MB)",  # its Content-Length says so
             "/image.png": "unsupported content type 'image/png'",
             "/many/0": "too many redirects (over 5)",
         }
@@ -145,6 +147,11 @@ def test_rss_and_atom_feeds_are_followed_and_polled_incrementally(web: Assistant
         assert sorted(again.added) == ["127-0-0-1-diary-1-html", "127-0-0-1-log-1", "127-0-0-1-log-2"]
         assert sorted(again.unchanged) == ["127-0-0-1-news-bridge-html", "127-0-0-1-news-storm-html"]
         assert site.hits["/news/bridge.html"] == 1  # an entry read before is not fetched again
+
+        items[0]["content"] = items[0]["content"].replace("two days", "three days")  # an entry changes
+        site.add("/feed.rss", rss(items), content_type="application/rss+xml")
+        changed = web.ingest_feeds(refresh=True, progress=False)
+        assert changed.updated == ["127-0-0-1-news-storm-html"] and not changed.added
     assert [(f.url.removeprefix(site.base), f.title, f.entries) for f in web.feeds()] == [
         ("/feed.rss", "Coastal Courier", 3),
         ("/log.atom", "Harbour Log", 2),

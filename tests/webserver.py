@@ -152,7 +152,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             for key, value in headers.items():
                 self.send_header(key.replace("_", "-"), value)
             self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading (a size cap)
+                pass
 
         def log_message(self, *args: object) -> None:
             pass

@@ -158,5 +158,6 @@ def media_type_of(content_type: str) -> str:
 
 
 def _too_big(size: int, limit: int, at_least: bool = False) -> str:
-    shown = f"{'over ' if at_least else ''}{size / 2**20:.1f} MB"
-    return f"the page is too large ({shown}; the limit is {limit / 2**20:g} MB): raise the max_page_mb setting"
+    if at_least:  # stopped while reading: the real size is unknown
+        return f"the page is larger than the {limit / 2**20:g} MB limit: raise the max_page_mb setting to read it"
+    return f"the page is too large ({size / 2**20:.1f} MB; the limit is {limit / 2**20:g} MB): raise the max_page_mb setting"
