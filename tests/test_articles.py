@@ -446,7 +446,9 @@ def test_directory_given_to_parse_file_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix_given_to_parse_file(tmp_path: Path) -> None:
-    assert reason_of(write(tmp_path, "old.doc", "x")).startswith("unsupported file type '.doc' (supported: .docx, .htm, ")
+    assert reason_of(write(tmp_path, "old.doc", "x")).startswith(
+        "unsupported file type '.doc' (supported: .docx, .htm, "
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -152,10 +153,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             for key, value in headers.items():
                 self.send_header(key.replace("_", "-"), value)
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client stopped (a size cap)
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading (a size cap)
-                pass
 
         def log_message(self, *args: object) -> None:
             pass
