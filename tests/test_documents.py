@@ -97,3 +97,15 @@ def test_a_pdf_answer_cites_its_page_in_the_api_and_json(tmp_path: Path) -> None
     )
     cited = json.loads(out.stdout)["citations"]
     assert cited[0]["article_id"] == "tidal-report" and cited[0]["page"] == 3
+
+
+def test_a_docx_without_any_title_is_named_by_its_opening_words(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Minutes of the harbour committee, 4 March")
+    document.add_paragraph("The committee agreed to repaint the lighthouse before the summer season.")
+    document.save(tmp_path / "minutes.docx")
+    [article] = parse_file(tmp_path / "minutes.docx")
+    assert article.title == "Minutes of the harbour committee, 4 March"
+    assert "repaint the lighthouse" in article.text

@@ -255,3 +255,15 @@ def test_the_address_actually_connected_to_is_checked_too(monkeypatch: pytest.Mo
         with pytest.raises(fetch.FetchError, match=r"private, loopback or reserved address \(127\.0\.0\.1\)"):
             fetch.fetch(url, FetchOptions())
         assert fetch.fetch(url, LOCAL).data.startswith(b"<!doctype html>")
+
+
+def test_a_page_in_another_encoding_is_read_by_the_charset_it_names() -> None:
+    text = "Мост через реку открыли в субботу после трёх лет строительства. " * 8
+    page = f"<html><head><title>Новый мост</title></head><body><article><h1>Новый мост</h1><p>{text}</p></article></body></html>"
+    meta = page.replace("<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">')
+    with serve() as site:
+        by_header = site.add("/a.html", page.encode("cp1251"), content_type="text/html; charset=windows-1251")
+        by_meta = site.add("/b.html", meta.encode("cp1251"), content_type="text/html")
+        articles, failures = load_articles([by_header, by_meta], fetch=LOCAL)
+    assert not failures and [a.title for a in articles] == ["Новый мост", "Новый мост"]
+    assert all("Мост через реку открыли в субботу" in a.text for a in articles)

@@ -343,15 +343,15 @@ def load_articles(
     return articles, failures
 
 
-def load_url(url: str, options: FetchOptions, accept: Iterable[str] = ()) -> tuple[list[Article], list[Failure]]:
+def load_url(url: str, options: FetchOptions) -> tuple[list[Article], list[Failure]]:
     """The article(s) at a web address, read by the format its content type names; a Failure naming the
     address otherwise. The source is the address as given, so ingesting it again is incremental."""
     try:
-        fetched = fetch_url(url, options, accept=[*BY_MEDIA_TYPE, *accept, "application/octet-stream"])
+        fetched = fetch_url(url, options, accept=[*BY_MEDIA_TYPE, "application/octet-stream"])
         fmt = BY_MEDIA_TYPE.get(fetched.media_type) or BY_SUFFIX.get(_suffix(urlsplit(fetched.url).path))
         if fmt is None:  # application/octet-stream without a known suffix in the address
             raise FetchError(f"unsupported content type {fetched.media_type!r} and no known file suffix in the address")
-        items = read_drafts(fmt, fetched.data, url)
+        items = read_drafts(fmt, fetched.data if fmt.binary else fetched.text_bytes(), url)
     except FetchError as exc:
         return [], [Failure(url, exc.reason)]
     except ParseError as exc:

@@ -221,7 +221,7 @@ def _pdf_outline(lines: list[_Line], meta: Draft) -> Draft:
     end_heading()
     end_paragraph()
     meta.sections, meta.faq = outline.finish()
-    meta.title = outline.title or (marks[0][0][:120] if marks else "")
+    meta.title = outline.title or _opening(meta.sections)
     meta.page_marks = marks
     return meta
 
@@ -294,10 +294,15 @@ def parse_docx(data: bytes) -> Draft:
         else:
             outline.paragraph(text)
     draft.sections, draft.faq = outline.finish()
-    draft.title = outline.title
-    if not draft.title:
-        raise FormatError("no title found: give the document a title (File > Properties) or a 'Title' or heading")
+    # without a title property, Title paragraph or heading, the opening words stand in (as for a PDF)
+    draft.title = outline.title or _opening(draft.sections)
     return checked(draft, "the Word document")
+
+
+def _opening(sections: list[tuple[str, str]]) -> str:
+    first = next((text for _, text in sections if text.strip()), "")
+    line = " ".join(first.split("\n\n", 1)[0].split())
+    return line if len(line) <= 120 else line[:120].rsplit(" ", 1)[0] + "..."
 
 
 def _open_docx(data: bytes) -> Any:

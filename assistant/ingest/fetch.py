@@ -9,6 +9,7 @@ response must not fill memory; a redirect loop must end.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -54,6 +55,21 @@ class Fetched:
     url: str
     media_type: str
     data: bytes
+    charset: str = ""  # the content type's charset parameter, when the server named one
+
+    def text_bytes(self) -> bytes:
+        """The body as UTF-8 when it is text in another named encoding (header or <meta charset>), else as is.
+
+        Only UTF-8 and a few Western encodings are guessed from the bytes alone; a page in, say,
+        windows-1251 is read right only because it says so.
+        """
+        charset = self.charset or _meta_charset(self.data[:4096])
+        if not charset or charset.replace("-", "").lower() == "utf8":
+            return self.data
+        try:
+            return self.data.decode(charset).encode("utf-8")
+        except (LookupError, UnicodeDecodeError):  # an unknown or wrong name: let the bytes speak
+            return self.data
 
 
 def is_url(value: str) -> bool:
@@ -147,14 +163,27 @@ def _body(response: Any, url: str, options: FetchOptions, accept: Collection[str
         data += piece
         if len(data) > options.max_bytes:  # a server may send more than it announced, or announce nothing
             raise FetchError(_too_big(len(data), options.max_bytes, at_least=True))
-    return Fetched(url=url, media_type=media_type, data=bytes(data))
+    charset = _content_type(response.headers.get("content-type", "")).get_content_charset() or ""
+    return Fetched(url=url, media_type=media_type, data=bytes(data), charset=charset)
 
 
 def media_type_of(content_type: str) -> str:
     """ "text/html" of "text/HTML; charset=utf-8"."""
+    return _content_type(content_type).get_content_type() if content_type.strip() else ""
+
+
+def _content_type(value: str) -> Message:
     message = Message()
-    message["content-type"] = content_type
-    return message.get_content_type() if content_type.strip() else ""
+    message["content-type"] = value
+    return message
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _meta_charset(head: bytes) -> str:
+    match = _META_CHARSET.search(head)
+    return match[1].decode("ascii") if match else ""
 
 
 def _too_big(size: int, limit: int, at_least: bool = False) -> str:
