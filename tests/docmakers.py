@@ -104,3 +104,20 @@ def make_docx(path: Path) -> Path:
     document.save(buffer)
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def make_xmp_pdf(path: Path, source: Path) -> Path:
+    """`source` with its document info removed and title, author and date given in XMP metadata only."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.xmp import XmpInformation
+
+    writer = PdfWriter(clone_from=PdfReader(source))
+    writer.metadata = {}
+    xmp = XmpInformation.create()
+    xmp.dc_title = {"x-default": "Tides of Change"}
+    xmp.dc_creator = ["Ana Silva"]
+    xmp.xmp_create_date = datetime(2023, 7, 1)
+    writer.xmp_metadata = xmp
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path

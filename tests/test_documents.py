@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant import Assistant, Settings
 from assistant.ingest.articles import load_articles, parse_file, parse_file_partial
 
-from .docmakers import PAGES, make_docx, make_encrypted_pdf, make_pdf, make_scanned_pdf
+from .docmakers import PAGES, make_docx, make_encrypted_pdf, make_pdf, make_scanned_pdf, make_xmp_pdf
 
 
 def test_pdf_text_metadata_headings_and_pages(tmp_path: Path) -> None:
@@ -32,6 +32,12 @@ def test_pdf_text_metadata_headings_and_pages(tmp_path: Path) -> None:
     for section, page in zip(article.sections, [1, 2, 3], strict=True):
         assert article.text[section.start : section.start + 20] in PAGES[page - 1][1]
         assert [p for start, p in article.pages if start <= section.start][-1] == page
+
+
+def test_pdf_metadata_from_xmp_when_the_document_info_has_none(tmp_path: Path) -> None:
+    plain = make_pdf(tmp_path / "plain.pdf", title="")
+    [article] = parse_file(make_xmp_pdf(tmp_path / "xmp.pdf", plain))
+    assert (article.title, article.author, article.date) == ("Tides of Change", "Ana Silva", "2023-07-01")
 
 
 def test_scanned_encrypted_and_truncated_pdfs_are_refused_by_name(tmp_path: Path) -> None:
