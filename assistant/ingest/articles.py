@@ -1,53 +1,31 @@
-"""Files -> `Article`: finding files, reading and decoding them safely, and building canonical text.
+"""Sources -> `Article`: finding files, fetching addresses, reading them with the format table, and
+building canonical text.
 
-The format readers live in `assistant.ingest.formats`; this module owns everything about files (size,
-encoding, binary content), article ids, and `Article.text` with the offsets that point into it.
+The readers live in the format table (`assistant.ingest.readers`); reading bytes safely and decoding
+text is `assistant.ingest.decoding`, fetching is `assistant.ingest.fetch`. This module owns article ids,
+the order of sources, and `Article.text` with the offsets (and PDF pages) that point into it.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import os
 import re
-import stat
 import unicodedata
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import charset_normalizer
-
 from ..models import FAQ, Article, Failure, Section
+from .decoding import DEFAULT_MAX_BYTES, ParseError, decode_text, read_bytes
 from .fetch import FetchError, FetchOptions, is_url
 from .fetch import fetch as fetch_url
 from .formats import FAQ_HEADING, Draft, FormatError, parse_date
 from .readers import BY_MEDIA_TYPE, BY_SUFFIX, SUPPORTED_SUFFIXES, Drafts, Format
 
-DEFAULT_MAX_BYTES = 20 * 2**20
-
-# Tried only when a file is not UTF-8; these decode most text that editors on Windows/older systems save.
-_FALLBACK_ENCODINGS = ["cp1252", "latin_1", "iso8859_15"]
-# UTF-32 comes first: its little-endian BOM starts with UTF-16's.
-_BOMS = [
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-]
-_MAX_NON_TEXT = 0.05  # share of control/unassigned characters above which a "text" file is really binary
 # Lone surrogates come from JSON/YAML escapes such as "\ud800"; SQLite and the tokenizer refuse them.
 _SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-class ParseError(Exception):
-    """A file (or one record of it) cannot be turned into articles; `reason` says why and what to do."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 def slugify(text: str) -> str:
@@ -111,85 +89,6 @@ def _unsupported(suffix: str) -> str:
     return f"unsupported file type {label} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
 
 
-# --- reading and decoding -------------------------------------------------------------------
-
-
-def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The decoded text of `path` with '\\n' newlines; ParseError if unreadable, empty, binary or too big."""
-    return decode_text(_read_bytes(path, max_bytes), str(path))
-
-
-def decode_text(data: bytes, where: str) -> str:
-    """`data` decoded (UTF-8, a BOM's encoding, or a common 8-bit one) with '\\n' newlines; ParseError naming
-    `where` if it is binary or blank."""
-    text = _decode(where, data)
-    if _looks_binary(text):
-        raise ParseError(where, "looks like a binary file (mostly non-text characters), not a text article")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise ParseError(where, "file is empty (only whitespace)")
-    return text
-
-
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    try:
-        info = path.stat()
-        if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode) or stat.S_ISSOCK(info.st_mode):
-            # reading a pipe or a device named "x.txt" would block or never end
-            raise ParseError(str(path), "cannot read file: it is a pipe, device or socket, not a regular file")
-        size = info.st_size
-        if size > max_bytes:
-            raise ParseError(str(path), _too_big(size, max_bytes))
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)  # never more than the limit, even if the file grew meanwhile
-    except OSError as exc:
-        raise ParseError(str(path), f"cannot read file: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise ParseError(str(path), _too_big(len(data), max_bytes))
-    if not data:
-        raise ParseError(str(path), "file is empty")
-    return data
-
-
-def _too_big(size: int, limit: int) -> str:
-    return f"file is too large ({_human(size)}; the limit is {_human(limit)}): raise the max_file_mb setting to read it"
-
-
-def _human(size: float) -> str:
-    if size < 1024:
-        return f"{int(size)} bytes"
-    return f"{size / 1024:.1f} KB" if size < 2**20 else f"{size / 2**20:.1f} MB"
-
-
-def _decode(path: str, data: bytes) -> str:
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                raise ParseError(str(path), f"has a {codec.upper()} byte-order mark but is not valid {codec}") from None
-    if b"\x00" in data:  # UTF-8 and the 8-bit encodings never contain NUL; binary formats do
-        raise ParseError(str(path), "looks like a binary file (contains NUL bytes), not a text article")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(data, cp_isolation=_FALLBACK_ENCODINGS).best()
-    if best is None:
-        raise ParseError(
-            str(path),
-            "not UTF-8, and no common encoding (cp1252, latin-1, UTF-16 with BOM) "
-            "decodes it to readable text: save the file as UTF-8",
-        )
-    return str(best)
-
-
-def _looks_binary(text: str) -> bool:
-    sample = text[:65536]
-    odd = sum(1 for ch in sample if ch not in "\n\r\t\f\v" and unicodedata.category(ch) in ("Cc", "Co", "Cn"))
-    return odd > _MAX_NON_TEXT * len(sample)
-
-
 # --- parsing --------------------------------------------------------------------------------
 
 
@@ -215,7 +114,7 @@ def parse_file_partial(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     if fmt is None:
         return [], [Failure(str(path), _unsupported(path.suffix))]
     try:
-        items = read_drafts(fmt, _read_bytes(path, max_bytes), str(path))
+        items = read_drafts(fmt, read_bytes(path, max_bytes), str(path))
     except ParseError as exc:
         return [], [Failure(exc.path, exc.reason)]
     return to_articles(items, str(path), slugify(path.stem))
