@@ -13,6 +13,7 @@ import html
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,17 +71,20 @@ def poll_feed(url: str, known: dict[str, dict[str, str]], options: FetchOptions,
         poll.failures.append(Failure(url, reason))
         return poll
     poll.read, poll.title = True, str(parsed.feed.get("title", "")).strip()
-    taken = 0
+    todo: list[tuple[Any, str, str]] = []
     for entry in parsed.entries:
         key, fingerprint = _key(entry), _fingerprint(entry)
         old = known.get(key)
         if old and old.get("fingerprint") == fingerprint:
             poll.unchanged.append(old["id"])
-        elif taken >= cap:
+        elif len(todo) >= cap:
             poll.deferred += 1
         else:
-            taken += 1
-            articles, failures = _entry_articles(entry, key, url, options)
+            todo.append((entry, key, fingerprint))
+    # Linked pages are fetched a few at a time (the network is the wait); results stay in feed order.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = pool.map(lambda item: _entry_articles(item[0], item[1], url, options), todo)
+        for (_, key, fingerprint), (articles, failures) in zip(todo, results, strict=True):
             poll.articles += articles
             poll.failures += failures
             if articles:
