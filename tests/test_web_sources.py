@@ -267,3 +267,12 @@ def test_a_page_in_another_encoding_is_read_by_the_charset_it_names() -> None:
         articles, failures = load_articles([by_header, by_meta], fetch=LOCAL)
     assert not failures and [a.title for a in articles] == ["Новый мост", "Новый мост"]
     assert all("Мост через реку открыли в субботу" in a.text for a in articles)
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_timeout() -> None:
+    with serve() as site:
+        site.add("/slow.html", STORM)
+        articles, [failure] = load_articles(
+            [site.base + "/slow.html"], fetch=FetchOptions(allow_private=True, timeout=1)
+        )
+    assert not articles and failure.error.startswith("no answer within 1 s (timed out)")

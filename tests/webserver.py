@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import formatdate
@@ -136,6 +137,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             site.hits[self.path] = site.hits.get(self.path, 0) + 1
+            if self.path == "/slow.html":  # answers after 3 s: longer than a short timeout
+                time.sleep(3)
             if self.path == "/huge.html":  # 20 MB, no Content-Length: only the reader's cap stops it
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from email.message import Message
@@ -159,8 +160,13 @@ def _body(response: Any, url: str, options: FetchOptions, accept: Collection[str
     if length.isdigit() and int(length) > options.max_bytes:
         raise FetchError(_too_big(int(length), options.max_bytes))
     data = bytearray()
+    # The timeout is per read: a server dripping a byte at a time would never trip it, so the whole
+    # body gets four times as long.
+    deadline = time.monotonic() + 4 * options.timeout
     for piece in response.iter_bytes():
         data += piece
+        if time.monotonic() > deadline:
+            raise FetchError(f"the page took over {4 * options.timeout:g} s to arrive (timed out): try again later")
         if len(data) > options.max_bytes:  # a server may send more than it announced, or announce nothing
             raise FetchError(_too_big(len(data), options.max_bytes, at_least=True))
     charset = _content_type(response.headers.get("content-type", "")).get_content_charset() or ""
