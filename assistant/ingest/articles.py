@@ -223,7 +223,7 @@ def load_articles(
     from tqdm.auto import tqdm
 
     given = list(paths)
-    urls = [str(p) for p in given if isinstance(p, str) and is_url(p)]
+    urls = list(dict.fromkeys(p for p in given if isinstance(p, str) and is_url(p)))  # each address once
     files, failures = find_files([p for p in given if not (isinstance(p, str) and is_url(p))])
     articles: list[Article] = []
     for file in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 50):
@@ -232,7 +232,7 @@ def load_articles(
         failures += failed
     # Fetching waits on the network, not the CPU: a few at a time, results kept in the order given.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        pages = pool.map(lambda u: load_url(u, fetch or FetchOptions()), list(dict.fromkeys(urls)))
+        pages = pool.map(lambda u: load_url(u, fetch or FetchOptions()), urls)
         for found, failed in tqdm(
             pages, total=len(urls), desc="fetching", unit="page", disable=not progress or len(urls) < 10
         ):
