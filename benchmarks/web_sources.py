@@ -1,11 +1,11 @@
 """Articles from other sources, measured: HTML extraction quality, PDF reading speed, web ingest end to end.
 
-    python benchmarks/web_sources.py html      # trafilatura vs the BeautifulSoup reader on 12 pages
+    python benchmarks/web_sources.py html      # trafilatura vs the BeautifulSoup reader on 15 pages
     python benchmarks/web_sources.py pdf [--pdf FILE]  # PDF pages per second (pypdf + our layout rebuild)
     python benchmarks/web_sources.py web       # 100 pages fetched from a local server, ingested end to end
     python benchmarks/web_sources.py all
 
-`html`: benchmarks/data/html_pages/ holds 12 article pages in different site styles with their reference text
+`html`: benchmarks/data/html_pages/ holds 15 article pages in different site styles with their reference text
 and their clutter (see make_pages.py there). For each extractor: recall = share of the reference's words
 found in the article text (multiset), precision = share of the article text's words that are reference
 words, boilerplate kept = share of clutter blocks that survive (half or more of their word 3-grams in the

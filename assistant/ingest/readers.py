@@ -32,8 +32,8 @@ class Format:
 FORMATS: list[Format] = [
     Format("text", (".txt",), ("text/plain",), parse_text),
     Format("Markdown", (".md", ".markdown"), ("text/markdown", "text/x-markdown"), parse_markdown),
-    # trafilatura's main-content extraction keeps as much of the article as the BeautifulSoup reader and
-    # half as much clutter (BENCHMARKS.md, "HTML extraction"); pages it finds too small go to the plain reader.
+    # trafilatura's main-content extraction kept all of the article on 15 benchmark pages (the BeautifulSoup
+    # reader lost one) with half the clutter (BENCHMARKS.md, "HTML extraction"); tiny pages go to the plain reader.
     Format("HTML", (".html", ".htm"), ("text/html", "application/xhtml+xml"), parse_page),
     Format("JSON", (".json",), ("application/json",), parse_json),
     Format("JSON Lines", (".jsonl",), ("application/jsonl", "application/x-ndjson"), parse_jsonl),

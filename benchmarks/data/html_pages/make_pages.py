@@ -1,7 +1,7 @@
-"""Writes the 12 article pages of the HTML extraction benchmark and their reference texts.
+"""Writes the 15 article pages of the HTML extraction benchmark and their reference texts.
 
 trafilatura's own evaluation pages could not be downloaded on this machine (only package registries are
-reachable), so these pages were written for this benchmark: twelve short articles (invented, written for
+reachable), so these pages were written for this benchmark: fifteen short articles (invented, written for
 the repository; same licence as the code), each wrapped in the markup of a different kind of site with the
 clutter real pages carry (navigation, cookie banners, ads, share bars, newsletter boxes, comments,
 related links, footers, JSON-LD and tracking scripts). For each page:
@@ -178,6 +178,44 @@ ARTICLES = [
             "Construction began in 1983 and was delayed by a year after flooding damaged the foundations of the western pylon.",
             "## Design",
             "The main span is 320 metres long and the two pylons are 94 metres high. The deck carries four traffic lanes and a footpath on each side.",
+        ],
+    ),
+    # Three harder pages, shapes that trip simple readers on real news sites:
+    (
+        "news-cards",
+        "Flood barrier test closes the river to shipping for a day",
+        "Karin Vos",
+        "2024-10-15",
+        [
+            "The river will be closed to shipping for 24 hours on Sunday while engineers lower all four gates of the new flood barrier for the first time.",
+            "The test simulates a storm surge of 3.5 metres, the height reached during the flood of 1953, and will be watched by inspectors from the national water agency.",
+            "Ferries to the islands will run from the outer harbour instead, with buses linking the two terminals every twenty minutes.",
+            "If the test succeeds, the barrier will be declared operational before the winter storm season begins in November.",
+        ],
+    ),
+    (
+        "split-body",
+        "Library extends its opening hours after a record year",
+        "Tomasz Wójcik",
+        "2024-01-09",
+        [
+            "The central library will open until ten in the evening on weekdays from February, after a record 1.3 million visits last year.",
+            "Most of the growth came from students, who filled the reading rooms during exam periods and often queued before the doors opened.",
+            "## Cost",
+            "The longer hours will cost 310,000 a year, paid from the savings of the new heating system installed in 2023.",
+            "The library will also lend laptops for the first time, starting with 40 machines that can be borrowed for a week.",
+        ],
+    ),
+    (
+        "live-blog",
+        "Marathon day: roads reopen as the last runners finish",
+        "Sports desk",
+        "2024-04-21",
+        [
+            "All roads in the city centre reopened at four in the afternoon after the last of the 18,400 runners crossed the finish line.",
+            "The men's race was won in 2 hours 9 minutes, a course record, and the women's race in 2 hours 24 minutes.",
+            "Paramedics treated 61 runners for heat exhaustion as temperatures reached 24 degrees by midday.",
+            "Organisers said next year's race would start half an hour earlier to avoid the afternoon heat.",
         ],
     ),
 ]
@@ -433,6 +471,64 @@ def wiki_like(t: str, a: str, d: str, body: list[str], boiler: list[str]) -> str
     )
 
 
+def news_cards(t: str, a: str, d: str, body: list[str], boiler: list[str]) -> str:
+    """Teaser cards marked up as <article> before the story, as many news front pages and story pages do."""
+    cards = [
+        (
+            "Council budget: what changes for you",
+            "A look at the spending plans for next year and what they mean for households.",
+        ),
+        (
+            "Five walks for autumn weekends",
+            "From the dunes to the old canal, our pick of routes for the cooler months.",
+        ),
+        ("Port workers vote on new contract", "The union will announce the result of the ballot on Friday afternoon."),
+    ]
+    boiler += [f"{h} {p}" for h, p in cards] + [COMMON["nav"], COMMON["footer"], COMMON["cookie"]]
+    strip = "".join(f'<article class="card"><h3><a href="#">{h}</a></h3><p>{p}</p></article>' for h, p in cards)
+    return (
+        head(t, a, d, "Delta Post")
+        + f"""<body><div class="consent"><p>{COMMON["cookie"]}</p></div>
+<nav class="top">{"".join(f'<a href="#">{w}</a>' for w in COMMON["nav"].split())}</nav>
+<section class="top-stories">{strip}</section>
+<div class="story-page"><h1>{t}</h1><p class="meta">{a}, {d}</p><div class="story-text">{paragraphs(body)}</div></div>
+<footer><p>{COMMON["footer"]}</p></footer></body></html>"""
+    )
+
+
+def split_body(t: str, a: str, d: str, body: list[str], boiler: list[str]) -> str:
+    """The story in two blocks around an ad and a "see also" box, inside a <main> shared with a sidebar."""
+    see_also = "See also: Museum night returns with free entry to twelve galleries"
+    side = "Opening hours Monday to Friday 9 to 20 Saturday 10 to 16 Sunday closed"
+    boiler += [see_also, side, COMMON["ad"], COMMON["newsletter"]]
+    first, second = body[:2], body[2:]
+    return (
+        head(t, a, d, "City Bulletin")
+        + f"""<body><header><a href="/">City Bulletin</a></header><main>
+<div class="layout"><div class="content"><h1>{t}</h1><div class="byline">{a} · {d}</div>
+<div class="text-block">{paragraphs(first)}</div>
+<div class="ad-container"><p>{COMMON["ad"]}</p></div><div class="see-also"><p>{see_also}</p></div>
+<div class="text-block">{paragraphs(second)}</div></div>
+<div class="sidebar"><div class="box"><h4>Visit us</h4><p>{side}</p></div><div class="box"><p>{COMMON["newsletter"]}</p></div></div></div>
+</main></body></html>"""
+    )
+
+
+def live_blog(t: str, a: str, d: str, body: list[str], boiler: list[str]) -> str:
+    """A live page: the summary in an <article> with timestamped posts, a results widget and a poll."""
+    widget = "Results table: 1 Kiprono 2:09:11 2 Haile 2:09:48 3 Moreau 2:10:02"
+    poll = "Poll: Should the marathon move to October? Yes No Vote"
+    boiler += [widget, poll, COMMON["share"], "Refresh for the latest updates"]
+    posts = "".join(f'<div class="post"><time>1{i}:00</time><p>{html.escape(p)}</p></div>' for i, p in enumerate(body))
+    return (
+        head(t, a, d, "Sport Today")
+        + f"""<body><header><nav><a href="/">Sport Today</a><a href="/live">Live</a></nav></header>
+<article class="live"><h1>{t}</h1><p class="author">By {a}</p><p class="refresh">Refresh for the latest updates</p>
+<div class="share">{COMMON["share"]}</div><div class="posts">{posts}</div></article>
+<aside class="widget"><p>{widget}</p></aside><aside class="poll"><p>{poll}</p></aside></body></html>"""
+    )
+
+
 STYLES = {
     "news-classic": news_classic,
     "blog-wordpress": blog_wordpress,
@@ -446,6 +542,9 @@ STYLES = {
     "local-paywall": local_paywall,
     "recipe-blog": recipe_blog,
     "wiki-like": wiki_like,
+    "news-cards": news_cards,
+    "split-body": split_body,
+    "live-blog": live_blog,
 }
 
 
