@@ -103,6 +103,14 @@ def test_a_pdf_answer_cites_its_page_in_the_api_and_json(tmp_path: Path) -> None
     )
     cited = json.loads(out.stdout)["citations"]
     assert cited[0]["article_id"] == "tidal-report" and cited[0]["page"] == 3
+    shown = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "What did the project cost?"],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "index")},
+        check=True,
+    )
+    assert "tidal-report.pdf, page 3, chars" in shown.stdout
 
 
 def test_a_docx_without_any_title_is_named_by_its_opening_words(tmp_path: Path) -> None:
