@@ -123,3 +123,23 @@ def test_a_docx_without_any_title_is_named_by_its_opening_words(tmp_path: Path) 
     [article] = parse_file(tmp_path / "minutes.docx")
     assert article.title == "Minutes of the harbour committee, 4 March"
     assert "repaint the lighthouse" in article.text
+
+
+def test_pdf_columns_are_read_one_after_the_other(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 12, "Two Column Story", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    top = pdf.get_y()
+    pdf.set_xy(10, top)
+    pdf.multi_cell(90, 5, "The new cranes arrived by sea from the south in May and started work a week later. " * 3)
+    pdf.set_xy(110, top)
+    pdf.multi_cell(90, 5, "The steel deck of the bridge was lifted into place overnight by two floating cranes. " * 3)
+    pdf.output(str(tmp_path / "columns.pdf"))
+    [article] = parse_file(tmp_path / "columns.pdf")
+    assert article.title == "Two Column Story"
+    left, right = article.sections[0].text.split("\n\n")
+    assert left.startswith("The new cranes") and right.startswith("The steel deck")

@@ -249,7 +249,8 @@ def _new_paragraph(prev: _Line, line: _Line, gap: float) -> bool:
     if prev.page != line.page:  # a paragraph runs on over the page break unless the sentence ended
         return bool(_SENTENCE_END.search(prev.text)) and not line.text[:1].islower()
     if gap and prev.y is not None and line.y is not None:
-        return prev.y - line.y > gap * 1.25
+        # a line above the last one starts the next column (or a box placed beside the text)
+        return line.y > prev.y + 1 or prev.y - line.y > gap * 1.25
     return bool(_SENTENCE_END.search(prev.text)) and len(prev.text) < 60  # no positions: a short last line
 
 
