@@ -143,3 +143,23 @@ def test_pdf_columns_are_read_one_after_the_other(tmp_path: Path) -> None:
     assert article.title == "Two Column Story"
     left, right = article.sections[0].text.split("\n\n")
     assert left.startswith("The new cranes") and right.startswith("The steel deck")
+
+
+def test_a_paragraph_running_over_a_page_break_cites_the_page_of_its_sentence(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.set_title("Long Report")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    sentences = [f"Finding number {n} concerns the harbour wall section {n}." for n in range(1, 120)]
+    pdf.multi_cell(0, 6, " ".join(sentences))
+    pdf.output(str(tmp_path / "long.pdf"))
+    [article] = parse_file(tmp_path / "long.pdf")
+    assert len(article.pages) >= 2 and article.sections[0].text.count("\n\n") == 0  # one paragraph, two pages
+    from assistant.models import ArticleInfo
+
+    info = ArticleInfo(article.id, article.title, "", "", "", [], "", 0, 0, "", pages=article.pages)
+    assert info.page_at(article.text.index("Finding number 1 ")) == 1
+    assert info.page_at(article.text.index("Finding number 119 ")) == article.pages[-1][1] >= 2

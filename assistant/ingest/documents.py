@@ -196,6 +196,9 @@ def _pdf_outline(lines: list[_Line], meta: Draft) -> Draft:
             text = _join_lines([ln.text for ln in para])
             outline.paragraph(text)
             marks.append((text, para[0].page))
+            for i in range(1, len(para)):  # a paragraph running over a page break: where the next page starts
+                if para[i].page != para[i - 1].page:
+                    marks.append((_join_lines([ln.text for ln in para[i:]]), para[i].page))
             para.clear()
 
     def end_heading() -> None:
