@@ -19,6 +19,7 @@ from assistant.ingest.articles import SUPPORTED_SUFFIXES
 from .conftest import ROOT
 from .docmakers import make_pdf
 from .test_ui_api import running_app
+from .webserver import BRIDGE, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -63,7 +64,8 @@ Volunteers floated 3,400 paper lanterns across the harbour.
 
 @pytest.fixture(scope="module")
 def app_url(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(seed_index_dir, tmp_path_factory.mktemp("browser")) as (url, _):
+    # private addresses allowed: the page added by address comes from a server on this machine
+    with running_app(seed_index_dir, tmp_path_factory.mktemp("browser"), allow_private_urls=True) as (url, _):
         yield url
 
 
@@ -174,3 +176,22 @@ def test_empty_message_is_ignored(page) -> None:
     answer = ask(page, "What is the significance of this meeting?", 1)
     sync_api.expect(answer.locator("a.cite").first).to_be_visible()
     sync_api.expect(page.locator('#chat [data-testid="user"]')).to_have_count(1)  # only the real question
+
+
+def test_add_a_web_page_by_address_and_ask_about_it(page) -> None:
+    expect = sync_api.expect
+    with serve() as site:
+        url = site.add("/news/bridge.html", BRIDGE)
+        page.get_by_role("tab", name="Articles").click()
+        page.fill("#address textarea, #address input", url)
+        page.press("#address textarea, #address input", "Enter")
+        row = page.locator('#upload-results .upload-row[data-status="added"]')
+        expect(row).to_contain_text(url)
+        expect(row).to_contain_text("New footbridge links the old town to the beach")
+    expect(page.locator("#articles-table")).to_contain_text("New footbridge links the old town to the beach")
+    page.get_by_role("tab", name="Chat").click()
+    answer = ask(page, "How long is the new steel footbridge?", 1)
+    expect(answer).to_contain_text("84 metres")
+    answer.locator("a.cite").first.click()
+    expect(page.locator("#sources-panel #src-1-1 .src-url a")).to_have_attribute("href", url)
+    shoot(page, "ui-web-page.png")

@@ -174,22 +174,19 @@ def _articles_tab(h: Handlers) -> tuple[Any, ...]:
                 height=140,
             )
             results = gr.HTML(elem_id="upload-results")
-            with gr.Row(equal_height=True):
-                address = gr.Textbox(
-                    label="Add from address", placeholder="https://...", elem_id="address", scale=4, max_lines=3
-                )
-                address_btn = gr.Button("Add", size="sm", elem_id="address-add", scale=1)
-            with gr.Row(equal_height=True):
-                feed = gr.Textbox(
-                    label="Follow a feed", placeholder="RSS or Atom feed address", elem_id="feed", scale=4, max_lines=1
-                )
-                feed_btn = gr.Button("Follow", size="sm", elem_id="feed-follow", scale=1)
+            # Textboxes with their own button (submit_btn): Enter or a click both add
+            address = gr.Textbox(
+                label="Add from address", placeholder="https://...", elem_id="address", submit_btn="Add", max_lines=1
+            )
+            feed = gr.Textbox(
+                label="Follow a feed", placeholder="RSS or Atom feed address", elem_id="feed", submit_btn="Follow"
+            )
         with gr.Column(scale=2):
             gr.Markdown("### Remove articles")
             remove_pick = gr.Dropdown(label="Articles to remove", multiselect=True, choices=[], elem_id="remove-pick")
             remove_btn = gr.Button("Remove from the index", variant="stop", size="sm", elem_id="remove")
             remove_msg = gr.Markdown(elem_id="remove-result")
-    return table, remove_pick, upload, results, remove_btn, remove_msg, (address, address_btn, feed, feed_btn)
+    return table, remove_pick, upload, results, remove_btn, remove_msg, (address, feed)
 
 
 def _eval_tab(assistant: Assistant, runs_dir: Path) -> None:
@@ -262,22 +259,19 @@ def _wire_articles(
     )
 
 
-def _wire_web(
-    h: Handlers, p: Parts, results: gr.HTML, address: gr.Textbox, add: gr.Button, feed: gr.Textbox, follow: gr.Button
-) -> None:
+def _wire_web(h: Handlers, p: Parts, results: gr.HTML, address: gr.Textbox, feed: gr.Textbox) -> None:
     """ "Add from address" and "Follow a feed": fetched and ingested, one result row per address."""
     chosen = [p.article_filter, p.tag_filter]
     refresh = _refresh_outputs(p)
-    for box, button, run, name in ((address, add, h.add_address, "address"), (feed, follow, h.follow_feed, "feed")):
+    for box, run, name in ((address, h.add_address, "address"), (feed, h.follow_feed, "feed")):
 
         def on_submit(text: str, progress: gr.Progress = gr.Progress(), run: Any = run) -> tuple[str, str]:  # noqa: B008
             progress(0, desc="Fetching")
             return render_upload_results(run(text)), ""
 
-        for kind, event in (("click", button.click), ("submit", box.submit)):
-            event(on_submit, [box], [results, box], concurrency_id="ingest", **internal(f"{name}_{kind}")).then(
-                lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal(f"refresh_{name}_{kind}")
-            )
+        box.submit(on_submit, [box], [results, box], concurrency_id="ingest", **internal(name)).then(
+            lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal(f"refresh_{name}")
+        )
 
 
 def _refresh_outputs(p: Parts) -> list[Any]:
