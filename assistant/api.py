@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from .answer.answerer import Answerer, ExtractiveAnswerer
 from .answer.retrieval import Filters, Retriever
 from .index.index import Index, Progress
-from .models import Answer, Article, ArticleInfo, IngestReport
+from .ingest.feeds import FeedBook, poll_feed
+from .ingest.fetch import FetchOptions
+from .models import Answer, Article, ArticleInfo, FeedInfo, IngestReport
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -71,8 +73,37 @@ class Assistant:
     def ingest(
         self, paths: Sequence[str | Path] | None = None, prune: bool = False, progress: bool | Progress = True
     ) -> IngestReport:
-        """Ingest files or folders (default: the corpus folder). See `IngestReport` for the outcome."""
+        """Ingest files, folders or web addresses (default: the corpus folder). See `IngestReport` for the outcome.
+
+        An address ("https://...") is fetched and its main content extracted; private and loopback hosts
+        are refused unless the `allow_private_urls` setting is on.
+        """
         return self.index.ingest(list(paths) if paths else [self.settings.corpus_dir], prune=prune, progress=progress)
+
+    def ingest_feeds(
+        self, urls: Sequence[str] = (), refresh: bool = False, progress: bool | Progress = True
+    ) -> IngestReport:
+        """Follow the RSS/Atom feeds at `urls` (and, with `refresh`, poll every followed feed): new or changed
+        entries are ingested, at most `feed_max_entries` per feed; entries read before count as unchanged."""
+        index = self.index  # opens (creates) the index folder before the feed book is written into it
+        book = FeedBook(Path(self.settings.index_dir) / "feeds.json")
+        wanted = list(dict.fromkeys([*urls, *(book.urls() if refresh else [])]))
+        options = FetchOptions.from_settings(self.settings)
+        polls = [poll_feed(url, book.entries(url), options, self.settings.feed_max_entries) for url in wanted]
+        articles: list[Article] = []
+        for article in (a for p in polls for a in p.articles):  # two entries linking one page: read once
+            if all(article.id != a.id for a in articles):
+                articles.append(article)
+        report = index.ingest_articles(articles, [f for p in polls for f in p.failures], progress=progress)
+        report.unchanged += [aid for p in polls for aid in p.unchanged if aid not in report.unchanged]
+        for poll in polls:
+            book.record(poll)
+        book.save()
+        return report
+
+    def feeds(self) -> list[FeedInfo]:
+        """The followed feeds (`assistant feeds`)."""
+        return FeedBook(Path(self.settings.index_dir) / "feeds.json").infos()
 
     def ingest_articles(self, articles: Sequence[Article], progress: bool | Progress = True) -> IngestReport:
         """Ingest `Article` objects built in Python (for example from a SQuAD file)."""

@@ -47,10 +47,11 @@ class Article:
     sections: list[Section] = field(default_factory=list)
     faq: list[FAQ] = field(default_factory=list)
     text: str = ""
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (offset in `text`, page number): PDFs
 
     def metadata(self) -> dict[str, Any]:
         """Metadata without the body, as stored in the manifest."""
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "source": self.source,
@@ -59,6 +60,9 @@ class Article:
             "tags": list(self.tags),
             "url": self.url,
         }
+        if self.pages:  # only when there are pages: the content hash of other articles stays what it was
+            data["pages"] = [list(p) for p in self.pages]
+        return data
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,29 @@ class ArticleInfo:
     chunks: int
     faq_chunks: int
     content_hash: str
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (offset, page number) where pages start
+
+    def page_at(self, offset: int) -> int | None:
+        """The page holding character `offset` of the article text, or None for articles without pages."""
+        page = self.pages[0][1] if self.pages else None
+        for start, number in self.pages:
+            if start > offset:
+                break
+            page = number
+        return page
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """A followed RSS/Atom feed: its address, title, entries ingested so far and when it was last polled."""
+
+    url: str
+    title: str
+    entries: int
+    polled: str
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -174,6 +201,7 @@ class Citation:
     kind: str = "text"
     sentences: list[str] = field(default_factory=list)
     sentence_spans: list[tuple[int, int]] = field(default_factory=list)
+    page: int | None = None  # the page of the cited sentence (PDFs), else None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

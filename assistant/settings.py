@@ -52,6 +52,14 @@ class Settings(BaseModel):
     chunk_overlap: int = Field(40, ge=0, description="Tokens shared by neighbouring chunks.")
     max_file_mb: float = Field(20.0, gt=0, description="Bigger files are refused at ingest.")
 
+    # web pages and feeds
+    allow_private_urls: bool = Field(
+        False, description="Fetch addresses on this machine or the local network (refused by default)."
+    )
+    fetch_timeout: float = Field(15.0, gt=0, description="Seconds to wait for a web page or feed.")
+    max_page_mb: float = Field(10.0, gt=0, description="Bigger pages fetched by address are refused.")
+    feed_max_entries: int = Field(50, ge=1, description="New feed entries ingested per feed and run.")
+
     # retrieval
     top_k: int = Field(5, ge=1, le=50, description="Passages passed to the answerer.")
     candidates: int = Field(40, ge=1, description="Candidates fetched from each retriever before fusion.")

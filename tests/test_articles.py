@@ -446,7 +446,9 @@ def test_directory_given_to_parse_file_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix_given_to_parse_file(tmp_path: Path) -> None:
-    assert reason_of(write(tmp_path, "scan.pdf", "%PDF")).startswith("unsupported file type '.pdf' (supported: .htm, ")
+    assert reason_of(write(tmp_path, "old.doc", "x")).startswith(
+        "unsupported file type '.doc' (supported: .docx, .htm, "
+    )
 
 
 @pytest.mark.parametrize(
@@ -476,14 +478,14 @@ def test_common_encodings_decode(tmp_path: Path, encoding: str, text: str) -> No
 
 
 def test_find_files_walks_folders_and_reports_explicit_paths(tmp_path: Path) -> None:
-    for name in ["b.md", "a.txt", "sub/c.json", "sub/skip.pdf", ".hidden.txt", ".git/config.txt", "sub/.cache/d.txt"]:
+    for name in ["b.md", "a.txt", "sub/c.json", "sub/skip.odt", ".hidden.txt", ".git/config.txt", "sub/.cache/d.txt"]:
         write(tmp_path / "corpus", name, "x")
-    pdf = write(tmp_path, "report.PDF", "x")
+    pdf = write(tmp_path, "report.DOC", "x")
     files, failures = find_files([tmp_path / "corpus", tmp_path / "missing.txt", pdf, tmp_path / "corpus" / "a.txt"])
     assert [f.relative_to(tmp_path / "corpus").as_posix() for f in files] == ["a.txt", "b.md", "sub/c.json"]
     assert [(f.path, f.error.split(" (")[0]) for f in failures] == [
         (str(tmp_path / "missing.txt"), "no such file or directory"),
-        (str(pdf), "unsupported file type '.PDF'"),
+        (str(pdf), "unsupported file type '.DOC'"),
     ]
     assert ".jsonl" in failures[1].error and ".markdown" in failures[1].error
 
@@ -499,7 +501,7 @@ def test_load_articles_keeps_good_files_and_reports_each_bad_one(tmp_path: Path)
     }
     for name, content in bad.items():
         write(folder, name, content)
-    write(folder, "skipped.docx", b"PK\x03\x04")  # unsupported inside a folder: skipped silently
+    write(folder, "skipped.odt", b"PK\x03\x04")  # unsupported inside a folder: skipped silently
     articles, failures = load_articles([folder, tmp_path / "gone.md"])
     assert {a.id for a in articles} == {a.id for p in FIXTURES for a in parse_file(p)}
     assert sorted(f.path for f in failures) == sorted([str(folder / n) for n in bad] + [str(tmp_path / "gone.md")])

@@ -164,19 +164,23 @@ def test_export_markdown_and_json_carry_the_citations(h: Handlers) -> None:
 
 def test_upload_gives_a_result_per_file(h: Handlers, tmp_path: Path) -> None:
     good = shutil.copy(DATA / "alpine-seed-vault.md", tmp_path / "alpine-seed-vault.md")
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4 not an article")
+    doc = tmp_path / "report.doc"  # old Word: not a supported type
+    doc.write_bytes(b"\xd0\xcf\x11\xe0 not an article")
     big = tmp_path / "huge.txt"
     big.write_bytes(b"word " * (int(h.assistant.settings.max_upload_mb * 2**20) // 5 + 10))
     empty = tmp_path / "empty.md"
     empty.write_bytes(b"")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
-    results = h.upload([str(good), str(pdf), str(big), str(empty), str(broken)])
-    assert [r.name for r in results] == ["alpine-seed-vault.md", "report.pdf", "huge.txt", "empty.md", "broken.json"]
-    assert [r.status for r in results] == ["added", "refused", "refused", "refused", "failed"]
+    pdf = tmp_path / "report.pdf"  # a supported type, but not a PDF inside
+    pdf.write_bytes(b"%PDF-1.4 not an article")
+    results = h.upload([str(good), str(doc), str(big), str(empty), str(broken), str(pdf)])
+    names = ["alpine-seed-vault.md", "report.doc", "huge.txt", "empty.md", "broken.json", "report.pdf"]
+    assert [r.name for r in results] == names
+    assert [r.status for r in results] == ["added", "refused", "refused", "refused", "failed", "failed"]
     assert results[0].articles == ["Alpine Seed Vault Opens Above Valmora"]
-    assert "unsupported file type '.pdf'" in results[1].detail
+    assert "unsupported file type '.doc'" in results[1].detail
+    assert results[5].detail.startswith("not a readable PDF")
     assert "upload limit" in results[2].detail
     assert "empty" in results[3].detail
     assert results[4].detail  # the parser's reason

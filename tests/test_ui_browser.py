@@ -1,7 +1,8 @@
 """End to end in a real browser: Debian's chromium driven by playwright against a launched app.
 
 Ask about the seed article, wait for the streamed answer, click its citation and read the
-passage in the sources panel; upload a small article and ask about it; screenshots go to
+passage in the sources panel; upload a small article and a PDF and ask about them (the PDF's
+citation names its page); screenshots go to
 `test-artifacts/` (gitignored) for people to look at.
 """
 
@@ -13,8 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.ingest.articles import SUPPORTED_SUFFIXES
+
 from .conftest import ROOT
+from .docmakers import make_pdf
 from .test_ui_api import running_app
+from .webserver import BRIDGE, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -59,7 +64,8 @@ Volunteers floated 3,400 paper lanterns across the harbour.
 
 @pytest.fixture(scope="module")
 def app_url(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(seed_index_dir, tmp_path_factory.mktemp("browser")) as (url, _):
+    # private addresses allowed: the page added by address comes from a server on this machine
+    with running_app(seed_index_dir, tmp_path_factory.mktemp("browser"), allow_private_urls=True) as (url, _):
         yield url
 
 
@@ -112,12 +118,19 @@ def test_chat_cites_sources_and_answers_from_an_uploaded_article(page, tmp_path:
     page.get_by_role("tab", name="Articles").click()
     article = tmp_path / "lantern-night.md"
     article.write_text(SMALL_ARTICLE, encoding="utf-8")
+    accept = page.locator("#upload input[type=file]").get_attribute("accept") or ""
+    assert {a.strip() for a in accept.split(",")} == SUPPORTED_SUFFIXES  # the file picker offers only these
+    report = make_pdf(tmp_path / "tidal-report.pdf")
     bad = tmp_path / "notes.pdf"
     bad.write_bytes(b"%PDF-1.4")
-    page.set_input_files("#upload input[type=file]", [str(article), str(bad)])
-    expect(page.locator('#upload-results .upload-row[data-status="added"]')).to_contain_text("lantern-night.md")
-    expect(page.locator('#upload-results .upload-row[data-status="refused"]')).to_contain_text("unsupported file type")
+    page.set_input_files("#upload input[type=file]", [str(article), str(report), str(bad)])
+    added = page.locator('#upload-results .upload-row[data-status="added"]')
+    expect(added).to_have_count(2)
+    expect(added.first).to_contain_text("lantern-night.md")
+    expect(added.nth(1)).to_contain_text("tidal-report.pdf")
+    expect(page.locator('#upload-results .upload-row[data-status="failed"]')).to_contain_text("not a readable PDF")
     expect(page.locator("#articles-table")).to_contain_text("Lantern Night Returns to Vellmar Harbour")
+    expect(page.locator("#articles-table")).to_contain_text("Tidal Power Report")
     shoot(page, "ui-articles.png")
 
     page.get_by_role("tab", name="Chat").click()
@@ -126,6 +139,13 @@ def test_chat_cites_sources_and_answers_from_an_uploaded_article(page, tmp_path:
     answer.locator("a.cite").first.click()
     expect(page.locator("#sources-panel #src-2-1 .src-title")).to_have_text("Lantern Night Returns to Vellmar Harbour")
     shoot(page, "ui-upload-answer.png")
+    answer = ask(page, "How many wading birds did biologists count on the mudflats?", 3)
+    expect(answer).to_contain_text("212")
+    answer.locator("a.cite").first.click()
+    card = page.locator("#sources-panel #src-3-1")
+    expect(card.locator(".src-title")).to_have_text("Tidal Power Report")
+    expect(card.locator(".src-page")).to_have_text("page 2")  # the PDF page the sentence is on
+    shoot(page, "ui-pdf-page.png")
     page.click("#clear")  # an empty chat suggests questions again, the new article's among them
     expect(page.locator("#chat .answer")).to_have_count(0)
     lanterns = page.locator("#chat").get_by_text("How many lanterns were floated at Vellmar's lantern night?")
@@ -156,3 +176,22 @@ def test_empty_message_is_ignored(page) -> None:
     answer = ask(page, "What is the significance of this meeting?", 1)
     sync_api.expect(answer.locator("a.cite").first).to_be_visible()
     sync_api.expect(page.locator('#chat [data-testid="user"]')).to_have_count(1)  # only the real question
+
+
+def test_add_a_web_page_by_address_and_ask_about_it(page) -> None:
+    expect = sync_api.expect
+    with serve() as site:
+        url = site.add("/news/bridge.html", BRIDGE)
+        page.get_by_role("tab", name="Articles").click()
+        page.fill("#address textarea, #address input", url)
+        page.press("#address textarea, #address input", "Enter")
+        row = page.locator('#upload-results .upload-row[data-status="added"]')
+        expect(row).to_contain_text(url)
+        expect(row).to_contain_text("New footbridge links the old town to the beach")
+    expect(page.locator("#articles-table")).to_contain_text("New footbridge links the old town to the beach")
+    page.get_by_role("tab", name="Chat").click()
+    answer = ask(page, "How long is the new steel footbridge?", 1)
+    expect(answer).to_contain_text("84 metres")
+    answer.locator("a.cite").first.click()
+    expect(page.locator("#sources-panel #src-1-1 .src-url a")).to_have_attribute("href", url)
+    shoot(page, "ui-web-page.png")

@@ -26,7 +26,7 @@ def refusal(text: str, notes: list[str], index: Index, backend: str) -> Answer |
 
 
 def fill_sources(answer: Answer, index: Index) -> None:
-    """Each citation's `source` and `url`, from the article it cites."""
+    """Each citation's `source`, `url` and (PDFs) `page`, from the article it cites."""
     if not answer.citations:
         return
     infos = {a.id: a for a in index.articles()}
@@ -34,3 +34,5 @@ def fill_sources(answer: Answer, index: Index) -> None:
         info = infos.get(c.article_id)
         if info:
             c.source, c.url = info.source, info.url
+            if c.kind != "meta":  # the byline chunk points at no page
+                c.page = info.page_at(c.sentence_spans[0][0] if c.sentence_spans else c.start)

@@ -61,7 +61,8 @@ def format_answer(answer: Answer) -> str:
         lines.append("Sources:")
     for c in answer.citations:
         where = f"{c.title}" + (f" / {c.section}" if c.section else "")
-        lines.append(f"  [{c.n}] {where} ({c.source or c.article_id}, chars {c.start}-{c.end})")
+        page = f", page {c.page}" if c.page else ""
+        lines.append(f"  [{c.n}] {where} ({c.source or c.article_id}{page}, chars {c.start}-{c.end})")
         for s in c.sentences:
             lines.append(f"      \u201c{s}\u201d")
     return "\n".join(lines)

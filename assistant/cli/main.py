@@ -19,6 +19,7 @@ COMMANDS: dict[str, Command] = {
     "ingest": index_cmds.cmd_ingest,
     "articles": index_cmds.cmd_articles,
     "remove": index_cmds.cmd_remove,
+    "feeds": index_cmds.cmd_feeds,
     "ask": ask.cmd_ask,
     "chat": ask.cmd_chat,
     "eval": eval.cmd_eval,

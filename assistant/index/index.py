@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from ..errors import StoreError
 from ..ingest.articles import load_articles
 from ..ingest.chunking import chunk_article, context_text, sentence_spans
+from ..ingest.fetch import FetchOptions, is_url
 from ..models import Article, ArticleInfo, Chunk, Duplicate, Failure, IngestReport
 from ..settings import Settings
 from .embeddings import Embedder, get_embedder
@@ -183,7 +184,8 @@ class Index:
         self, paths: Sequence[str | Path], prune: bool = False, progress: bool | Progress = True
     ) -> IngestReport:
         """Ingest files and folders; unchanged articles are skipped, changed ones replaced."""
-        articles, failures = load_articles(paths, int(self.settings.max_file_mb * 2**20), progress is True)
+        fetch = FetchOptions.from_settings(self.settings)
+        articles, failures = load_articles(paths, int(self.settings.max_file_mb * 2**20), progress is True, fetch)
         return self.ingest_articles(articles, failures, prune=prune, progress=progress)
 
     def ingest_articles(
@@ -202,7 +204,8 @@ class Index:
             known = self.manifest.hashes()
             plan, stale = self._plan(articles, failures, known, report, progress is True)
             if prune:
-                stale |= {aid for aid, (src, _, _) in known.items() if not Path(src).exists()}
+                # web pages and feed entries have no file to be gone: they stay until removed
+                stale |= {aid for aid, (src, _, _) in known.items() if not is_url(src) and not Path(src).exists()}
             self.manifest.set_meta("keyword_dirty", "1")
             try:
                 self._remove(sorted(stale), report)
@@ -347,7 +350,7 @@ def _groups(plan: list[_Planned], max_chunks: int) -> Iterable[list[_Planned]]:
 def _moved_away(source: str) -> bool:
     """True for an article whose file is gone: the same content at a new path is the article moved, not a copy."""
     path = source.split("#", 1)[0]
-    return ("/" in path or "\\" in path) and not Path(path).exists()
+    return not is_url(source) and ("/" in path or "\\" in path) and not Path(path).exists()
 
 
 def _avoid_collision(article: Article, known: dict) -> None:

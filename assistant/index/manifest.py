@@ -218,6 +218,7 @@ class Manifest:
                 ArticleInfo(
                     **{k: meta.get(k, "") for k in ("id", "title", "source", "author", "date", "url")},
                     tags=list(meta.get("tags", [])),
+                    pages=[(int(a), int(b)) for a, b in meta.get("pages", [])],
                     chunks=n,
                     faq_chunks=faq,
                     content_hash=digest,

@@ -1,63 +1,31 @@
-"""Files -> `Article`: finding files, reading and decoding them safely, and building canonical text.
+"""Sources -> `Article`: finding files, fetching addresses, reading them with the format table, and
+building canonical text.
 
-The format readers live in `assistant.ingest.formats`; this module owns everything about files (size,
-encoding, binary content), article ids, and `Article.text` with the offsets that point into it.
+The readers live in the format table (`assistant.ingest.readers`); reading bytes safely and decoding
+text is `assistant.ingest.decoding`, fetching is `assistant.ingest.fetch`. This module owns article ids,
+the order of sources, and `Article.text` with the offsets (and PDF pages) that point into it.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
+import hashlib
 import os
 import re
-import stat
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
-
-import charset_normalizer
+from urllib.parse import urlsplit
 
 from ..models import FAQ, Article, Failure, Section
-from .formats import (
-    FAQ_HEADING,
-    Draft,
-    FormatError,
-    checked,
-    kind,
-    markdown_outline,
-    parse_date,
-    parse_html,
-    parse_markdown,
-    parse_text,
-    tag_list,
-)
+from .decoding import DEFAULT_MAX_BYTES, ParseError, decode_text, read_bytes
+from .fetch import FetchError, FetchOptions, is_url
+from .fetch import fetch as fetch_url
+from .formats import FAQ_HEADING, Draft, FormatError, parse_date
+from .readers import BY_MEDIA_TYPE, BY_SUFFIX, SUPPORTED_SUFFIXES, Drafts, Format
 
-DEFAULT_MAX_BYTES = 20 * 2**20
-
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"})
-
-# Tried only when a file is not UTF-8; these decode most text that editors on Windows/older systems save.
-_FALLBACK_ENCODINGS = ["cp1252", "latin_1", "iso8859_15"]
-# UTF-32 comes first: its little-endian BOM starts with UTF-16's.
-_BOMS = [
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-]
-_MAX_NON_TEXT = 0.05  # share of control/unassigned characters above which a "text" file is really binary
 # Lone surrogates come from JSON/YAML escapes such as "\ud800"; SQLite and the tokenizer refuse them.
 _SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-class ParseError(Exception):
-    """A file (or one record of it) cannot be turned into articles; `reason` says why and what to do."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 def slugify(text: str) -> str:
@@ -121,80 +89,6 @@ def _unsupported(suffix: str) -> str:
     return f"unsupported file type {label} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
 
 
-# --- reading and decoding -------------------------------------------------------------------
-
-
-def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The decoded text of `path` with '\\n' newlines; ParseError if unreadable, empty, binary or too big."""
-    data = _read_bytes(path, max_bytes)
-    text = _decode(path, data)
-    if _looks_binary(text):
-        raise ParseError(str(path), "looks like a binary file (mostly non-text characters), not a text article")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise ParseError(str(path), "file is empty (only whitespace)")
-    return text
-
-
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    try:
-        info = path.stat()
-        if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode) or stat.S_ISSOCK(info.st_mode):
-            # reading a pipe or a device named "x.txt" would block or never end
-            raise ParseError(str(path), "cannot read file: it is a pipe, device or socket, not a regular file")
-        size = info.st_size
-        if size > max_bytes:
-            raise ParseError(str(path), _too_big(size, max_bytes))
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)  # never more than the limit, even if the file grew meanwhile
-    except OSError as exc:
-        raise ParseError(str(path), f"cannot read file: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise ParseError(str(path), _too_big(len(data), max_bytes))
-    if not data:
-        raise ParseError(str(path), "file is empty")
-    return data
-
-
-def _too_big(size: int, limit: int) -> str:
-    return f"file is too large ({_human(size)}; the limit is {_human(limit)}): raise the max_file_mb setting to read it"
-
-
-def _human(size: float) -> str:
-    if size < 1024:
-        return f"{int(size)} bytes"
-    return f"{size / 1024:.1f} KB" if size < 2**20 else f"{size / 2**20:.1f} MB"
-
-
-def _decode(path: Path, data: bytes) -> str:
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                raise ParseError(str(path), f"has a {codec.upper()} byte-order mark but is not valid {codec}") from None
-    if b"\x00" in data:  # UTF-8 and the 8-bit encodings never contain NUL; binary formats do
-        raise ParseError(str(path), "looks like a binary file (contains NUL bytes), not a text article")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(data, cp_isolation=_FALLBACK_ENCODINGS).best()
-    if best is None:
-        raise ParseError(
-            str(path),
-            "not UTF-8, and no common encoding (cp1252, latin-1, UTF-16 with BOM) "
-            "decodes it to readable text: save the file as UTF-8",
-        )
-    return str(best)
-
-
-def _looks_binary(text: str) -> bool:
-    sample = text[:65536]
-    odd = sum(1 for ch in sample if ch not in "\n\r\t\f\v" and unicodedata.category(ch) in ("Cc", "Co", "Cn"))
-    return odd > _MAX_NON_TEXT * len(sample)
-
-
 # --- parsing --------------------------------------------------------------------------------
 
 
@@ -216,24 +110,43 @@ def parse_file_partial(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     if _SURROGATES.search(str(path)):  # bytes that are not UTF-8 in the name: it could not be stored or shown
         shown = os.fsencode(path).decode("utf-8", "replace")
         return [], [Failure(shown, "the file name is not valid UTF-8: rename the file, then ingest it again")]
+    fmt = BY_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        return [], [Failure(str(path), _unsupported(path.suffix))]
     try:
-        items = _read_drafts(path, max_bytes)
+        items = read_drafts(fmt, read_bytes(path, max_bytes), str(path))
     except ParseError as exc:
         return [], [Failure(exc.path, exc.reason)]
+    return to_articles(items, str(path), slugify(path.stem))
+
+
+def read_drafts(fmt: Format, data: bytes, where: str) -> list[Draft | FormatError]:
+    """What the reader of `fmt` finds in `data` (bytes for binary formats, decoded text for the others)."""
+    if fmt.binary and not data.strip(b" \t\r\n\x0b\x0c\xef\xbb\xbf\xff\xfe"):  # blank, or only a BOM
+        raise ParseError(where, "file is empty (only whitespace)")
+    try:
+        result: Drafts = fmt.read(data) if fmt.binary else fmt.read(decode_text(data, where))
+    except FormatError as exc:
+        raise ParseError(where, exc.reason) from None
+    return result if isinstance(result, list) else [result]
+
+
+def to_articles(items: list[Draft | FormatError], source: str, stem: str) -> tuple[list[Article], list[Failure]]:
+    """Articles from a reader's drafts (ids from `stem`), a `Failure` per bad record or invisible article."""
     articles: list[Article] = []
     failures: list[Failure] = []
     for item in items:
         if isinstance(item, FormatError):
-            failures.append(Failure(f"{path}:{item.number}", item.reason))
+            failures.append(Failure(f"{source}:{item.number}", item.reason))
             continue
-        article = _to_article(item, path)
+        article = _to_article(item, source, stem)
         if article.title and article.text:
             articles.append(article)
         else:  # the reader saw text, but it was only invisible characters (zero-width spaces, BOMs)
             missing = "title" if not article.title else "body text"
             failures.append(
                 Failure(
-                    f"{path}:{item.number}" if item.number else str(path),
+                    f"{source}:{item.number}" if item.number else source,
                     f"no visible {missing}: it holds only invisible characters such as zero-width spaces",
                 )
             )
@@ -241,30 +154,17 @@ def parse_file_partial(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[
     return articles, failures
 
 
-def _read_drafts(path: Path, max_bytes: int) -> list[Draft | FormatError]:
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
-        raise ParseError(str(path), _unsupported(path.suffix))
-    text = read_text(path, max_bytes)
-    try:
-        result = reader(text)
-    except FormatError as exc:
-        raise ParseError(str(path), exc.reason) from None
-    return result if isinstance(result, list) else [result]
-
-
-def _to_article(draft: Draft, path: Path) -> Article:
-    stem = slugify(path.stem)
+def _to_article(draft: Draft, source: str, stem: str) -> Article:
     if draft.id:
         article_id = draft.id
     elif not draft.number:  # a file holding one article is named after the file
         article_id = stem
     else:  # a record of a JSON list/JSON Lines file: file + title keeps ids stable when records move
         article_id = f"{stem}-{_slug(draft.title) or draft.number}"
-    return build_article(
+    article = build_article(
         id=article_id,
         title=draft.title,
-        source=str(path),
+        source=source,
         author=draft.author,
         date=draft.date,
         tags=draft.tags,
@@ -273,6 +173,27 @@ def _to_article(draft: Draft, path: Path) -> Article:
         sections=draft.sections,
         faq=draft.faq,
     )
+    article.pages = _page_starts(article.text, draft.page_marks)
+    return article
+
+
+def _page_starts(text: str, marks: list[tuple[str, int]]) -> list[tuple[int, int]]:
+    """(offset, page) where each page's text starts in `text`, found from the paragraphs the reader placed.
+
+    Paragraphs are looked up in reading order by their opening words; one that moved (into the FAQ part,
+    at the end of the text) is simply not found and the page stays the one before.
+    """
+    starts: list[tuple[int, int]] = []
+    cursor = 0
+    for paragraph, page in marks:
+        key = _line(paragraph)[:60]
+        at = text.find(key, cursor) if key else -1
+        if at < 0:
+            continue
+        cursor = at + 1
+        if not starts or starts[-1][1] != page:
+            starts.append((at, page))
+    return starts
 
 
 def _dedupe_ids(articles: list[Article]) -> None:
@@ -287,133 +208,66 @@ def _dedupe_ids(articles: list[Article]) -> None:
 
 
 def load_articles(
-    paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES, progress: bool = False
+    paths: Iterable[str | Path],
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: bool = False,
+    fetch: FetchOptions | None = None,
 ) -> tuple[list[Article], list[Failure]]:
-    """Every article under `paths` and a `Failure` per file or record that could not be read.
+    """Every article under `paths` (files, folders, web addresses) and a `Failure` per source or record
+    that could not be read.
 
-    One bad file never stops the others; ids are unique across the whole load. `progress` shows
-    a bar for loads of 50 files or more (parsing thousands of files takes a while).
+    One bad source never stops the others; ids are unique across the whole load. `progress` shows
+    a bar for loads of 50 files or more (parsing thousands of files takes a while). Addresses are
+    fetched within `fetch` (default: `FetchOptions()`, which refuses private and loopback hosts).
     """
     from tqdm.auto import tqdm
 
-    files, failures = find_files(paths)
+    given = list(paths)
+    urls = list(dict.fromkeys(p for p in given if isinstance(p, str) and is_url(p)))  # each address once
+    files, failures = find_files([p for p in given if not (isinstance(p, str) and is_url(p))])
     articles: list[Article] = []
     for file in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 50):
         found, failed = parse_file_partial(file, max_bytes)
         articles += found
         failures += failed
+    # Fetching waits on the network, not the CPU: a few at a time, results kept in the order given.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pages = pool.map(lambda u: load_url(u, fetch or FetchOptions()), urls)
+        for found, failed in tqdm(
+            pages, total=len(urls), desc="fetching", unit="page", disable=not progress or len(urls) < 10
+        ):
+            articles += found
+            failures += failed
     _dedupe_ids(articles)
     return articles, failures
 
 
-# --- JSON records -------------------------------------------------------------------------
-
-_RECORD_SHAPE = "an object with 'title' and 'text' or 'sections'"
-_TOO_DEEP = "JSON nested too deeply (lists or objects inside each other over ~1,000 levels): not an article"
-
-
-def parse_json(text: str) -> list[Draft | FormatError]:
-    """One article object, an array of them, or {"articles": [...]}; bad records come back as errors."""
+def load_url(url: str, options: FetchOptions) -> tuple[list[Article], list[Failure]]:
+    """The article(s) at a web address, read by the format its content type names; a Failure naming the
+    address otherwise. The source is the address as given, so ingesting it again is incremental."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except RecursionError:
-        raise FormatError(_TOO_DEEP) from None
-    if isinstance(data, dict) and "articles" in data and "title" not in data:
-        data = data["articles"]
-        if not isinstance(data, list):
-            raise FormatError(f"'articles' must be a list of objects, got {kind(data)}")
-    if isinstance(data, dict):
-        return [draft_from_record(data)]
-    if not isinstance(data, list):
-        raise FormatError(f'expected {_RECORD_SHAPE}, a list of them or {{"articles": [...]}}, got {kind(data)}')
-    if not data:
-        raise FormatError("the JSON list holds no articles")
-    return [_record(item, f"record {n}", n) for n, item in enumerate(data, 1)]
+        fetched = fetch_url(url, options, accept=[*BY_MEDIA_TYPE, "application/octet-stream"])
+        fmt = BY_MEDIA_TYPE.get(fetched.media_type) or BY_SUFFIX.get(_suffix(urlsplit(fetched.url).path))
+        if fmt is None:  # application/octet-stream without a known suffix in the address
+            raise FetchError(f"unsupported content type {fetched.media_type!r} and no known file suffix in the address")
+        items = read_drafts(fmt, fetched.data if fmt.binary else fetched.text_bytes(), url)
+    except FetchError as exc:
+        return [], [Failure(url, exc.reason)]
+    except ParseError as exc:
+        return [], [Failure(url, exc.reason)]
+    for item in items:
+        if isinstance(item, Draft) and not item.url:
+            item.url = fetched.url
+    return to_articles(items, url, url_id(url))
 
 
-def parse_jsonl(text: str) -> list[Draft | FormatError]:
-    """JSON Lines: one article object per line, blank lines ignored; a bad line is an error of its own."""
-    out: list[Draft | FormatError] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.append(FormatError(f"line {n}: invalid JSON at column {exc.colno}: {exc.msg}", n))
-            continue
-        except RecursionError:
-            out.append(FormatError(f"line {n}: {_TOO_DEEP}", n))
-            continue
-        out.append(_record(record, f"line {n}", n))
-    return out
-
-
-def _record(record: Any, label: str, number: int) -> Draft | FormatError:
-    try:
-        draft = draft_from_record(record)
-    except FormatError as exc:
-        return FormatError(f"{label}: {exc.reason}", number)
-    draft.number = number
-    return draft
-
-
-def draft_from_record(record: Any) -> Draft:
-    """A Draft from one JSON object; FormatError says what is missing or of the wrong type."""
-    if not isinstance(record, dict):
-        raise FormatError(f"expected {_RECORD_SHAPE}, got {kind(record)}")
-    title = record.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise FormatError(f"expected {_RECORD_SHAPE}: 'title' is missing or not a non-empty string")
-    draft = Draft(title=title, tags=tag_list(record.get("tags")), faq=_faq_records(record.get("faq")))
-    for key in ("id", "author", "date", "url", "teaser"):
-        value = record.get(key)
-        if value is not None and not isinstance(value, str | int | float):
-            raise FormatError(f"'{key}' must be a string, got {kind(value)}")
-        setattr(draft, key, "" if value is None else str(value).strip())
-    if isinstance(record.get("sections"), list):
-        draft.sections = [_section_record(item, n) for n, item in enumerate(record["sections"], 1)]
-    elif isinstance(record.get("text"), str):
-        _, draft.sections, faq = markdown_outline(record["text"], title)
-        draft.faq += faq
-    else:
-        raise FormatError(f"expected {_RECORD_SHAPE}: need 'text' (a string) or 'sections' (a list)")
-    return checked(draft, "'text'/'sections'")
-
-
-def _section_record(item: Any, n: int) -> tuple[str, str]:
-    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-        raise FormatError(f"'sections' item {n}: expected an object with 'heading' and 'text', got {kind(item)}")
-    heading = item.get("heading") or ""
-    return (heading if isinstance(heading, str) else str(heading)), item["text"]
-
-
-def _faq_records(value: Any) -> list[tuple[str, str]]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise FormatError(f"'faq' must be a list of {{'question', 'answer'}} objects, got {kind(value)}")
-    pairs: list[tuple[str, str]] = []
-    for n, item in enumerate(value, 1):
-        item = item if isinstance(item, dict) else {}
-        question, answer = item.get("question", item.get("q")), item.get("answer", item.get("a"))
-        if not (isinstance(question, str) and isinstance(answer, str)):
-            raise FormatError(f"'faq' item {n}: expected an object with 'question' and 'answer' strings")
-        pairs.append((question, answer))
-    return pairs
-
-
-_READERS: dict[str, Callable[[str], Draft | list[Draft | FormatError]]] = {
-    ".txt": parse_text,
-    ".md": parse_markdown,
-    ".markdown": parse_markdown,
-    ".html": parse_html,
-    ".htm": parse_html,
-    ".json": parse_json,
-    ".jsonl": parse_jsonl,
-}
+def url_id(url: str) -> str:
+    """A stable article id for an address: its host and path as a slug ("example-com-news-storm")."""
+    parts = urlsplit(url)
+    slug = _slug(f"{parts.hostname or ''} {parts.path} {parts.query}".replace("www.", "", 1))
+    if len(slug) >= 80 or not slug:  # cut: a hash keeps two long addresses apart
+        slug = f"{slug[:70].rstrip('-')}-{hashlib.sha1(url.encode()).hexdigest()[:8]}".lstrip("-")
+    return slug
 
 
 # --- canonical text -------------------------------------------------------------------------

@@ -42,6 +42,8 @@ class Draft:
     url: str = ""
     teaser: str = ""
     number: int = 0
+    # (paragraph text, page number) in reading order, for paged formats (PDF): citations name the page
+    page_marks: list[tuple[str, int]] = field(default_factory=list)
 
 
 class FormatError(ValueError):
@@ -117,7 +119,7 @@ def _add_pair(pairs: list[tuple[str, str]], question: list[str], answer: list[st
         pairs.append((" ".join(question), " ".join(answer)))
 
 
-class _Outline:
+class Outline:
     """Collects headings and paragraphs into sections; a FAQ heading collects pairs until a heading of its level."""
 
     def __init__(self, title: str = "", title_heading: bool = True) -> None:
@@ -180,7 +182,7 @@ def parse_text(text: str) -> Draft:
     blocks = [b for b in blocks if b]
     draft = Draft(title=title, tags=tags)
     _take_byline(blocks, draft, seed_style=bool(tags))
-    outline = _Outline(title, title_heading=False)  # the title line is already taken
+    outline = Outline(title, title_heading=False)  # the title line is already taken
     for i, block in enumerate(blocks):
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         if len(block) == 1 and _is_text_heading(block[0], following, outline.in_faq):
@@ -310,7 +312,7 @@ def _meta_str(meta: dict[str, Any], key: str) -> str:
 
 def markdown_outline(body: str, title: str = "") -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:
     """(title, sections, FAQ pairs) of a Markdown body; without `title` the first heading is the title."""
-    outline = _Outline(title)
+    outline = Outline(title)
     para: list[str] = []
     in_code = False
 
@@ -365,7 +367,7 @@ def parse_html(text: str) -> Draft:
             tag.decompose()
     for br in root.find_all("br"):
         br.replace_with("\n")
-    outline = _Outline(draft.title)
+    outline = Outline(draft.title)
     blocks = _outer_blocks(root)
     for el in blocks:
         _html_block(outline, el.name, " ".join(el.get_text().split()))
@@ -407,7 +409,7 @@ def _outer_blocks(root: Any) -> list[Any]:
     return [el for el, inside in found if not inside and not (el.name == "div" and id(el) in holders)]
 
 
-def _html_block(outline: _Outline, name: str, text: str) -> None:
+def _html_block(outline: Outline, name: str, text: str) -> None:
     if name[0] == "h" and name[1:].isdigit():
         outline.heading(int(name[1:]), text)
     elif name in ("dt", "dd") and outline.in_faq:  # <dl> FAQ: terms are questions, definitions answers

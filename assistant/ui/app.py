@@ -62,11 +62,12 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 chat = _chat_tab(h)
             with gr.Tab("Articles", id="articles"):
-                table, remove_pick, upload, results, remove_btn, remove_msg = _articles_tab(h)
+                table, remove_pick, upload, results, remove_btn, remove_msg, web = _articles_tab(h)
             _eval_tab(assistant, runs_dir or Path("runs"))
         parts = Parts(header, *chat, table, remove_pick)
         _wire_chat(h, parts)
         _wire_articles(h, parts, upload, results, remove_btn, remove_msg)
+        _wire_web(h, parts, results, *web)
         _wire_api(h)
         app.load(lambda: _refresh(h), outputs=_refresh_outputs(parts), **internal("load"))
     app.handlers = h
@@ -165,15 +166,27 @@ def _articles_tab(h: Handlers) -> tuple[Any, ...]:
                 f"{mb:g} MB each. Uploading a file again updates its articles.</span>"
             )
             upload = gr.File(
-                label="Upload articles", show_label=False, file_count="multiple", elem_id="upload", height=140
+                label="Upload articles",
+                show_label=False,
+                file_count="multiple",
+                file_types=sorted(SUPPORTED_SUFFIXES),  # the picker offers only what can be read
+                elem_id="upload",
+                height=140,
             )
             results = gr.HTML(elem_id="upload-results")
+            # Textboxes with their own button (submit_btn): Enter or a click both add
+            address = gr.Textbox(
+                label="Add from address", placeholder="https://...", elem_id="address", submit_btn="Add", max_lines=1
+            )
+            feed = gr.Textbox(
+                label="Follow a feed", placeholder="RSS or Atom feed address", elem_id="feed", submit_btn="Follow"
+            )
         with gr.Column(scale=2):
             gr.Markdown("### Remove articles")
             remove_pick = gr.Dropdown(label="Articles to remove", multiselect=True, choices=[], elem_id="remove-pick")
             remove_btn = gr.Button("Remove from the index", variant="stop", size="sm", elem_id="remove")
             remove_msg = gr.Markdown(elem_id="remove-result")
-    return table, remove_pick, upload, results, remove_btn, remove_msg
+    return table, remove_pick, upload, results, remove_btn, remove_msg, (address, feed)
 
 
 def _eval_tab(assistant: Assistant, runs_dir: Path) -> None:
@@ -244,6 +257,21 @@ def _wire_articles(
     remove_btn.click(h.remove, [p.remove_pick], [remove_msg], concurrency_id="ingest", **internal("remove")).then(
         lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal("refresh_remove")
     )
+
+
+def _wire_web(h: Handlers, p: Parts, results: gr.HTML, address: gr.Textbox, feed: gr.Textbox) -> None:
+    """ "Add from address" and "Follow a feed": fetched and ingested, one result row per address."""
+    chosen = [p.article_filter, p.tag_filter]
+    refresh = _refresh_outputs(p)
+    for box, run, name in ((address, h.add_address, "address"), (feed, h.follow_feed, "feed")):
+
+        def on_submit(text: str, progress: gr.Progress = gr.Progress(), run: Any = run) -> tuple[str, str]:  # noqa: B008
+            progress(0, desc="Fetching")
+            return render_upload_results(run(text)), ""
+
+        box.submit(on_submit, [box], [results, box], concurrency_id="ingest", **internal(name)).then(
+            lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal(f"refresh_{name}")
+        )
 
 
 def _refresh_outputs(p: Parts) -> list[Any]:

@@ -29,7 +29,8 @@ def to_markdown(turns: Sequence[Answer]) -> str:
         for c in answer.citations:
             where = c.url or c.source or c.article_id
             section = f" — {c.section}" if c.section else ""
-            lines.append(f"{c.n}. **{c.title}**{section} ({where}, chars {c.start}–{c.end})")
+            page = f", page {c.page}" if c.page else ""
+            lines.append(f"{c.n}. **{c.title}**{section} ({where}{page}, chars {c.start}–{c.end})")
             lines += ["   > " + line for line in c.text.strip().splitlines() if line.strip()]
             lines += [f"   - used: “{s}”" for s in c.sentences]
         lines.append("")

@@ -20,7 +20,7 @@ from ..api import Assistant, ChatSession
 from ..models import Answer, ArticleInfo
 from .export import write_export
 from .render import render_answer, render_error, render_question, render_sources, render_streaming
-from .uploads import FileResult, Progress, ingest_uploads
+from .uploads import FileResult, Progress, follow_feed, ingest_addresses, ingest_uploads
 
 log = logging.getLogger(__name__)
 Message = dict[str, Any]  # {"role": "user" | "assistant", "content": str}, Gradio's chat message
@@ -145,6 +145,28 @@ class Handlers:
         except Exception as exc:
             log.exception("upload failed")
             return [FileResult(name, "failed", describe(exc)) for _, name in pairs]
+
+    def add_address(self, text: str | None, progress: Progress | None = None) -> list[FileResult]:
+        """Fetch and ingest the web addresses in `text` (one or more, separated by spaces or lines)."""
+        urls = (text or "").split()
+        if not urls:
+            return [FileResult("", "refused", "type a web address (https://...) first")]
+        try:
+            return ingest_addresses(self.assistant, urls, progress)
+        except Exception as exc:
+            log.exception("adding %s failed", urls)
+            return [FileResult(u, "failed", describe(exc)) for u in urls]
+
+    def follow_feed(self, text: str | None, progress: Progress | None = None) -> list[FileResult]:
+        """Follow the RSS/Atom feed at `text` and ingest its new entries."""
+        url = (text or "").strip()
+        if not url:
+            return [FileResult("", "refused", "type the address of an RSS or Atom feed first")]
+        try:
+            return follow_feed(self.assistant, url, progress)
+        except Exception as exc:
+            log.exception("following %s failed", url)
+            return [FileResult(url, "failed", describe(exc))]
 
     def remove(self, article_ids: Sequence[str] | None) -> str:
         """Remove articles from the index; a sentence saying what happened."""

@@ -166,7 +166,11 @@ def _where(c: Citation, roots: Sequence[Path]) -> str:
             f'<span class="src-url"><a href="{esc(c.url)}" target="_blank" rel="noopener noreferrer">'
             f"{esc(c.url)}</a></span>"
         )
-    if c.source:
+    if c.page:
+        parts.append(f'<span class="src-page">page {c.page}</span>')
+    if c.source and c.source != c.url and "://" in c.source:  # a web page ingested by its address
+        parts.append(f'<span class="src-file" title="{esc(c.source)}">{esc(c.source)}</span>')
+    elif c.source and c.source != c.url:
         link = file_link(c.source, roots)
         name = esc(Path(c.source).name)
         shown = f'<a href="{esc(link)}" target="_blank" rel="noopener">{name}</a>' if link else name

@@ -110,6 +110,26 @@ def ingest_uploads(
     return results
 
 
+def ingest_addresses(assistant: Assistant, urls: Sequence[str], progress: Progress | None = None) -> list[FileResult]:
+    """Fetch and ingest web addresses (the "Add from address" box); one result per address, in order."""
+    wanted = list(dict.fromkeys(u.strip() for u in urls if u.strip()))
+    results = [FileResult(u, "pending", stored=u) for u in wanted]
+    if results:
+        _fill(results, assistant.ingest(wanted, progress=progress or False), assistant)
+    return results
+
+
+def follow_feed(assistant: Assistant, url: str, progress: Progress | None = None) -> list[FileResult]:
+    """Follow a feed and ingest its new entries (the "Follow a feed" box): a summary row, then one per failure."""
+    report = assistant.ingest_feeds([url.strip()], progress=progress or False)
+    if any(f.path == url.strip() for f in report.failed):  # the feed itself could not be read
+        return [FileResult(url, "failed", "; ".join(f.error for f in report.failed if f.path == url.strip()))]
+    new = len(report.added) + len(report.updated)
+    status = "added" if new else "unchanged"
+    detail = f"{new} new or changed entries, {len(report.unchanged)} already read"
+    return [FileResult(url, status, detail)] + [FileResult(f.path, "failed", f.error) for f in report.failed]
+
+
 def _fill(results: list[FileResult], report: IngestReport, assistant: Assistant) -> None:
     """Match the ingest report (article ids, failures by path) back to the uploaded files."""
     by_source: dict[str, list[tuple[str, str]]] = {}
