@@ -38,6 +38,9 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("why was the launch held up?", "fact", "reason"),
         ("which fields did Tesla work in?", "list", "items"),
         ("give me a quick rundown of martin luther", "summary", ""),
+        ("what's Levi's Stadium?", "whois", ""),
+        ("what does pedagogy mean?", "whois", ""),
+        ("what exactly are cilia?", "whois", ""),
         ("sum up the newcastle upon tyne article", "summary", ""),
     ],
 )

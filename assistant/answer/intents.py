@@ -121,7 +121,11 @@ LIST = re.compile(
     r"^\s*which (\w+ )?\w{3,}[^su'\s]s\b|^\s*what (\w+ )?\w{3,}[^su'\s]s (are|were|did|do|does|have|had|has|will)\b",
     re.I,
 )
-WHOIS = re.compile(r"^\s*(who|what)('s| is| was| are| were) (\w+ ){0,4}\w+\s*\??\s*$", re.I)
+WHOIS = re.compile(
+    r"^\s*(who|what)( exactly)?('s| is| was| are| were)( exactly)? ([\w'’&.-]+ ){0,4}[\w'’&.-]+\s*\??\s*$|"
+    r"^\s*what (does|do|did) ([\w'’&.-]+ ){1,4}(mean|stand for)\s*\??\s*$",
+    re.I,
+)
 # "What's the new boat called?" asks for a name, not about the boat.
 CALLED = re.compile(r"\b(called|named|known as)\s*\??\s*$|\bname of\b", re.I)
 TIME = re.compile(
