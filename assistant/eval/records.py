@@ -55,6 +55,7 @@ class Record:
     article_id: str
     history: list[str]
     tags: list[str]
+    reference_contexts: list[str] = field(default_factory=list)  # the gold passages' text, when known
     answer: str = ""
     abstained: bool = False
     partial: bool = False  # a hedged answer: what the articles say, and that they do not say exactly this

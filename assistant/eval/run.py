@@ -78,7 +78,15 @@ def evaluate(
 def run_case(assistant: Assistant, case: TestCase, sources: dict[str, str], judge: Judge | None = None) -> Record:
     """Ask one question and score it; an answering error is recorded, not raised."""
     record = Record(
-        case.id, case.question, case.answerable, case.answers, case.reference, case.article_id, case.history, case.tags
+        case.id,
+        case.question,
+        case.answerable,
+        case.answers,
+        case.reference,
+        case.article_id,
+        case.history,
+        case.tags,
+        case.reference_contexts,
     )
     started = time.perf_counter()
     try:

@@ -6,8 +6,9 @@ paragraphs, so a whole evaluation can run from that one file.
 Fields of a JSON Lines / CSV record (only `question` is required):
 `question`, `answers` (accepted answer strings; any one is right), `reference` (a reference
 answer), `article_id` or `source` (where the answer lives), `answerable` (false for questions
-the articles cannot answer), `history` (earlier user questions, for follow-ups), `id`, `tags`.
-In CSV, list columns are `|`-separated or a JSON list.
+the articles cannot answer), `history` (earlier user questions, for follow-ups), `id`, `tags`,
+`reference_contexts` (the gold passages' text, exported to RAGAS). In CSV, list columns are
+`|`-separated or a JSON list.
 """
 
 from __future__ import annotations
@@ -23,7 +24,18 @@ from ..errors import AssistantError
 from ..ingest.articles import build_article, slugify
 from ..models import Article
 
-FIELDS = ("id", "question", "answers", "reference", "article_id", "source", "answerable", "history", "tags")
+FIELDS = (
+    "id",
+    "question",
+    "answers",
+    "reference",
+    "article_id",
+    "source",
+    "answerable",
+    "history",
+    "tags",
+    "reference_contexts",
+)
 _TRUE = {"true", "1", "yes", "y"}
 _FALSE = {"false", "0", "no", "n"}
 
@@ -52,6 +64,8 @@ class TestCase:
     # where the answer lives in the article text (SQuAD: the gold paragraph), when known
     gold_start: int = -1
     gold_end: int = -1
+    # the text of the gold passages (SQuAD: the paragraph), when the test set gives them
+    reference_contexts: list[str] = field(default_factory=list)
 
     @property
     def has_gold(self) -> bool:
@@ -131,7 +145,7 @@ def _csv_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _csv_lists(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("answers", "history", "tags"):
+    for key in ("answers", "history", "tags", "reference_contexts"):
         value = (row.get(key) or "").strip()
         if value.startswith("["):
             row[key] = _json(value, f"column {key!r}")
@@ -155,6 +169,7 @@ def _case(row: Any, where: str, n: int) -> TestCase:
         answerable=_flag(row.get("answerable", True), where),
         history=_strings(row.get("history"), "history", where),
         tags=_strings(row.get("tags"), "tags", where),
+        reference_contexts=_strings(row.get("reference_contexts"), "reference_contexts", where),
     )
 
 
@@ -210,6 +225,7 @@ def squad_cases(data: dict[str, Any]) -> list[TestCase]:
                         tags=[article.title],
                         gold_start=section.start,
                         gold_end=section.start + len(section.text),
+                        reference_contexts=[section.text],
                     )
                 )
     return cases
