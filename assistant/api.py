@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer.answerer import Answerer, ExtractiveAnswerer
+from .answer.guards import UNCLEAR
 from .answer.retrieval import Filters, Retriever
 from .index.index import Index, Progress
 from .models import Answer, Article, ArticleInfo, IngestReport
@@ -152,12 +153,13 @@ class ChatSession:
 
     @property
     def previous(self) -> Answer | None:
-        """The last answer of the conversation, if any."""
-        return self.turns[-1] if self.turns else None
+        """The last answer of the conversation, if any (a reply to a question that was not understood
+        is skipped: a follow-up after "zzqv" leans on the turn before it)."""
+        return next((t for t in reversed(self.turns) if t.kind != UNCLEAR), None)
 
     @property
     def history(self) -> list[str]:
-        return [t.query for t in self.turns if t.query]
+        return [t.query for t in self.turns if t.query and t.kind != UNCLEAR]
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         answer = self.assistant.ask(question, history=self.history, previous=self.previous, **kwargs)

@@ -158,6 +158,14 @@ class KeywordIndex:
             return True
         return False
 
+    def knows(self, term: str) -> bool:
+        """Whether `term` (a lower-cased word or its stem) occurs in the indexed chunks."""
+        bm25 = self._state[2]
+        if bm25 is None:
+            return False
+        stem = self._stemmer.stemWord(term) if self._stemmer else term
+        return term in bm25.vocab_dict or stem in bm25.vocab_dict
+
     def idf(self, terms: set[str]) -> dict[str, float]:
         """BM25 inverse document frequency of stemmed terms (unknown terms get the highest)."""
         bm25 = self._state[2]
