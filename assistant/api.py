@@ -36,8 +36,9 @@ ANSWERERS: dict[str, Callable[[Settings, Index], Answerer]] = {
 class Assistant:
     """Answers questions about the ingested articles, citing them.
 
-    Build it with `Assistant.from_settings()`; it opens (or creates) the index folder lazily, so
-    constructing one is cheap and never loads the embedding model by itself.
+    Build it with `Assistant.from_settings()`; it opens the index folder lazily, so constructing one
+    is cheap and never loads the embedding model by itself. Asking and listing open an existing index
+    read-only (a missing one is `IndexMissing`: "no index at PATH"); only `ingest` creates one.
     """
 
     def __init__(self, settings: Settings, index: Index | None = None) -> None:
@@ -56,13 +57,19 @@ class Assistant:
 
     @property
     def index(self) -> Index:
+        """The index, opened read-only on first use (writing reopens it for writing when it may)."""
         with self._lock:
             return self._open_index()
 
-    def _open_index(self) -> Index:  # callers hold self._lock
+    def _open_index(self, create: bool = False) -> Index:  # callers hold self._lock
         if self._index is None:
-            self._index = Index.open(self.settings)
+            self._index = Index.open(self.settings, readonly=not create)
         return self._index
+
+    def _writable_index(self) -> Index:
+        """The index for an ingest: created when missing, repaired after a crash."""
+        with self._lock:
+            return self._open_index(create=True)
 
     @property
     def retriever(self) -> Retriever:
@@ -73,11 +80,12 @@ class Assistant:
         self, paths: Sequence[str | Path] | None = None, prune: bool = False, progress: bool | Progress = True
     ) -> IngestReport:
         """Ingest files or folders (default: the corpus folder). See `IngestReport` for the outcome."""
-        return self.index.ingest(list(paths) if paths else [self.settings.corpus_dir], prune=prune, progress=progress)
+        paths = list(paths) if paths else [self.settings.corpus_dir]
+        return self._writable_index().ingest(paths, prune=prune, progress=progress)
 
     def ingest_articles(self, articles: Sequence[Article], progress: bool | Progress = True) -> IngestReport:
         """Ingest `Article` objects built in Python (for example from a SQuAD file)."""
-        return self.index.ingest_articles(list(articles), progress=progress)
+        return self._writable_index().ingest_articles(list(articles), progress=progress)
 
     def articles(self) -> list[ArticleInfo]:
         """The ingested articles with their metadata and chunk counts."""

@@ -143,7 +143,7 @@ def test_reset_server_is_reported_and_resynced(
 def test_unreachable_server_is_a_clear_store_error(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at .*chroma run"):
-        _assistant(tmp_path, url).articles()
+        _assistant(tmp_path, url).ingest([SEED], progress=False)
 
 
 def test_server_that_stops_mid_session_is_a_store_error(server: Server, tmp_path: Path) -> None:
@@ -156,4 +156,4 @@ def test_server_that_stops_mid_session_is_a_store_error(server: Server, tmp_path
 
 def test_bad_url_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not a URL"):
-        _assistant(tmp_path, "localhost:8000").articles()
+        _assistant(tmp_path, "localhost:8000").ingest([SEED], progress=False)

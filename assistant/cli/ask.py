@@ -78,7 +78,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     filters = _filters(args)
-    session = make_assistant(args).chat()
+    assistant = make_assistant(args)
+    _ = assistant.index  # no index there (or an unusable one): say so now, not after the first question
+    session = assistant.chat()
     interactive = sys.stdin.isatty()
     if interactive:
         print("Ask about the articles. Empty line or Ctrl-D quits; /clear forgets the conversation.")

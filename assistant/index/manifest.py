@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import StoreError
+from ..errors import CorruptIndex, ForeignIndex, IndexReadOnly, StoreError
 from ..models import ArticleInfo, Chunk
 
 # (chunk, sentence spans in the chunk text, one unit vector per sentence)
@@ -59,24 +59,75 @@ _COLUMNS = {
 
 
 class Manifest:
-    """A SQLite file in the index folder. Thread-safe; one connection guarded by a lock."""
+    """A SQLite file in the index folder. Thread-safe; one connection guarded by a lock.
 
-    def __init__(self, path: Path) -> None:
+    `readonly=True` opens it with SQLite's `mode=ro` and never writes (readers: ask, chat, serve).
+    In a folder this process cannot write, SQLite in WAL mode can only read while a writer has the
+    database open (its `-shm` file exists); otherwise it is opened `immutable=1`, which is exact
+    while no writer is connected, and reopened as soon as the file changes or a writer appears.
+    """
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
         self._lock = threading.RLock()
         self._writes = 0  # own commits; SQLite's data_version only counts other connections'
-        self._cache: dict[str, tuple[tuple[int, int], object]] = {}
+        self._opened = 0  # connections opened so far: a reopened read-only file is a new version too
+        self._immutable_stamp: tuple[int, int, int] | None = None  # set while opened immutable
+        self._cache: dict[str, tuple[tuple[int, int, int], object]] = {}
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn = self._connect()
             self._check_foreign()  # before anything is written: never change another program's database
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA)
+            if not readonly:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.executescript(SCHEMA)
             self._check_version()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
+            raise CorruptIndex(
                 f"{path} is not a readable manifest ({exc}). The index folder is corrupt or was not made by this "
                 "assistant: move it away or point --index at an empty folder, then ingest again."
             ) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        self._opened += 1
+        self._immutable_stamp = None
+        if not self.readonly:
+            return sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        uri = self.path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            # A WAL database in a folder we cannot write, with no writer connected: SQLite cannot create the
+            # `-shm` file it reads through. Nobody is writing (a writer would have created it), so the file
+            # is read as it is; `_fresh` reopens it when that changes.
+            db.close()
+            if self._wal().exists():
+                raise
+            self._immutable_stamp = self._stamp()
+            return sqlite3.connect(
+                f"{uri}?immutable=1", uri=True, check_same_thread=False, isolation_level=None, timeout=30
+            )
+
+    def _wal(self) -> Path:
+        return self.path.with_name(self.path.name + "-wal")
+
+    def _stamp(self) -> tuple[int, int, int]:
+        st = self.path.stat()
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection; one opened immutable is replaced once the file changed or a writer connected."""
+        if self._immutable_stamp is not None:
+            with self._lock:
+                if self._immutable_stamp is not None and (
+                    self._wal().exists() or self._stamp() != self._immutable_stamp
+                ):
+                    self._conn.close()
+                    self._conn = self._connect()
+        return self._conn
 
     def _check_foreign(self) -> None:
         """StoreError when the file is an SQLite database of another program (other tables or columns)."""
@@ -87,13 +138,18 @@ class Manifest:
         columns = {t: {r[1] for r in self._db.execute(f'PRAGMA table_info("{t}")')} for t in tables & set(_COLUMNS)}
         ours = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
         if tables - ours or any(not _COLUMNS[t] <= have for t, have in columns.items()):
-            raise StoreError(
+            raise ForeignIndex(
                 f"{self.path} is not a manifest of this assistant (it holds the tables {', '.join(sorted(tables))}): "
                 "the index folder belongs to another program. Point --index at an empty or new folder."
             )
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row is None and self.readonly:
+            raise CorruptIndex(
+                f"{self.path} is an unfinished manifest (no schema version): the index folder was never "
+                "fully created. Run `assistant ingest` into it, or point --index at the right folder."
+            )
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
@@ -105,6 +161,8 @@ class Manifest:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise IndexReadOnly(f"{self.path} was opened read-only; it cannot be changed through this connection")
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -116,9 +174,9 @@ class Manifest:
                 self._writes += 1
             self._db.execute("COMMIT")
 
-    def _version(self) -> tuple[int, int]:
+    def _version(self) -> tuple[int, int, int]:
         """Changes whenever this or any other connection (another process) commits a change."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._writes
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._writes, self._opened
 
     def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """`compute()` once per version of the file: every question reads these, few change them."""
@@ -132,7 +190,7 @@ class Manifest:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._conn.close()
 
     # --- key/value state -------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -141,6 +199,8 @@ class Manifest:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
+        if self.readonly:
+            raise IndexReadOnly(f"{self.path} was opened read-only; cannot set {key!r}")
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
             self._writes += 1
