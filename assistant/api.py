@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .answer.answerer import Answerer, ExtractiveAnswerer
 from .answer.guards import UNCLEAR
 from .answer.retrieval import Filters, Retriever
+from .errors import StoreError
 from .index.index import Index, Progress
 from .models import Answer, Article, ArticleInfo, IngestReport
 from .settings import Settings
@@ -94,6 +95,28 @@ class Assistant:
     def remove(self, article_ids: Sequence[str]) -> list[str]:
         """Remove articles from the index; returns the ids that were there."""
         return self.index.remove(article_ids)
+
+    def health(self) -> dict[str, Any]:
+        """What a load balancer asks a replica: `ok`, the index `generation` (grows with every change),
+        the article and chunk counts, and whether the vector store answers (`store_reachable`)."""
+        index = self.index
+        index.keyword.refresh()  # the same view of another process's ingest as the next search
+        data: dict[str, Any] = {
+            "ok": True,
+            "generation": index.generation,
+            "articles": len(index.articles()),
+            "chunks": index.manifest.count_chunks(),
+            "keyword_chunks": len(index.keyword),
+            "readonly": index.readonly,
+            "store": "server" if self.settings.chroma_url else "embedded",
+            "store_reachable": True,
+            "vectors": None,
+        }
+        try:
+            data["vectors"] = index.store.count()
+        except StoreError as exc:
+            data.update(ok=False, store_reachable=False, error=str(exc))
+        return data
 
     def faq_questions(self) -> dict[str, list[str]]:
         """The questions of each ingested article's FAQ section (article id -> questions, in order)."""

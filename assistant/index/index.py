@@ -216,6 +216,16 @@ class Index:
         self.manifest.set_meta("vector_store", self.store.location)
         return len(missing)
 
+    @property
+    def generation(self) -> int:
+        """A number that grows with every ingest or removal that changed the articles (0 for a new index):
+        replicas behind a load balancer report it, so one that lags behind shows."""
+        return int(self.manifest.get_meta("generation") or 0)
+
+    def _bump_generation(self, report: IngestReport) -> None:
+        if report.added or report.updated or report.removed:
+            self.manifest.set_meta("generation", str(self.generation + 1))
+
     def _rebuild_keywords(self) -> None:
         self.keyword.build(self.manifest.all_chunks())
         self.manifest.set_meta("keyword_dirty", "0")
@@ -258,6 +268,7 @@ class Index:
                 self._write(plan, report, progress)
             finally:
                 self._rebuild_keywords()
+                self._bump_generation(report)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
@@ -269,6 +280,7 @@ class Index:
             self.manifest.set_meta("keyword_dirty", "1")
             self._remove([a for a in article_ids if a in known], report)
             self._rebuild_keywords()
+            self._bump_generation(report)
         return report.removed
 
     def _plan(

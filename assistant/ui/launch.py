@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from ..api import Assistant
 from ..errors import AssistantError
@@ -51,6 +54,26 @@ def ingest_corpus(assistant: Assistant, progress: bool = True) -> IngestReport |
     return assistant.ingest([corpus], progress=progress)
 
 
+HEALTH_PATH = "/health"
+
+
+def health_route(assistant: Assistant) -> Route:
+    """`GET /health`: the replica's `Assistant.health()` as JSON; 200 when it can answer, else 503.
+
+    A plain HTTP route (outside Gradio's API and its login) for a load balancer's health check: it
+    says no more than counts, the index generation and whether the vector store is reachable.
+    """
+
+    def health(request: Request) -> JSONResponse:
+        try:
+            data = assistant.health()
+        except Exception as exc:  # an index that cannot be opened: not ready, and why
+            data = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return JSONResponse(data, status_code=200 if data.get("ok") else 503)
+
+    return Route(HEALTH_PATH, health, methods=["GET"])
+
+
 def launch(
     app: gr.Blocks,
     assistant: Assistant,
@@ -87,6 +110,7 @@ def launch(
         run_history=False,
         show_error=True,
         auth_message="Sign in to the article assistant.",
+        app_kwargs={"routes": [health_route(assistant)]},  # before Gradio's own routes, so it is matched first
     )
 
 
