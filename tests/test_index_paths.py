@@ -278,3 +278,17 @@ def test_read_only_index_folders_answer_with_a_chroma_server(tmp_path: Path, nob
         assert listing(ro) == before
     finally:
         server.stop()
+
+
+def test_a_reader_that_ingests_reopens_the_index_for_writing(seed_index_dir: Path, tmp_path: Path) -> None:
+    """A served index is opened read-only; an upload through the page then reopens it for writing."""
+    idx = tmp_path / "idx"
+    shutil.copytree(seed_index_dir, idx)
+    a = Assistant.from_settings(Settings.load(env={}, index_dir=idx))
+    assert "Malaysia" in a.ask(QUESTION).text and a.index.readonly
+    generation = a.health()["generation"]
+    report = a.ingest([ROOT / "tests" / "data" / "harbour-solar-ferries.txt"], progress=False)
+    assert report.added == ["harbour-solar-ferries"] and not a.index.readonly
+    assert "2,400" in a.ask("How many passengers do Port Aldwen's harbour crossings carry a day?").text
+    health = a.health()
+    assert health["ok"] and health["generation"] == generation + 1 and health["articles"] == 2
