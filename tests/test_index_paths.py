@@ -292,3 +292,62 @@ def test_a_reader_that_ingests_reopens_the_index_for_writing(seed_index_dir: Pat
     assert "2,400" in a.ask("How many passengers do Port Aldwen's harbour crossings carry a day?").text
     health = a.health()
     assert health["ok"] and health["generation"] == generation + 1 and health["articles"] == 2
+
+
+READER = """
+import sys
+from pathlib import Path
+from assistant.index.manifest import Manifest
+m = Manifest(Path(sys.argv[1]), readonly=True)
+for _ in sys.stdin:
+    print(m.get_meta("probe"), flush=True)
+"""
+
+
+def test_a_reader_without_write_permission_follows_every_change_of_the_manifest(nobody: Path) -> None:
+    """SQLite cannot make its `-shm` file where the reader may not write: it reads `immutable` while no
+    writer is connected, through the writer's `-shm` while one is, and switches each time."""
+    from assistant.index.manifest import Manifest
+
+    folder = nobody / "watched"
+    folder.mkdir()
+    folder.chmod(0o755)  # root's: read-only for nobody
+    path = folder / "manifest.sqlite3"
+    first = Manifest(path)
+    first.set_meta("probe", "0")
+    first.close()
+    assert not path.with_name("manifest.sqlite3-wal").exists()  # no writer connected
+    reader = subprocess.Popen(
+        [str(SETPRIV), "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-c", READER, str(path)],
+        cwd=nobody,
+        env=nobody_env(nobody),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def seen() -> str:
+        assert reader.stdin and reader.stdout
+        reader.stdin.write("?\n")
+        reader.stdin.flush()
+        return reader.stdout.readline().strip()
+
+    try:
+        assert seen() == "0"
+        writer = Manifest(path)  # a writer connects: its -wal and -shm appear
+        writer.set_meta("probe", "1")
+        assert seen() == "1"
+        writer.set_meta("probe", "2")
+        assert seen() == "2"
+        writer.close()  # checkpointed into the file, -wal removed
+        assert seen() == "2"
+        again = Manifest(path)
+        again.set_meta("probe", "3")
+        again.close()
+        assert seen() == "3"  # the file changed while no writer was connected
+    finally:
+        reader.kill()
+        _, err = reader.communicate()
+    assert "Traceback" not in err, err
+    assert not any(p.stat().st_uid == 65534 for p in folder.iterdir())  # nobody wrote nothing there

@@ -9,6 +9,8 @@ the keyword index can be rebuilt and neighbours looked up without asking the vec
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 import sqlite3
 import threading
@@ -22,6 +24,8 @@ import numpy as np
 
 from ..errors import CorruptIndex, ForeignIndex, IndexReadOnly, StoreError
 from ..models import ArticleInfo, Chunk
+
+log = logging.getLogger(__name__)
 
 # (chunk, sentence spans in the chunk text, one unit vector per sentence)
 SentenceRow = tuple[Chunk, list[tuple[int, int]], np.ndarray]
@@ -62,9 +66,10 @@ class Manifest:
     """A SQLite file in the index folder. Thread-safe; one connection guarded by a lock.
 
     `readonly=True` opens it with SQLite's `mode=ro` and never writes (readers: ask, chat, serve).
-    In a folder this process cannot write, SQLite in WAL mode can only read while a writer has the
-    database open (its `-shm` file exists); otherwise it is opened `immutable=1`, which is exact
-    while no writer is connected, and reopened as soon as the file changes or a writer appears.
+    In a folder this process cannot write, SQLite in WAL mode reads through the writer's `-shm` file,
+    which exists only while a writer has the database open; otherwise the file is opened
+    `immutable=1`, exact while no writer is connected. Such a connection is replaced whenever a
+    writer comes or goes (the `-wal` file appears or disappears) or the file changes.
     """
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
@@ -73,7 +78,8 @@ class Manifest:
         self._lock = threading.RLock()
         self._writes = 0  # own commits; SQLite's data_version only counts other connections'
         self._opened = 0  # connections opened so far: a reopened read-only file is a new version too
-        self._immutable_stamp: tuple[int, int, int] | None = None  # set while opened immutable
+        # (writer connected, file stamp) when the connection was opened, in a folder this process cannot write
+        self._watched: tuple[bool, tuple[int, int, int]] | None = None
         self._cache: dict[str, tuple[tuple[int, int, int], object]] = {}
         try:
             self._conn = self._connect()
@@ -90,44 +96,51 @@ class Manifest:
 
     def _connect(self) -> sqlite3.Connection:
         self._opened += 1
-        self._immutable_stamp = None
         if not self.readonly:
             return sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         uri = self.path.resolve().as_uri()
-        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
-        try:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return db
-        except sqlite3.OperationalError:
-            # A WAL database in a folder we cannot write, with no writer connected: SQLite cannot create the
-            # `-shm` file it reads through. Nobody is writing (a writer would have created it), so the file
-            # is read as it is; `_fresh` reopens it when that changes.
-            db.close()
-            if self._wal().exists():
-                raise
-            self._immutable_stamp = self._stamp()
-            return sqlite3.connect(
-                f"{uri}?immutable=1", uri=True, check_same_thread=False, isolation_level=None, timeout=30
-            )
+        self._watched = None if os.access(self.path.parent, os.W_OK) else self._state()
+        writer = self._watched is not None and self._watched[0]
+        if self._watched is None or writer:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.OperationalError as exc:
+                if self._watched is None:
+                    raise
+                # a `-wal` left by a writer that died, and no `-shm` this process may read: read the file alone
+                log.warning(
+                    "reading %s without its write-ahead log (%s): its last writer did not close it", self.path, exc
+                )
+                db.close()
+        # A WAL database in a folder we cannot write and no writer connected: SQLite cannot create the `-shm`
+        # file it would read through. Nobody is writing (a writer makes `-wal` first), so the file is read as it
+        # is, and `_db` reopens it once a writer appears or the file changes.
+        return sqlite3.connect(
+            f"{uri}?immutable=1", uri=True, check_same_thread=False, isolation_level=None, timeout=30
+        )
 
-    def _wal(self) -> Path:
-        return self.path.with_name(self.path.name + "-wal")
-
-    def _stamp(self) -> tuple[int, int, int]:
+    def _state(self) -> tuple[bool, tuple[int, int, int]]:
+        """Whether a writer is connected (the `-wal` file exists), and the file's inode, mtime and size."""
         st = self.path.stat()
-        return st.st_ino, st.st_mtime_ns, st.st_size
+        return self.path.with_name(self.path.name + "-wal").exists(), (st.st_ino, st.st_mtime_ns, st.st_size)
 
     @property
     def _db(self) -> sqlite3.Connection:
-        """The connection; one opened immutable is replaced once the file changed or a writer connected."""
-        if self._immutable_stamp is not None:
+        """The connection; in a folder this process cannot write, a new one once a writer came or went."""
+        if self._watched is not None:
             with self._lock:
-                if self._immutable_stamp is not None and (
-                    self._wal().exists() or self._stamp() != self._immutable_stamp
-                ):
+                if self._watched is not None and self._changed(self._watched):
                     self._conn.close()
                     self._conn = self._connect()
         return self._conn
+
+    def _changed(self, watched: tuple[bool, tuple[int, int, int]]) -> bool:
+        writer, stamp = self._state()
+        # With a writer connected, SQLite itself follows the changes (through `-shm`); without one, the
+        # immutable connection must be replaced whenever the file changed.
+        return writer != watched[0] or (not writer and stamp != watched[1])
 
     def _check_foreign(self) -> None:
         """StoreError when the file is an SQLite database of another program (other tables or columns)."""
