@@ -27,7 +27,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from ..errors import IndexReadOnly, StoreError
+from ..errors import IndexReadOnly
 from ..ingest.articles import load_articles
 from ..ingest.chunking import chunk_article, context_text, sentence_spans
 from ..models import Article, ArticleInfo, Chunk, Duplicate, Failure, IngestReport
@@ -35,7 +35,7 @@ from ..settings import Settings
 from .embeddings import Embedder, get_embedder
 from .folder import prepare_for_writing, require_index
 from .keyword import KeywordIndex
-from .manifest import Manifest, SentenceRow
+from .manifest import Manifest, SentenceRow, check_model
 from .store import VectorStore, open_store
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class Index:
         folder = Path(settings.index_dir)
         prepare_for_writing(folder)
         manifest = Manifest(folder / "manifest.sqlite3")
-        _check_model(manifest, settings)
+        check_model(manifest, settings)
         index = cls(settings, manifest, open_store(settings), KeywordIndex(folder / "bm25"))
         index.recover()
         return index
@@ -92,7 +92,7 @@ class Index:
         folder = Path(settings.index_dir)
         require_index(folder)
         manifest = Manifest(folder / "manifest.sqlite3", readonly=True)
-        _check_model(manifest, settings)
+        check_model(manifest, settings)
         index = cls(settings, manifest, None, KeywordIndex(folder / "bm25"))
         if not index.keyword.refresh(wait=True):
             log.warning("the keyword index in %s is missing or unreadable; built in memory for this process", folder)
@@ -124,7 +124,7 @@ class Index:
         folder = Path(self.settings.index_dir)
         prepare_for_writing(folder)
         manifest = Manifest(folder / "manifest.sqlite3")
-        _check_model(manifest, self.settings)
+        check_model(manifest, self.settings)
         self.manifest = manifest  # the read-only connection stays open for searches that hold it
 
     @contextmanager
@@ -439,23 +439,4 @@ def _warn_inconsistent(index: Index, recorded: str | None, listed: int, missing:
             where,
             extra,
             index.settings.index_dir,
-        )
-
-
-def _check_model(manifest: Manifest, settings: Settings) -> None:
-    backend = manifest.get_meta("embedding_backend")
-    if backend is None and not manifest.readonly:
-        manifest.set_meta("embedding_backend", settings.embedding_backend)
-    elif backend != settings.embedding_backend:
-        # Same model, other runtime: vectors agree to cosine ~0.99, so mixing is allowed, but said.
-        log.info("the index was built with embedding_backend %r; now %r", backend, settings.embedding_backend)
-    built_with = manifest.get_meta("embedding_model")
-    if built_with is None:
-        if not manifest.readonly:
-            manifest.set_meta("embedding_model", settings.embedding_model)
-    elif built_with != settings.embedding_model:
-        raise StoreError(
-            f"the index in {settings.index_dir} was built with embedding model {built_with!r} but the settings ask "
-            f"for {settings.embedding_model!r}; vectors of different models cannot be mixed. Use another --index "
-            "folder, or delete this one and ingest again."
         )

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import CorruptIndex, ForeignIndex, IndexReadOnly, StoreError
 from ..models import ArticleInfo, Chunk
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -386,3 +387,24 @@ def _chunk(r: tuple) -> Chunk:
         kind=r[8],
         tokens=r[9],
     )
+
+
+def check_model(manifest: Manifest, settings: Settings) -> None:
+    """Record the embedding model and backend of a new index; refuse another model's vectors."""
+    backend = manifest.get_meta("embedding_backend")
+    if backend is None:
+        if not manifest.readonly:
+            manifest.set_meta("embedding_backend", settings.embedding_backend)
+    elif backend != settings.embedding_backend:
+        # Same model, other runtime: vectors agree to cosine ~0.99, so mixing is allowed, but said.
+        log.info("the index was built with embedding_backend %r; now %r", backend, settings.embedding_backend)
+    built_with = manifest.get_meta("embedding_model")
+    if built_with is None:
+        if not manifest.readonly:
+            manifest.set_meta("embedding_model", settings.embedding_model)
+    elif built_with != settings.embedding_model:
+        raise StoreError(
+            f"the index in {settings.index_dir} was built with embedding model {built_with!r} but the settings ask "
+            f"for {settings.embedding_model!r}; vectors of different models cannot be mixed. Use another --index "
+            "folder, or delete this one and ingest again."
+        )
