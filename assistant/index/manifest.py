@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sqlite3
 import threading
@@ -66,11 +65,11 @@ _COLUMNS = {
 class Manifest:
     """A SQLite file in the index folder. Thread-safe; one connection guarded by a lock.
 
-    `readonly=True` opens it with SQLite's `mode=ro` and never writes (readers: ask, chat, serve).
-    In a folder this process cannot write, SQLite in WAL mode reads through the writer's `-shm` file,
-    which exists only while a writer has the database open; otherwise the file is opened
-    `immutable=1`, exact while no writer is connected. Such a connection is replaced whenever a
-    writer comes or goes (the `-wal` file appears or disappears) or the file changes.
+    `readonly=True` opens it read-only and never writes, nor creates a file (readers: ask, chat, serve).
+    While a writer has the database open (its `-wal` file exists) SQLite reads through the writer's
+    `-shm` file (`mode=ro`); otherwise the file is opened `immutable=1`, exact while no writer is
+    connected, which also works in a folder this process cannot write. The connection is replaced
+    whenever a writer comes or goes (the `-wal` file appears or disappears) or the file changes.
     """
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
@@ -100,24 +99,21 @@ class Manifest:
         if not self.readonly:
             return sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         uri = self.path.resolve().as_uri()
-        self._watched = None if os.access(self.path.parent, os.W_OK) else self._state()
-        writer = self._watched is not None and self._watched[0]
-        if self._watched is None or writer:
+        self._watched = self._state()
+        if self._watched[0]:  # a writer is connected: read through its `-shm`, as SQLite readers do
             db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
             try:
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 return db
             except sqlite3.OperationalError as exc:
-                if self._watched is None:
-                    raise
                 # a `-wal` left by a writer that died, and no `-shm` this process may read: read the file alone
                 log.warning(
                     "reading %s without its write-ahead log (%s): its last writer did not close it", self.path, exc
                 )
                 db.close()
-        # A WAL database in a folder we cannot write and no writer connected: SQLite cannot create the `-shm`
-        # file it would read through. Nobody is writing (a writer makes `-wal` first), so the file is read as it
-        # is, and `_db` reopens it once a writer appears or the file changes.
+        # No writer: the file is read as it is. `mode=ro` would need SQLite's `-shm` file, which it cannot make in
+        # a folder this process may not write (and would leave behind in one it may); `_db` reopens the file once
+        # a writer appears or the file changes.
         return sqlite3.connect(
             f"{uri}?immutable=1", uri=True, check_same_thread=False, isolation_level=None, timeout=30
         )
@@ -129,7 +125,7 @@ class Manifest:
 
     @property
     def _db(self) -> sqlite3.Connection:
-        """The connection; in a folder this process cannot write, a new one once a writer came or went."""
+        """The connection; a read-only one is replaced once a writer came or went, or the file changed."""
         if self._watched is not None:
             with self._lock:
                 if self._watched is not None and self._changed(self._watched):
