@@ -105,3 +105,25 @@ def test_squad_run_exports_its_gold_paragraphs(tmp_path: Path) -> None:
 
     got = run_ragas(out / "ragas.jsonl")
     assert got["samples"] == len(rows) and got["all_filled"]
+
+
+def test_gold_passages_of_a_json_lines_set_become_reference_contexts(seed_index_dir: Path, tmp_path: Path) -> None:
+    gold = "The meeting took place in Malaysia, on the sidelines of a larger international summit."
+    testset = tmp_path / "gold.jsonl"
+    rows = [
+        {
+            "id": "g",
+            "question": "Where did Rubio and Lavrov meet?",
+            "answers": ["Malaysia"],
+            "reference_contexts": [gold],
+        },
+        {"id": "n", "question": "Who won the 2022 FIFA World Cup?", "answerable": False},
+    ]
+    testset.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["eval", str(testset), "--index", str(seed_index_dir), "--out", str(out), "--quiet"]) == 0
+    exported = [json.loads(line) for line in (out / "ragas.jsonl").read_text().splitlines()]
+    assert exported[0]["reference_contexts"] == [gold] and exported[0]["reference"] == "Malaysia"
+    assert "reference_contexts" not in exported[1] and exported[1]["reference"] == NO_ANSWER_REFERENCE
+    got = run_ragas(out / "ragas.jsonl")
+    assert got["samples"] == 2 and got["all_filled"] and got["string_present"][0] == 1.0
