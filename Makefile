@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
-LINT_PATHS = assistant tests benchmarks app.py
+LINT_PATHS = assistant tests benchmarks examples app.py
 export HF_HUB_OFFLINE = 1
 export GRADIO_ANALYTICS_ENABLED = False
 export ANONYMIZED_TELEMETRY = False

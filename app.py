@@ -26,7 +26,8 @@ def main() -> None:
         assistant = Assistant.from_settings(Settings.load())
         serve(assistant, share="--share" in sys.argv[1:])  # a public link only when asked for
     except (AssistantError, SettingsError) as exc:
-        sys.exit(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 2))
 
 
 if __name__ == "__main__":

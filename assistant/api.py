@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer.answerer import Answerer, ExtractiveAnswerer
+from .answer.guards import UNCLEAR
 from .answer.retrieval import Filters, Retriever
+from .errors import StoreError
 from .index.index import Index, Progress
 from .ingest.feeds import FeedBook, poll_feed
 from .ingest.fetch import FetchOptions
@@ -37,8 +39,9 @@ ANSWERERS: dict[str, Callable[[Settings, Index], Answerer]] = {
 class Assistant:
     """Answers questions about the ingested articles, citing them.
 
-    Build it with `Assistant.from_settings()`; it opens (or creates) the index folder lazily, so
-    constructing one is cheap and never loads the embedding model by itself.
+    Build it with `Assistant.from_settings()`; it opens the index folder lazily, so constructing one
+    is cheap and never loads the embedding model by itself. Asking and listing open an existing index
+    read-only (a missing one is `IndexMissing`: "no index at PATH"); only `ingest` creates one.
     """
 
     def __init__(self, settings: Settings, index: Index | None = None) -> None:
@@ -57,13 +60,19 @@ class Assistant:
 
     @property
     def index(self) -> Index:
+        """The index, opened read-only on first use (writing reopens it for writing when it may)."""
         with self._lock:
             return self._open_index()
 
-    def _open_index(self) -> Index:  # callers hold self._lock
+    def _open_index(self, create: bool = False) -> Index:  # callers hold self._lock
         if self._index is None:
-            self._index = Index.open(self.settings)
+            self._index = Index.open(self.settings, readonly=not create)
         return self._index
+
+    def _writable_index(self) -> Index:
+        """The index for an ingest: created when missing, repaired after a crash."""
+        with self._lock:
+            return self._open_index(create=True)
 
     @property
     def retriever(self) -> Retriever:
@@ -78,7 +87,8 @@ class Assistant:
         An address ("https://...") is fetched and its main content extracted; private and loopback hosts
         are refused unless the `allow_private_urls` setting is on.
         """
-        return self.index.ingest(list(paths) if paths else [self.settings.corpus_dir], prune=prune, progress=progress)
+        paths = list(paths) if paths else [self.settings.corpus_dir]
+        return self._writable_index().ingest(paths, prune=prune, progress=progress)
 
     def ingest_feeds(
         self, urls: Sequence[str] = (), refresh: bool = False, progress: bool | Progress = True
@@ -107,7 +117,7 @@ class Assistant:
 
     def ingest_articles(self, articles: Sequence[Article], progress: bool | Progress = True) -> IngestReport:
         """Ingest `Article` objects built in Python (for example from a SQuAD file)."""
-        return self.index.ingest_articles(list(articles), progress=progress)
+        return self._writable_index().ingest_articles(list(articles), progress=progress)
 
     def articles(self) -> list[ArticleInfo]:
         """The ingested articles with their metadata and chunk counts."""
@@ -116,6 +126,28 @@ class Assistant:
     def remove(self, article_ids: Sequence[str]) -> list[str]:
         """Remove articles from the index; returns the ids that were there."""
         return self.index.remove(article_ids)
+
+    def health(self) -> dict[str, Any]:
+        """What a load balancer asks a replica: `ok`, the index `generation` (grows with every change),
+        the article and chunk counts, and whether the vector store answers (`store_reachable`)."""
+        index = self.index
+        index.keyword.refresh()  # the same view of another process's ingest as the next search
+        data: dict[str, Any] = {
+            "ok": True,
+            "generation": index.generation,
+            "articles": len(index.articles()),
+            "chunks": index.manifest.count_chunks(),
+            "keyword_chunks": len(index.keyword),
+            "readonly": index.readonly,
+            "store": "server" if self.settings.chroma_url else "embedded",
+            "store_reachable": True,
+            "vectors": None,
+        }
+        try:
+            data["vectors"] = index.store.count()
+        except StoreError as exc:
+            data.update(ok=False, store_reachable=False, error=str(exc))
+        return data
 
     def faq_questions(self) -> dict[str, list[str]]:
         """The questions of each ingested article's FAQ section (article id -> questions, in order)."""
@@ -183,12 +215,13 @@ class ChatSession:
 
     @property
     def previous(self) -> Answer | None:
-        """The last answer of the conversation, if any."""
-        return self.turns[-1] if self.turns else None
+        """The last answer of the conversation, if any (a reply to a question that was not understood
+        is skipped: a follow-up after "zzqv" leans on the turn before it)."""
+        return next((t for t in reversed(self.turns) if t.kind != UNCLEAR), None)
 
     @property
     def history(self) -> list[str]:
-        return [t.query for t in self.turns if t.query]
+        return [t.query for t in self.turns if t.query and t.kind != UNCLEAR]
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         answer = self.assistant.ask(question, history=self.history, previous=self.previous, **kwargs)

@@ -136,7 +136,13 @@ class Settings(BaseModel):
 
 def _read_toml(path: str | Path | None, required: bool) -> dict[str, Any]:
     path = Path(path or CONFIG_FILE)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except PermissionError:  # a working folder this user may not read (Python 3.11 raises here)
+        if required:
+            raise SettingsError(f"cannot read config file {path}: permission denied for this user") from None
+        return {}
+    if not exists:
         if required:
             raise SettingsError(f"config file {path} does not exist")
         return {}

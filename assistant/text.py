@@ -67,11 +67,24 @@ CONTROL = re.compile(
 )
 
 
+# Whole terminal (ANSI/VT, ECMA-48) escape sequences, so that "\x1b[31mHow long\x1b[0m" becomes "How long"
+# and not "[31mHow long [0m": removing only the ESC byte left the parameters in the query. Written out
+# here (no package strips them without pulling a terminal library in): CSI (ESC [ or the C1 byte 0x9b)
+# with parameter, intermediate and final bytes; OSC/DCS/SOS/PM/APC strings up to their terminator (BEL,
+# ESC \ or 0x9c); then any other escape, ESC + intermediates + one final byte (ESC ( B, ESC 7, ESC c...).
+# A space after ESC is not read as an intermediate: "a stray ESC \x1b and words" keeps its words.
+ANSI = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[!-/]*[0-~]"
+)
+
+
 def clean_question(text: str, limit: int) -> tuple[str, list[str]]:
     """Normalised question text and notes about what was changed (control characters, length)."""
     notes = []
     text = unicodedata.normalize("NFC", text or "")
-    stripped = CONTROL.sub(" ", text)
+    stripped = CONTROL.sub(" ", ANSI.sub("", text))
     if stripped != text:
         notes.append("control characters were removed from the question")
     text = re.sub(r"\s+", " ", stripped).strip()

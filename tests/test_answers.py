@@ -12,6 +12,7 @@ import pytest
 from assistant import Assistant
 from assistant.answer.extractive import PARTIAL_LEAD
 from assistant.answer.retrieval import Filters
+from assistant.errors import IndexMissing
 from assistant.models import Answer
 
 from .conftest import DATA, ROOT
@@ -146,8 +147,15 @@ def test_control_characters_are_removed_with_a_note(seed: Assistant) -> None:
     assert any("control characters" in n for n in answer.notes)
 
 
-def test_empty_index_says_what_to_do(settings) -> None:
-    answer = Assistant.from_settings(settings).ask("Where did they meet?")
+def test_empty_index_says_what_to_do(settings, tmp_path) -> None:
+    with pytest.raises(IndexMissing, match=r"no index at .*: run `assistant ingest` first"):
+        Assistant.from_settings(settings).ask("Where did they meet?")  # asking creates no index
+    assert not Path(settings.index_dir).exists()
+    empty = tmp_path / "empty-corpus"
+    empty.mkdir()
+    a = Assistant.from_settings(settings)
+    a.ingest([empty], progress=False)  # an index with no article in it
+    answer = a.ask("Where did they meet?")
     assert answer.abstained and "assistant ingest" in answer.text
 
 

@@ -143,17 +143,30 @@ def test_reset_server_is_reported_and_resynced(
 def test_unreachable_server_is_a_clear_store_error(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at .*chroma run"):
-        _assistant(tmp_path, url).articles()
+        _assistant(tmp_path, url).ingest([SEED], progress=False)
 
 
 def test_server_that_stops_mid_session_is_a_store_error(server: Server, tmp_path: Path) -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from assistant.ui.launch import health_route
+
     a = _assistant(tmp_path, server.url)
     a.ingest([SEED], progress=False)
+    route = TestClient(Starlette(routes=[health_route(a)]))
+    up = route.get("/health")
+    assert up.status_code == 200 and up.json()["store_reachable"] and up.json()["vectors"] == up.json()["chunks"]
     server.stop()
     with pytest.raises(StoreError, match="Is it running"):
         a.ask(QUESTION)
+    down = route.get("/health")  # what a load balancer sees: take this replica out
+    assert (
+        down.status_code == 503 and down.json()["store_reachable"] is False and "Is it running" in down.json()["error"]
+    )
+    assert down.json()["articles"] == 1  # the index folder itself still reads
 
 
 def test_bad_url_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not a URL"):
-        _assistant(tmp_path, "localhost:8000").articles()
+        _assistant(tmp_path, "localhost:8000").ingest([SEED], progress=False)

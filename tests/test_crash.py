@@ -340,6 +340,15 @@ CORRUPTIONS = {
     "chroma folder is a file": (_chroma_is_a_file, "Chroma store in"),
     "a folder of unrelated files": (_random_files, "not an index folder"),
 }
+# The exit code of each (errors.py): 6 a folder of another program, 7 a corrupt one, 2 any other error.
+EXIT_CODES = {
+    "garbage manifest": 7,
+    "manifest of another program": 6,
+    "manifest of a newer version": 2,
+    "garbage Chroma database": 7,
+    "chroma folder is a file": 7,
+    "a folder of unrelated files": 6,
+}
 
 
 @pytest.fixture
@@ -352,13 +361,16 @@ def broken(seed_index_dir: Path, tmp_path: Path, request: pytest.FixtureRequest)
 
 
 @pytest.mark.parametrize("broken", list(CORRUPTIONS), indirect=True)
-def test_a_corrupt_or_foreign_index_gives_an_error_saying_what_to_do(broken: tuple[Path, str]) -> None:
+def test_a_corrupt_or_foreign_index_gives_an_error_saying_what_to_do(
+    broken: tuple[Path, str], request: pytest.FixtureRequest
+) -> None:
     idx, expected = broken
     listing = _listing(idx)
     with pytest.raises(AssistantError) as info:
         Index.open(Settings.load(env={}, index_dir=idx))
     message = str(info.value)
     assert isinstance(info.value, StoreError) and expected in message
+    assert info.value.exit_code == EXIT_CODES[request.node.callspec.params["broken"]]
     if "Chroma" in expected:  # the folder itself is named, so the user knows what to move away
         assert str(idx / "chroma") in message
     assert any(
@@ -392,7 +404,7 @@ def test_the_cli_reports_a_broken_index_without_a_traceback(seed_index_dir: Path
         )
     for key, (expected, proc) in procs.items():
         out, err = proc.communicate(timeout=600)
-        assert proc.returncode == 2, (key, out, err)
+        assert proc.returncode == EXIT_CODES[key] == 6, (key, out, err)
         assert "Traceback" not in err and "Traceback" not in out, (key, err)
         lines = [line for line in err.splitlines() if line.startswith("error: ")]
         assert lines and expected in lines[0], (key, err)

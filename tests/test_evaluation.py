@@ -174,8 +174,9 @@ def test_run_folder_files_are_readable(report: Report, tmp_path: Path) -> None:
     assert len(images) == 3 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     assert "<script" not in page and "http" not in page.split("<body>")[1]  # self-contained
     ragas = [json.loads(line) for line in (out / "ragas.jsonl").read_text().splitlines()]
-    assert set(ragas[0]) == {"question", "answer", "contexts", "ground_truth"}
-    assert ragas[0]["ground_truth"] == "Malaysia" and len(ragas[0]["contexts"]) == 5 and "[1]" not in ragas[0]["answer"]
+    assert set(ragas[0]) == {"user_input", "response", "retrieved_contexts", "reference"}
+    assert ragas[0]["reference"] == "Malaysia" and len(ragas[0]["retrieved_contexts"]) == 5
+    assert "[1]" not in ragas[0]["response"]
     assert "| containment |" in (out / "summary.md").read_text()
     again = load_run(out)
     assert again.summary == report.summary and [r.verdict for r in again.records] == [r.verdict for r in report.records]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from assistant import Assistant
 from assistant.answer.extractive import MISSING, PARTIAL_LEAD
-from assistant.answer.retrieval import Filters
+from assistant.answer.retrieval import FilterError, Filters
 from assistant.models import Answer
 
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
@@ -185,12 +185,17 @@ def test_streaming_hostile_questions(seed: Assistant, name: str) -> None:
     assert_sensible(answer, seed)
 
 
+@pytest.mark.parametrize("bad", [{"date_from": "not a date"}, {"date_to": "9999-99-99"}, {"date_from": "\x00"}])
+def test_unreadable_filter_dates_are_refused_with_the_format(bad: dict[str, str]) -> None:
+    with pytest.raises(FilterError, match="YYYY-MM-DD"):
+        Filters(**bad)
+
+
 @pytest.mark.parametrize(
     "filters",
     [
         Filters(article_ids=["\ud800", "", "../x"]),
         Filters(tags=["🙂", "\x00"], authors=["'; DROP TABLE articles; --"]),
-        Filters(date_from="not a date", date_to="9999-99-99"),
         Filters(date_from="2025-01-01", date_to="1999-01-01"),
     ],
 )

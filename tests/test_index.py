@@ -121,7 +121,7 @@ def test_interrupted_ingest_rolls_back_and_resumes(
     for i in range(12):
         (folder / f"a{i:02}.md").write_text(f"# Article {i}\n\n## Body\n\n" + f"Fact number {i} is here. " * 40)
     small = settings.with_overrides(embedding_batch_size=8, chunk_size=64, chunk_overlap=8)
-    a = Assistant.from_settings(small)
+    a = Assistant(small, index=Index.open(small))  # opened for writing: creates the index folder
     real_add = a.index.store.add
     calls = []
 
@@ -135,10 +135,12 @@ def test_interrupted_ingest_rolls_back_and_resumes(
     with pytest.raises(KeyboardInterrupt):
         a.ingest([folder], progress=False)
     monkeypatch.undo()
-    reopened = Assistant.from_settings(small)
-    done = {i.id for i in reopened.articles()}
-    assert 0 < len(done) < 12
-    _consistent(reopened.index)  # the half-written group was rolled back
+    reader = Assistant.from_settings(small)  # a reader sees only finished articles, and repairs nothing
+    done = {i.id for i in reader.articles()}
+    assert 0 < len(done) < 12 and reader.index.manifest.pending()
+    reopened = Assistant(small, index=Index.open(small))  # the next writer rolls the half-written group back
+    assert {i.id for i in reopened.articles()} == done and not reopened.index.manifest.pending()
+    _consistent(reopened.index)
     report = reopened.ingest([folder], progress=False)
     assert sorted(report.unchanged) == sorted(done)
     assert len(report.added) == 12 - len(done)

@@ -275,6 +275,8 @@ def test_ask_with_an_empty_question_or_index_does_not_call_the_model(seed, tmp_p
     _, answer = run(make_chain(llm_assistant(seed), model=fake("x", recorder=rec)), " ?! ")
     assert answer.abstained and "in words" in answer.text
     empty = Assistant.from_settings(seed.settings.with_overrides(index_dir=tmp_path / "empty", backend="openai"))
+    (tmp_path / "no-articles").mkdir()
+    empty.ingest([tmp_path / "no-articles"], progress=False)  # an index that holds no article
     _, answer = run(make_chain(empty, model=fake("x", recorder=rec)), "Where did they meet?")
     assert answer.abstained and "No articles" in answer.text and rec.calls == []
 
@@ -313,6 +315,7 @@ def test_factory_errors_say_what_to_do(settings, monkeypatch: pytest.MonkeyPatch
     import sys
 
     from assistant.errors import AssistantError
+    from assistant.index.index import Index
     from assistant.llm.backends import build_chat_model
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
@@ -323,6 +326,7 @@ def test_factory_errors_say_what_to_do(settings, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as if the extra were not installed
     with pytest.raises(AssistantError, match=r"pip install '\.\[llm\]'"):
         build_chat_model(settings.with_overrides(backend="openai", llm_base_url="http://127.0.0.1:9/v1"))
+    Index.open(settings)  # an (empty) index for the chain to open
     with pytest.raises(LLMError, match="does not exist"):
         list(make_chain(llm_assistant_on(settings, backend="llamacpp", llm_model_path="/nope.gguf")).model.stream("hi"))
 

@@ -298,5 +298,5 @@ def test_serve_command_is_registered() -> None:
         8123,
         "idx",
         False,
-        True,
+        False,  # `assistant serve` only reads the index; `--ingest` brings it up to date first
     )

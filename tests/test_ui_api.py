@@ -94,6 +94,8 @@ def test_ask_takes_filters_and_a_passage_count(client: Client) -> None:
 def test_bad_arguments_get_the_reason_and_the_server_keeps_serving(client: Client) -> None:
     with pytest.raises(AppError, match="top_k must be between 1 and 50"):
         client.predict(question=SEED_QUESTION, top_k=500, api_name="/ask")
+    with pytest.raises(AppError, match="top_k must be between 1 and 50, got 0"):  # as `assistant ask -k 0`
+        client.predict(question=SEED_QUESTION, top_k=0, api_name="/ask")
     with pytest.raises(AppError, match="article_ids must be a list of strings"):
         client.predict(question=SEED_QUESTION, article_ids={"id": 1}, api_name="/ask")
     text, citations = client.predict(question=SEED_QUESTION, api_name="/ask")

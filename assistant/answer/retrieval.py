@@ -8,6 +8,7 @@ from datetime import date
 
 import numpy as np
 
+from ..errors import AssistantError
 from ..index.index import Index
 from ..models import ArticleInfo, Chunk, Passage
 from ..settings import Settings
@@ -17,15 +18,31 @@ from ..text import stems
 FAQ_MATCH = 0.80
 
 
+DATE_FORMATS = "YYYY-MM-DD (or YYYY-MM, YYYY), 'today', 'yesterday', or 'N days ago' (also weeks, months, years)"
+
+
+class FilterError(AssistantError):
+    """A filter value that cannot be used, such as a date in an unknown format."""
+
+
 @dataclass
 class Filters:
-    """Limits a search to some articles. Empty fields do not filter; dates are ISO strings."""
+    """Limits a search to some articles. Empty fields do not filter.
+
+    Dates are ISO (`2025-07-10`, `2025-07`, `2025`) or relative (`yesterday`, `3 days ago`, `last
+    week`); they are turned into ISO dates when the filter is made, and anything else is refused
+    with `FilterError` (a misread date would silently filter every article out).
+    """
 
     article_ids: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     date_from: str = ""
     date_to: str = ""
+
+    def __post_init__(self) -> None:
+        self.date_from = parse_date(self.date_from, "--since (date_from)") if self.date_from else ""
+        self.date_to = parse_date(self.date_to, "--until (date_to)", end=True) if self.date_to else ""
 
     def __bool__(self) -> bool:
         return bool(self.article_ids or self.tags or self.authors or self.date_from or self.date_to)
@@ -36,8 +53,8 @@ class Filters:
             (not self.article_ids or info.id in self.article_ids)
             and (not self.tags or any(t.lower() in lower for t in self.tags))
             and (not self.authors or info.author.lower() in {a.lower() for a in self.authors})
-            and (not self.date_from or bool(info.date and _iso(info.date) >= _iso(self.date_from)))
-            and (not self.date_to or bool(info.date and _iso(info.date) <= _iso(self.date_to)))
+            and (not self.date_from or bool(info.date and _iso(info.date) >= self.date_from))
+            and (not self.date_to or bool(info.date and _iso(info.date) <= self.date_to))
         )
 
 
@@ -46,6 +63,56 @@ def _iso(value: str) -> str:
         return date.fromisoformat(value[:10]).isoformat()
     except ValueError:
         return value
+
+
+# A small explicit parser rather than `dateparser`: that package is not a dependency, and it reads
+# almost any string as some date, where a typo here must be refused. `relativedelta` (python-dateutil,
+# already a dependency) does the calendar arithmetic: "1 month ago" on 31 March is 28/29 February.
+_UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
+_RELATIVE = re.compile(r"^(\d+|an?|one) (day|week|month|year)s? ago$")
+_LAST = re.compile(r"^(?:last|past|previous) (day|week|month|year)$")
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _relative(text: str) -> tuple[int, str] | None:
+    """(count, unit) of "3 days ago", "a week ago", "last month"; None for anything else."""
+    if found := _RELATIVE.match(text):
+        return (int(found[1]) if found[1].isdigit() else 1), found[2]
+    if found := _LAST.match(text):
+        return 1, found[1]
+    return None
+
+
+def parse_date(value: str, name: str = "date", end: bool = False, today: date | None = None) -> str:
+    """`value` as an ISO date: ISO days, months and years (the first day, or with `end` the last),
+    'today', 'yesterday', 'N days/weeks/months/years ago', 'last week'. Anything else: `FilterError`."""
+    from dateutil.relativedelta import relativedelta
+
+    text = re.sub(r"\s+", " ", str(value).strip().lower())
+    today = today or date.today()
+    found = _ISO.match(text)
+    try:
+        if found:
+            year, month, day = int(found[1]), int(found[2] or 0), int(found[3] or 0)
+            if day:
+                return date(year, month, day).isoformat()
+            first = date(year, month or 1, 1)
+            last = first + relativedelta(months=1 if month else 12, days=-1)
+            return (last if end else first).isoformat()
+    except ValueError:
+        pass  # 2025-13-40: refused below
+    if text in ("today", "now"):
+        return today.isoformat()
+    if text == "yesterday":
+        return (today - relativedelta(days=1)).isoformat()
+    ago = _relative(text)
+    if ago is not None:
+        count, unit = ago
+        try:
+            return (today - relativedelta(**{_UNITS[unit]: count})).isoformat()
+        except (ValueError, OverflowError):
+            pass  # "5000 years ago": before year 1
+    raise FilterError(f"{name}: {value!r} is not a date this assistant reads; use {DATE_FORMATS}")
 
 
 @dataclass

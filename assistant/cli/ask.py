@@ -22,8 +22,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--article", action="append", default=[], help="limit to this article id (repeatable)")
         p.add_argument("--tag", action="append", default=[], help="limit to articles with this tag (repeatable)")
         p.add_argument("--author", action="append", default=[], help="limit to this author (repeatable)")
-        p.add_argument("--since", default="", help="only articles dated on or after YYYY-MM-DD")
-        p.add_argument("--until", default="", help="only articles dated on or before YYYY-MM-DD")
+        p.add_argument(
+            "--since", default="", help="only articles dated on or after: YYYY-MM-DD, yesterday, '3 days ago', ..."
+        )
+        p.add_argument("--until", default="", help="only articles dated on or before (same forms as --since)")
         p.add_argument("-k", "--top-k", dest="top_k", type=int, help="passages to retrieve")
         p.add_argument("--backend", help="extractive (default), openai, ollama or llamacpp")
 
@@ -69,14 +71,17 @@ def format_answer(answer: Answer) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    answer = make_assistant(args).ask(args.question, filters=_filters(args))
+    filters = _filters(args)  # a date it cannot read is refused before the index is opened
+    answer = make_assistant(args).ask(args.question, filters=filters)
     print(json.dumps(to_json(answer), ensure_ascii=False) if args.json else format_answer(answer))
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    session = make_assistant(args).chat()
     filters = _filters(args)
+    assistant = make_assistant(args)
+    _ = assistant.index  # no index there (or an unusable one): say so now, not after the first question
+    session = assistant.chat()
     interactive = sys.stdin.isatty()
     if interactive:
         print("Ask about the articles. Empty line or Ctrl-D quits; /clear forgets the conversation.")

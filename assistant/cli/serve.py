@@ -15,11 +15,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", help="extractive (default), openai, ollama or llamacpp")
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
     p.add_argument(
-        "--no-ingest",
+        "--ingest",
         dest="ingest",
-        action="store_false",
-        help="do not bring the index up to date with the corpus folder first",
+        action="store_true",
+        help="first bring the index up to date with the corpus folder (creating it); by default the "
+        "index is only read, so several servers can share one",
     )
+    p.add_argument("--no-ingest", dest="ingest", action="store_false", help="only read the index (the default)")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

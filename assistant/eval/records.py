@@ -55,6 +55,7 @@ class Record:
     article_id: str
     history: list[str]
     tags: list[str]
+    reference_contexts: list[str] = field(default_factory=list)  # the gold passages' text, when known
     kind: str = ""  # fact, summary, list, followup, ... as the test set says
     keys: list[str] = field(default_factory=list)
     min_keys: int = 0

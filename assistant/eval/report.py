@@ -6,7 +6,9 @@ A run folder holds:
     summary.json    the run's metrics plus what was run (test set, settings)
     summary.md      the metrics and the failed questions, for a pull request or a terminal
     report.html     the same with plots embedded as PNG data, openable from anywhere
-    ragas.jsonl     question / answer / contexts / ground_truth, the column layout RAGAS reads
+    ragas.jsonl     one RAGAS sample per question, in the schema of ragas 0.2 to 0.4 (`SingleTurnSample`:
+                    user_input / response / retrieved_contexts / reference / reference_contexts),
+                    which `ragas.EvaluationDataset.from_list` loads
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def write_run(report: Report, out: str | Path | None = None) -> Path:
     )
     (out / "summary.md").write_text(summary_markdown(report), encoding="utf-8")
     (out / "report.html").write_text(report_html(report), encoding="utf-8")
-    _jsonl(out / "ragas.jsonl", (ragas_row(r) for r in report.records))
+    _jsonl(out / "ragas.jsonl", ragas_rows(report.records))
     return out
 
 
@@ -50,15 +52,33 @@ def _jsonl(path: Path, rows: Any) -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+# What a right reply to an unanswerable question says, as the RAGAS `reference` of such a question.
+NO_ANSWER_REFERENCE = "The articles do not answer this question."
+
+
+def ragas_rows(records: list[Record]) -> list[dict[str, Any]]:
+    """The RAGAS samples of a run; questions that ended in an error have no response and are left out."""
+    return [ragas_row(r) for r in records if r.verdict != "error"]
+
+
 def ragas_row(record: Record) -> dict[str, Any]:
-    """One RAGAS sample: the retrieved passages are the contexts, the reference (or answers) the truth."""
-    truth = record.reference.strip() or "; ".join(record.answers)
-    return {
-        "question": record.question,
-        "answer": strip_markers(record.answer),
-        "contexts": [p["text"] for p in record.retrieved],
-        "ground_truth": truth,
+    """One RAGAS `SingleTurnSample` (ragas >= 0.2): the retrieved passages are `retrieved_contexts`,
+    the reference answer (or the accepted answers) the `reference`, the gold passages (when the test
+    set gives them) the `reference_contexts`. The pre-0.2 keys (question/answer/contexts/ground_truth)
+    load as empty samples in current ragas, so they are not written."""
+    reference = record.reference.strip() or "; ".join(record.answers)
+    if not reference and not record.answerable:
+        reference = NO_ANSWER_REFERENCE
+    row: dict[str, Any] = {
+        "user_input": record.question,
+        "response": strip_markers(record.answer),
+        "retrieved_contexts": [p["text"] for p in record.retrieved],
     }
+    if reference:
+        row["reference"] = reference
+    if record.reference_contexts:
+        row["reference_contexts"] = list(record.reference_contexts)
+    return row
 
 
 def fmt(value: Any) -> str:

@@ -92,6 +92,7 @@ def run_case(
         case.article_id,
         case.history,
         case.tags,
+        reference_contexts=case.reference_contexts,
         kind=case.kind,
         keys=case.keys,
         min_keys=case.min_keys,

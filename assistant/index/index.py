@@ -13,6 +13,7 @@ process ingested rolled back that ingest's in-flight articles: 300 reported adde
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -26,15 +27,16 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from ..errors import StoreError
+from ..errors import IndexReadOnly
 from ..ingest.articles import load_articles
 from ..ingest.chunking import chunk_article, context_text, sentence_spans
 from ..ingest.fetch import FetchOptions, is_url
 from ..models import Article, ArticleInfo, Chunk, Duplicate, Failure, IngestReport
 from ..settings import Settings
 from .embeddings import Embedder, get_embedder
+from .folder import prepare_for_writing, require_index
 from .keyword import KeywordIndex
-from .manifest import Manifest, SentenceRow
+from .manifest import Manifest, SentenceRow, check_model
 from .store import VectorStore, open_store
 
 log = logging.getLogger(__name__)
@@ -52,10 +54,13 @@ class _Planned:
 class Index:
     """One index folder: open with `Index.open(settings)`; safe to share between threads."""
 
-    def __init__(self, settings: Settings, manifest: Manifest, store: VectorStore, keyword: KeywordIndex) -> None:
+    def __init__(
+        self, settings: Settings, manifest: Manifest, store: VectorStore | None, keyword: KeywordIndex
+    ) -> None:
         self.settings = settings
         self.manifest = manifest
-        self.store = store
+        self._store = store  # None: opened on first use (a reader listing articles needs no vectors)
+        self._store_lock = threading.Lock()
         self.keyword = keyword
         self._embedder: Embedder | None = None
         self._write_lock = threading.Lock()  # threads of this process; `_writer` adds other processes
@@ -63,22 +68,65 @@ class Index:
         self.missing_vectors: set[str] = set()  # chunk ids the manifest lists and the vector store lacks
 
     @classmethod
-    def open(cls, settings: Settings) -> Index:
-        """Open (creating if needed) the index folder named by `settings.index_dir`, repairing a crashed ingest."""
+    def open(cls, settings: Settings, readonly: bool = False) -> Index:
+        """Open the index folder named by `settings.index_dir`.
+
+        For writing (the default: ingest), the folder is created if needed and a crashed ingest is
+        repaired. With `readonly` (ask, chat, articles, serve) nothing is created or changed: a
+        missing index is `IndexMissing`, and a folder this process cannot write still answers
+        (see `open_readonly`). Each way the path can fail raises its own `StoreError` subclass.
+        """
+        if readonly:
+            return cls.open_readonly(settings)
         folder = Path(settings.index_dir)
-        if folder.exists() and not folder.is_dir():
-            raise StoreError(f"index path {folder} is a file, not a folder; use --index with a folder")
-        if not (folder / "manifest.sqlite3").exists() and _has_files(folder):
-            raise StoreError(
-                f"{folder} is not an index folder: it holds other files and no manifest.sqlite3 (or its "
-                "manifest was deleted). Point --index at an empty or new folder, or move the files away."
-            )
-        folder.mkdir(parents=True, exist_ok=True)
+        prepare_for_writing(folder)
         manifest = Manifest(folder / "manifest.sqlite3")
-        _check_model(manifest, settings)
+        check_model(manifest, settings)
         index = cls(settings, manifest, open_store(settings), KeywordIndex(folder / "bm25"))
         index.recover()
         return index
+
+    @classmethod
+    def open_readonly(cls, settings: Settings) -> Index:
+        """An existing index, opened to answer questions: SQLite `mode=ro`, the keyword index as saved, no
+        repairs, no lock file. Writing through it later (an upload) first reopens it for writing."""
+        folder = Path(settings.index_dir)
+        require_index(folder)
+        manifest = Manifest(folder / "manifest.sqlite3", readonly=True)
+        check_model(manifest, settings)
+        index = cls(settings, manifest, None, KeywordIndex(folder / "bm25"))
+        if not index.keyword.refresh(wait=True):
+            log.warning("the keyword index in %s is missing or unreadable; built in memory for this process", folder)
+            index.keyword.build(manifest.all_chunks(), save=False)
+        with contextlib.suppress(IndexReadOnly):
+            _ = index.store  # opened (and compared with the manifest) now, as for writing; except that an
+            # embedded store in a read-only folder fails only when searched: listing articles needs no vectors
+        return index
+
+    @property
+    def store(self) -> VectorStore:
+        """The vector store; a read-only index opens it (and compares it with the manifest) on first use."""
+        if self._store is None:
+            with self._store_lock:
+                if self._store is None:
+                    self._store = open_store(self.settings, readonly=self.readonly)
+                    self.check_store()
+        return self._store
+
+    @property
+    def readonly(self) -> bool:
+        """True while the index is open for reading only (see `open_readonly`)."""
+        return self.manifest.readonly
+
+    def _make_writable(self) -> None:
+        """Reopen a read-only index for writing, or say why this process cannot write it."""
+        if not self.manifest.readonly:
+            return
+        folder = Path(self.settings.index_dir)
+        prepare_for_writing(folder)
+        manifest = Manifest(folder / "manifest.sqlite3")
+        check_model(manifest, self.settings)
+        self.manifest = manifest  # the read-only connection stays open for searches that hold it
 
     @contextmanager
     def _writer(self, wait: bool = True) -> Iterator[bool]:
@@ -89,6 +137,7 @@ class Index:
         when another process holds it; otherwise it says so and waits.
         """
         with self._write_lock:
+            self._make_writable()
             try:
                 self._file_lock.acquire(timeout=0)
             except Timeout:
@@ -153,7 +202,7 @@ class Index:
             stored = self.store.all_ids()
             self.missing_vectors = set(listed) - stored
             _warn_inconsistent(self, recorded, len(listed), len(self.missing_vectors), len(stored - set(listed)))
-        if recorded != self.store.location and not self.missing_vectors:
+        if recorded != self.store.location and not self.missing_vectors and not self.readonly:
             self.manifest.set_meta("vector_store", self.store.location)
 
     def resync(self) -> int:
@@ -167,6 +216,16 @@ class Index:
         self.missing_vectors = set()
         self.manifest.set_meta("vector_store", self.store.location)
         return len(missing)
+
+    @property
+    def generation(self) -> int:
+        """A number that grows with every ingest or removal that changed the articles (0 for a new index):
+        replicas behind a load balancer report it, so one that lags behind shows."""
+        return int(self.manifest.get_meta("generation") or 0)
+
+    def _bump_generation(self, report: IngestReport) -> None:
+        if report.added or report.updated or report.removed:
+            self.manifest.set_meta("generation", str(self.generation + 1))
 
     def _rebuild_keywords(self) -> None:
         self.keyword.build(self.manifest.all_chunks())
@@ -212,6 +271,7 @@ class Index:
                 self._write(plan, report, progress)
             finally:
                 self._rebuild_keywords()
+                self._bump_generation(report)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
@@ -223,6 +283,7 @@ class Index:
             self.manifest.set_meta("keyword_dirty", "1")
             self._remove([a for a in article_ids if a in known], report)
             self._rebuild_keywords()
+            self._bump_generation(report)
         return report.removed
 
     def _plan(
@@ -381,27 +442,4 @@ def _warn_inconsistent(index: Index, recorded: str | None, listed: int, missing:
             where,
             extra,
             index.settings.index_dir,
-        )
-
-
-def _has_files(folder: Path) -> bool:
-    """True when `folder` holds anything but hidden files (".gitkeep"): not a place to create an index in."""
-    return folder.is_dir() and any(not p.name.startswith(".") for p in folder.iterdir())
-
-
-def _check_model(manifest: Manifest, settings: Settings) -> None:
-    backend = manifest.get_meta("embedding_backend")
-    if backend is None:
-        manifest.set_meta("embedding_backend", settings.embedding_backend)
-    elif backend != settings.embedding_backend:
-        # Same model, other runtime: vectors agree to cosine ~0.99, so mixing is allowed, but said.
-        log.info("the index was built with embedding_backend %r; now %r", backend, settings.embedding_backend)
-    built_with = manifest.get_meta("embedding_model")
-    if built_with is None:
-        manifest.set_meta("embedding_model", settings.embedding_model)
-    elif built_with != settings.embedding_model:
-        raise StoreError(
-            f"the index in {settings.index_dir} was built with embedding model {built_with!r} but the settings ask "
-            f"for {settings.embedding_model!r}; vectors of different models cannot be mixed. Use another --index "
-            "folder, or delete this one and ingest again."
         )

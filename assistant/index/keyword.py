@@ -62,10 +62,11 @@ class KeywordIndex:
         # with the old BM25 rows (which gave wrong ids, IndexError or a weight_mask ValueError mid-ingest).
         self._state = (ids, {cid: i for i, cid in enumerate(ids)}, bm25)
 
-    def build(self, chunks: list[Chunk]) -> None:
-        """Index `chunks` and save atomically (a temporary folder renamed over the old one).
+    def build(self, chunks: list[Chunk], save: bool = True) -> None:
+        """Index `chunks` and save atomically (a temporary folder renamed over the old one); `save=False`
+        keeps it in memory only (a reader of a read-only folder whose saved index is unreadable).
 
-        Only the index's writer calls this (`Index` holds the writer lock), so the fixed temporary
+        Only the index's writer saves (`Index` holds the writer lock), so the fixed temporary
         folder names below are never used by two savers at once.
         """
         import bm25s
@@ -82,6 +83,8 @@ class KeywordIndex:
             self._generation += 1
             generation = self._generation
             self._set(ids, bm25)
+        if not save:
+            return
         stamp = self._save(ids, bm25)
         with self._lock:
             if self._generation == generation:
@@ -157,6 +160,14 @@ class KeywordIndex:
                     self._version = before
             return True
         return False
+
+    def knows(self, term: str) -> bool:
+        """Whether `term` (a lower-cased word or its stem) occurs in the indexed chunks."""
+        bm25 = self._state[2]
+        if bm25 is None:
+            return False
+        stem = self._stemmer.stemWord(term) if self._stemmer else term
+        return term in bm25.vocab_dict or stem in bm25.vocab_dict
 
     def idf(self, terms: set[str]) -> dict[str, float]:
         """BM25 inverse document frequency of stemmed terms (unknown terms get the highest)."""

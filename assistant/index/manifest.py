@@ -9,6 +9,7 @@ the keyword index can be rebuilt and neighbours looked up without asking the vec
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -20,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import StoreError
+from ..errors import CorruptIndex, ForeignIndex, IndexReadOnly, StoreError
 from ..models import ArticleInfo, Chunk
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
 
 # (chunk, sentence spans in the chunk text, one unit vector per sentence)
 SentenceRow = tuple[Chunk, list[tuple[int, int]], np.ndarray]
@@ -59,24 +63,81 @@ _COLUMNS = {
 
 
 class Manifest:
-    """A SQLite file in the index folder. Thread-safe; one connection guarded by a lock."""
+    """A SQLite file in the index folder. Thread-safe; one connection guarded by a lock.
 
-    def __init__(self, path: Path) -> None:
+    `readonly=True` opens it read-only and never writes, nor creates a file (readers: ask, chat, serve).
+    While a writer has the database open (its `-wal` file exists) SQLite reads through the writer's
+    `-shm` file (`mode=ro`); otherwise the file is opened `immutable=1`, exact while no writer is
+    connected, which also works in a folder this process cannot write. The connection is replaced
+    whenever a writer comes or goes (the `-wal` file appears or disappears) or the file changes.
+    """
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
         self._lock = threading.RLock()
         self._writes = 0  # own commits; SQLite's data_version only counts other connections'
-        self._cache: dict[str, tuple[tuple[int, int], object]] = {}
+        self._opened = 0  # connections opened so far: a reopened read-only file is a new version too
+        # (writer connected, file stamp) when the connection was opened, in a folder this process cannot write
+        self._watched: tuple[bool, tuple[int, int, int]] | None = None
+        self._cache: dict[str, tuple[tuple[int, int, int], object]] = {}
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._conn = self._connect()
             self._check_foreign()  # before anything is written: never change another program's database
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA)
+            if not readonly:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.executescript(SCHEMA)
             self._check_version()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
+            raise CorruptIndex(
                 f"{path} is not a readable manifest ({exc}). The index folder is corrupt or was not made by this "
                 "assistant: move it away or point --index at an empty folder, then ingest again."
             ) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        self._opened += 1
+        if not self.readonly:
+            return sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        uri = self.path.resolve().as_uri()
+        self._watched = self._state()
+        if self._watched[0]:  # a writer is connected: read through its `-shm`, as SQLite readers do
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.OperationalError as exc:
+                # a `-wal` left by a writer that died, and no `-shm` this process may read: read the file alone
+                log.warning(
+                    "reading %s without its write-ahead log (%s): its last writer did not close it", self.path, exc
+                )
+                db.close()
+        # No writer: the file is read as it is. `mode=ro` would need SQLite's `-shm` file, which it cannot make in
+        # a folder this process may not write (and would leave behind in one it may); `_db` reopens the file once
+        # a writer appears or the file changes.
+        return sqlite3.connect(
+            f"{uri}?immutable=1", uri=True, check_same_thread=False, isolation_level=None, timeout=30
+        )
+
+    def _state(self) -> tuple[bool, tuple[int, int, int]]:
+        """Whether a writer is connected (the `-wal` file exists), and the file's inode, mtime and size."""
+        st = self.path.stat()
+        return self.path.with_name(self.path.name + "-wal").exists(), (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection; a read-only one is replaced once a writer came or went, or the file changed."""
+        if self._watched is not None:
+            with self._lock:
+                if self._watched is not None and self._changed(self._watched):
+                    self._conn.close()
+                    self._conn = self._connect()
+        return self._conn
+
+    def _changed(self, watched: tuple[bool, tuple[int, int, int]]) -> bool:
+        writer, stamp = self._state()
+        # With a writer connected, SQLite itself follows the changes (through `-shm`); without one, the
+        # immutable connection must be replaced whenever the file changed.
+        return writer != watched[0] or (not writer and stamp != watched[1])
 
     def _check_foreign(self) -> None:
         """StoreError when the file is an SQLite database of another program (other tables or columns)."""
@@ -87,13 +148,18 @@ class Manifest:
         columns = {t: {r[1] for r in self._db.execute(f'PRAGMA table_info("{t}")')} for t in tables & set(_COLUMNS)}
         ours = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
         if tables - ours or any(not _COLUMNS[t] <= have for t, have in columns.items()):
-            raise StoreError(
+            raise ForeignIndex(
                 f"{self.path} is not a manifest of this assistant (it holds the tables {', '.join(sorted(tables))}): "
                 "the index folder belongs to another program. Point --index at an empty or new folder."
             )
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row is None and self.readonly:
+            raise CorruptIndex(
+                f"{self.path} is an unfinished manifest (no schema version): the index folder was never "
+                "fully created. Run `assistant ingest` into it, or point --index at the right folder."
+            )
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
@@ -105,6 +171,8 @@ class Manifest:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise IndexReadOnly(f"{self.path} was opened read-only; it cannot be changed through this connection")
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -116,9 +184,9 @@ class Manifest:
                 self._writes += 1
             self._db.execute("COMMIT")
 
-    def _version(self) -> tuple[int, int]:
+    def _version(self) -> tuple[int, int, int]:
         """Changes whenever this or any other connection (another process) commits a change."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._writes
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._writes, self._opened
 
     def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """`compute()` once per version of the file: every question reads these, few change them."""
@@ -132,7 +200,7 @@ class Manifest:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._conn.close()
 
     # --- key/value state -------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -141,6 +209,8 @@ class Manifest:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
+        if self.readonly:
+            raise IndexReadOnly(f"{self.path} was opened read-only; cannot set {key!r}")
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
             self._writes += 1
@@ -314,3 +384,24 @@ def _chunk(r: tuple) -> Chunk:
         kind=r[8],
         tokens=r[9],
     )
+
+
+def check_model(manifest: Manifest, settings: Settings) -> None:
+    """Record the embedding model and backend of a new index; refuse another model's vectors."""
+    backend = manifest.get_meta("embedding_backend")
+    if backend is None:
+        if not manifest.readonly:
+            manifest.set_meta("embedding_backend", settings.embedding_backend)
+    elif backend != settings.embedding_backend:
+        # Same model, other runtime: vectors agree to cosine ~0.99, so mixing is allowed, but said.
+        log.info("the index was built with embedding_backend %r; now %r", backend, settings.embedding_backend)
+    built_with = manifest.get_meta("embedding_model")
+    if built_with is None:
+        if not manifest.readonly:
+            manifest.set_meta("embedding_model", settings.embedding_model)
+    elif built_with != settings.embedding_model:
+        raise StoreError(
+            f"the index in {settings.index_dir} was built with embedding model {built_with!r} but the settings ask "
+            f"for {settings.embedding_model!r}; vectors of different models cannot be mixed. Use another --index "
+            "folder, or delete this one and ingest again."
+        )

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import StoreError
+from ..errors import CorruptIndex, IndexMissing, IndexReadOnly, StoreError
 from ..models import Chunk
+from .folder import why_read_only
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -138,11 +139,26 @@ def chroma_folder(settings: Settings) -> Path:
     return Path(settings.index_dir) / "chroma"
 
 
-def _persistent(settings: Settings) -> object:
+def _persistent(settings: Settings, readonly: bool = False) -> object:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     folder = chroma_folder(settings)
+    if readonly and not folder.is_dir():
+        raise IndexMissing(
+            f"the index in {settings.index_dir} has no embedded vector store ({folder}): it was built with a "
+            "Chroma server, or never finished. Set chroma_url to that server, or run `assistant ingest` first."
+        )
+    reason = why_read_only(folder, ("chroma.sqlite3",)) if readonly else ""
+    if reason:
+        # Chroma's embedded store (1.x) writes to its SQLite file when it opens, even to read: it cannot
+        # serve from a folder it may not write ("attempt to write a readonly database").
+        raise IndexReadOnly(
+            f"cannot answer from the index in {settings.index_dir} with the embedded Chroma store: "
+            f"{reason}, and the embedded store cannot open read-only. A read-only (or shared) "
+            "index folder needs the Chroma server: run `chroma run --path DIR --host HOST --port PORT`, ingest "
+            "with chroma_url set to it, and set chroma_url (ASSISTANT_CHROMA_URL) for the readers too."
+        )
     folder.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
 
@@ -156,7 +172,7 @@ def _http_url(settings: Settings) -> tuple[str, int, bool]:
     return url.hostname, url.port or (443 if url.scheme == "https" else 8000), url.scheme == "https"
 
 
-def _http(settings: Settings) -> object:
+def _http(settings: Settings, readonly: bool = False) -> object:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -167,13 +183,14 @@ def _http(settings: Settings) -> object:
 CLIENTS = {"persistent": _persistent, "http": _http}
 
 
-def open_store(settings: Settings) -> VectorStore:
-    """The Chroma collection named in the settings, on a server when `chroma_url` is set."""
+def open_store(settings: Settings, readonly: bool = False) -> VectorStore:
+    """The Chroma collection named in the settings, on a server when `chroma_url` is set. With `readonly`
+    the embedded store must already exist, in a folder this process may write (see `_persistent`)."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     kind = "http" if settings.chroma_url else "persistent"
     where = location(settings)
     try:
-        client = CLIENTS[kind](settings)
+        client = CLIENTS[kind](settings, readonly)
         return VectorStore(client, settings.collection, where, remote=kind == "http")
     except StoreError:
         raise
@@ -184,7 +201,7 @@ def open_store(settings: Settings) -> VectorStore:
                 "`chroma run --path DIR --host HOST --port PORT`, or unset chroma_url to use the "
                 "store embedded in the index folder."
             ) from None
-        raise StoreError(
+        raise CorruptIndex(
             f"cannot open the Chroma store in {chroma_folder(settings)} (collection "
             f"{settings.collection!r}): {exc}. The folder may be corrupt or from another program; move "
             "it away and ingest again."

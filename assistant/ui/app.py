@@ -304,7 +304,7 @@ def _wire_api(h: Handlers) -> None:
         question = gr.Textbox(label="question")
         article_ids = gr.JSON(label="article_ids")
         tags = gr.JSON(label="tags")
-        top_k = gr.Number(label="top_k", value=0, precision=0)
+        top_k = gr.Number(label="top_k", value=None, precision=0)  # None: the settings' top_k
         session = gr.State(None)
         answer = gr.Textbox(label="answer")
         citations = gr.JSON(label="citations")
@@ -314,7 +314,7 @@ def _wire_api(h: Handlers) -> None:
         question: str,
         article_ids: list[str] | None = None,
         tags: list[str] | None = None,
-        top_k: int = 0,
+        top_k: int | None = None,
         session: Any = None,
     ) -> tuple[Any, ...]:
         """Answer `question` (optionally only from `article_ids` / `tags`, with `top_k` passages)."""

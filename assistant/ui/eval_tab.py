@@ -42,7 +42,10 @@ def build_eval_tab(get_assistant: Callable[[], Assistant], runs_dir: Path, evals
     with gr.Tab("Evaluate"):
         gr.Markdown(
             "Score the assistant on a test set: every question is asked, answers and citations are "
-            "checked, and a report is written. Runs are compared with the previous run of the same set."
+            "checked, and a report is written. Runs are compared with the previous run of the same set. "
+            "`ragas.jsonl` is in the sample schema of ragas 0.4 (`user_input`, `response`, "
+            "`retrieved_contexts`, `reference`, `reference_contexts`): load it with "
+            "`ragas.EvaluationDataset.from_list`."
         )
         with gr.Row():
             testset = gr.Dropdown(choices=choices, value=choices[0] if choices else None, label="Shipped test set")

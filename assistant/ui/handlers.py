@@ -233,7 +233,8 @@ def _str_list(value: Any, name: str) -> list[str]:
 
 
 def _top_k(value: Any) -> int | None:
-    if value in (None, "", 0):
+    """None (the settings' top_k) when not given; 0 is refused, as the command line refuses `-k 0`."""
+    if value is None or value == "":
         return None
     try:
         k = int(value)

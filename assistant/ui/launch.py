@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from ..api import Assistant
 from ..errors import AssistantError
@@ -51,6 +54,26 @@ def ingest_corpus(assistant: Assistant, progress: bool = True) -> IngestReport |
     return assistant.ingest([corpus], progress=progress)
 
 
+HEALTH_PATH = "/health"
+
+
+def health_route(assistant: Assistant) -> Route:
+    """`GET /health`: the replica's `Assistant.health()` as JSON; 200 when it can answer, else 503.
+
+    A plain HTTP route (outside Gradio's API and its login) for a load balancer's health check: it
+    says no more than counts, the index generation and whether the vector store is reachable.
+    """
+
+    def health(request: Request) -> JSONResponse:
+        try:
+            data = assistant.health()
+        except Exception as exc:  # an index that cannot be opened: not ready, and why
+            data = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return JSONResponse(data, status_code=200 if data.get("ok") else 503)
+
+    return Route(HEALTH_PATH, health, methods=["GET"])
+
+
 def launch(
     app: gr.Blocks,
     assistant: Assistant,
@@ -66,7 +89,10 @@ def launch(
     only the corpus and upload folders are served (so source cards can link to articles).
     """
     s = assistant.settings
-    Path(s.upload_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(s.upload_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only replica: it answers, uploads are refused with the reason
+        log.warning("cannot create the upload folder %s (%s); uploads will fail on this server", s.upload_dir, exc)
     served = [str(Path(d).resolve()) for d in (s.corpus_dir, s.upload_dir) if Path(d).is_dir()]
     return app.launch(
         server_name=s.host,
@@ -84,6 +110,7 @@ def launch(
         run_history=False,
         show_error=True,
         auth_message="Sign in to the article assistant.",
+        app_kwargs={"routes": [health_route(assistant)]},  # before Gradio's own routes, so it is matched first
     )
 
 
@@ -95,13 +122,27 @@ def serve(
     prevent_thread_lock: bool = False,
     quiet: bool = False,
 ) -> tuple[Any, str, str | None]:
-    """Index the corpus (unless `ingest` is False), build the app and serve it."""
+    """Index the corpus (unless `ingest` is False: then the index must exist), build the app and serve it."""
     auth = auth_from_env()
     if ingest:
         report = ingest_corpus(assistant)
         if report and report.failed:
             for failure in report.failed:
                 log.warning("could not ingest %s: %s", failure.path, failure.error)
+    index = assistant.index  # a missing or unreadable index fails here, with its message, before serving
+    _ = index.store  # and so does a vector store it cannot open (a read-only folder without a Chroma server)
+    if not ingest and not assistant.settings.chroma_url:  # a server beside a separate ingest job
+        log.warning(
+            "vectors come from the Chroma store embedded in %s: articles another process ingests are found "
+            "by keywords at once but by meaning only after this server restarts (the embedded store reads "
+            "its files once, when it opens). Several servers on one index need a Chroma server (chroma_url).",
+            assistant.settings.index_dir,
+        )
+    log.info(
+        "serving the index in %s (opened %s)",
+        assistant.settings.index_dir,
+        "read-only" if index.readonly else "for writing",
+    )
     return launch(
         build_app(assistant), assistant, share=share, auth=auth, prevent_thread_lock=prevent_thread_lock, quiet=quiet
     )
