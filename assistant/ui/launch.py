@@ -61,7 +61,8 @@ def health_route(assistant: Assistant) -> Route:
     """`GET /health`: the replica's `Assistant.health()` as JSON; 200 when it can answer, else 503.
 
     A plain HTTP route (outside Gradio's API and its login) for a load balancer's health check: it
-    says no more than counts, the index generation and whether the vector store is reachable.
+    says no more than counts, the index generation, whether the vector store is reachable and, when
+    it is not, the error (which names the store's URL, never a key).
     """
 
     def health(request: Request) -> JSONResponse:
