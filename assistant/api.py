@@ -95,7 +95,7 @@ class Assistant:
     ) -> IngestReport:
         """Follow the RSS/Atom feeds at `urls` (and, with `refresh`, poll every followed feed): new or changed
         entries are ingested, at most `feed_max_entries` per feed; entries read before count as unchanged."""
-        index = self.index  # opens (creates) the index folder before the feed book is written into it
+        index = self._writable_index()  # opens (creates) the index folder before the feed book is written into it
         book = FeedBook(Path(self.settings.index_dir) / "feeds.json")
         wanted = list(dict.fromkeys([*urls, *(book.urls() if refresh else [])]))
         options = FetchOptions.from_settings(self.settings)

@@ -213,7 +213,10 @@ def test_the_articles_tab_adds_an_address_follows_a_feed_and_shows_pages(tmp_pat
     from assistant.ui.render import render_citation
 
     settings = Settings.load(index_dir=tmp_path / "index", allow_private_urls=True, upload_dir=tmp_path / "uploads")
-    app = build_app(Assistant.from_settings(settings))
+    web = Assistant.from_settings(settings)
+    (tmp_path / "none").mkdir()
+    web.ingest([tmp_path / "none"], progress=False)  # the page serves an existing index: make an empty one
+    app = build_app(web)
     h = app.handlers  # type: ignore[attr-defined]
     blocks = {getattr(b, "elem_id", None): b for b in app.blocks.values()}
     assert blocks["upload"].file_types == sorted(SUPPORTED_SUFFIXES) and ".pdf" in SUPPORTED_SUFFIXES
