@@ -19,6 +19,7 @@ from ..answer.retrieval import Filters
 from ..api import Assistant, ChatSession
 from ..models import Answer, ArticleInfo
 from .export import write_export
+from .modes import AnswerModes
 from .render import render_answer, render_error, render_question, render_sources, render_streaming
 from .uploads import FileResult, Progress, ingest_uploads
 
@@ -33,27 +34,19 @@ class Handlers:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self._variants: dict[str, Assistant] = {assistant.settings.backend: assistant}
+        self.modes = AnswerModes(assistant)
         s = assistant.settings
         # Served so source cards can link to the article files; nothing else on disk is reachable.
         self.file_roots: list[Path] = [Path(s.corpus_dir).resolve(), Path(s.upload_dir).resolve()]
 
     # --- settings ----------------------------------------------------------------------------
     def backends(self) -> list[tuple[str, str]]:
-        """(label, value) of the answer backends on offer: the configured one, and extractive."""
-        s = self.assistant.settings
-        names = [s.backend] + (["extractive"] if s.backend != "extractive" else [])
-        return [(_backend_label(n, s.llm_model), n) for n in names]
+        """(label, value) of the answer modes on offer: the configured backend, and extractive."""
+        return [(m.label, m.name) for m in self.modes.available()]
 
     def assistant_for(self, backend: str | None) -> Assistant:
         """The assistant answering with `backend`; variants share the one index."""
-        backend = backend or self.assistant.settings.backend
-        if backend not in self._variants:
-            if backend not in {v for _, v in self.backends()}:
-                raise ValueError(f"backend {backend!r} is not configured here")
-            settings = self.assistant.settings.with_overrides(backend=backend)
-            self._variants[backend] = Assistant(settings, index=self.assistant.index)
-        return self._variants[backend]
+        return self.modes.get(backend)
 
     # --- chat --------------------------------------------------------------------------------
     def chat(
@@ -174,12 +167,6 @@ class Handlers:
             if len(picked) >= EXAMPLES:
                 break
         return picked[:EXAMPLES]
-
-
-def _backend_label(name: str, model: str) -> str:
-    if name == "extractive":
-        return "extractive — quotes the articles, no LLM"
-    return f"{name} — {model}" if model else name
 
 
 def describe(exc: BaseException) -> str:
