@@ -68,6 +68,13 @@ a.cite:hover, a.cite.selected { color: white !important; background: var(--color
 .upload-status.failed, .upload-status.refused { background: #fee2e2; color: #991b1b; }
 .upload-detail { color: var(--body-text-color-subdued); }
 .hint { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+
+/* evaluate tab */
+#eval-summary * { font-family: var(--font) !important; }
+.eval-plots { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.eval-plot { margin: 0; max-width: 100%; }
+.eval-plot img { max-width: 100%; height: auto; }
+.eval-plot figcaption { font-size: 0.82rem; color: var(--body-text-color-subdued); }
 """
 
 # Citation links live in the chat, the passages in the sources panel: one delegated listener
