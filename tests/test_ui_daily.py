@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .test_ui_api import running_app
-from .test_ui_browser import CHROMIUM, FLAGS, WAIT, shoot, sync_api
+from .test_ui_browser import CHROMIUM, FLAGS, WAIT, ask, shoot, sync_api
 
 pytestmark = [
     pytest.mark.slow,
@@ -68,3 +68,68 @@ def test_evaluate_shows_names_plots_and_every_metric(page) -> None:
     expect(page.locator("#eval-comparison")).to_contain_text("Not compared")
     expect(page.locator("#eval-comparison")).to_contain_text("2 vs 1 questions")
     assert re.search(r"seed", page.locator("#eval-status").inner_text())
+
+
+def test_a_not_found_reply_clears_the_sources_and_each_answer_names_its_backend(page) -> None:
+    expect = sync_api.expect
+    first = ask(page, "Who did Rubio meet?", 1)
+    expect(first).to_contain_text("answered by extractive")
+    expect(page.locator("#sources-panel #src-1-1")).to_be_visible()
+    second = ask(page, "What is the recipe for sourdough bread?", 2)
+    expect(second).to_have_class(re.compile(r"\babstained\b"))
+    expect(second).to_contain_text("answered by extractive")
+    active = page.locator("#sources-panel .src-turn.active")
+    expect(active).to_contain_text("What is the recipe for sourdough bread?")
+    expect(active).to_contain_text("No passages")
+    expect(page.locator("#sources-panel .src-card:visible")).to_have_count(0)  # not the last answer's sources
+    first.locator("a.cite").first.click()  # the earlier answer's sources are still a click away
+    expect(page.locator("#sources-panel #src-1-1")).to_be_visible()
+
+
+def test_exports_download_in_one_click(page) -> None:
+    expect = sync_api.expect
+    expect(page.locator("#export-md")).to_be_disabled()  # nothing to export yet
+    ask(page, "Who did Rubio meet?", 1)
+    expect(page.locator("#export-md")).to_be_enabled()
+    with page.expect_download() as download:
+        page.click("#export-md")
+    assert "## 1. Who did Rubio meet?" in Path(download.value.path()).read_text(encoding="utf-8")
+    ask(page, "Where did they meet?", 2)
+    with page.expect_download() as download:
+        page.click("#export-json")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Who did Rubio meet?" in text and "Where did they meet?" in text  # the export follows the chat
+
+
+def test_the_empty_chat_is_not_a_tall_blank_box(page) -> None:
+    chat = page.locator("#chat")
+    examples = chat.get_by_text("What is the significance of this meeting?")
+    sync_api.expect(examples).to_be_visible()
+    # The suggested questions fill the box: little room is left under the lowest text in it.
+    lowest = chat.evaluate(
+        """box => Math.max(...[...box.querySelectorAll('*')]
+            .filter(e => !e.children.length && e.textContent.trim())
+            .map(e => e.getBoundingClientRect().bottom))"""
+    )
+    assert bottom(chat) - lowest < 120
+
+
+def test_removing_an_article_asks_first(page) -> None:
+    expect = sync_api.expect
+    page.get_by_role("tab", name="Articles").click()
+    table = page.locator("#articles-table")
+    expect(table).to_contain_text("US-Russia Dialogue")
+    page.click("#remove-pick input")
+    page.locator("ul[role=listbox] li").filter(has_text="US-Russia Dialogue").first.click()
+    page.click("#remove")
+    confirm = page.locator("#remove-confirm")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("Remove “US-Russia Dialogue: Ukraine Peace Talks on the Horizon?” from the index?")
+    page.click("#remove-cancel")
+    expect(confirm).to_be_hidden()
+    expect(page.locator("#remove-result")).to_contain_text("Nothing was removed")
+    expect(table).to_contain_text("US-Russia Dialogue")  # still there
+    page.click("#remove")
+    page.click("#remove-yes")
+    expect(page.locator("#remove-result")).to_contain_text("Removed “US-Russia Dialogue")
+    expect(table).not_to_contain_text("US-Russia Dialogue")

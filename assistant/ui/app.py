@@ -42,9 +42,21 @@ class Parts:
     tag_filter: gr.Dropdown
     backend: gr.Dropdown
     top_k: gr.Slider
-    buttons: tuple[Any, ...]  # ask, clear, export markdown, export json, the export file
+    buttons: tuple[Any, ...]  # ask, clear, export markdown, export json (download buttons)
     table: gr.Dataframe
     remove_pick: gr.Dropdown
+
+
+@dataclass
+class Removing:
+    """Removing articles takes two clicks: the button asks, "Yes, remove" does it."""
+
+    button: gr.Button
+    confirm: gr.Column
+    question: gr.Markdown
+    yes: gr.Button
+    no: gr.Button
+    result: gr.Markdown
 
 
 # What `_chat_tab` returns: the chat's fields of `Parts`, in order.
@@ -62,11 +74,11 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 chat = _chat_tab(h)
             with gr.Tab("Articles", id="articles"):
-                table, remove_pick, upload, results, remove_btn, remove_msg = _articles_tab(h)
+                table, remove_pick, upload, results, removing = _articles_tab(h)
             _eval_tab(assistant, runs_dir or Path("runs"))
         parts = Parts(header, *chat, table, remove_pick)
         _wire_chat(h, parts)
-        _wire_articles(h, parts, upload, results, remove_btn, remove_msg)
+        _wire_articles(h, parts, upload, results, removing)
         _wire_api(h)
         app.load(lambda: _refresh(h), outputs=_refresh_outputs(parts), **internal("load"))
     app.handlers = h
@@ -95,7 +107,9 @@ def _chat_tab(h: Handlers) -> ChatParts:
             chatbot = gr.Chatbot(
                 label="Chat",
                 elem_id="chat",
-                height=560,
+                height=None,
+                min_height=300,  # an empty chat is a short box with the suggested questions, not a tall blank one
+                max_height=620,
                 show_label=False,
                 feedback_options=None,
                 buttons=[],
@@ -116,9 +130,9 @@ def _chat_tab(h: Handlers) -> ChatParts:
                 ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
             with gr.Row():
                 clear = gr.Button("Clear chat", size="sm", elem_id="clear")
-                export_md = gr.Button("Export Markdown", size="sm", elem_id="export-md")
-                export_json = gr.Button("Export JSON", size="sm", elem_id="export-json")
-            export_file = gr.File(label="Conversation export", visible=False, interactive=False, elem_id="export-file")
+                # Download buttons, refreshed after every answer: one click saves the conversation.
+                export_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="export-md", interactive=False)
+                export_json = gr.DownloadButton("Export JSON", size="sm", elem_id="export-json", interactive=False)
             with gr.Accordion("Search scope and answer settings", open=False, elem_id="settings"):
                 with gr.Row():
                     article_filter = gr.Dropdown(
@@ -141,7 +155,7 @@ def _chat_tab(h: Handlers) -> ChatParts:
         with gr.Column(scale=5, min_width=320):
             sources = gr.HTML(EMPTY_SOURCES, elem_id="sources-panel", label="Sources")
     session = gr.State(None)
-    buttons = (ask, clear, export_md, export_json, export_file)
+    buttons = (ask, clear, export_md, export_json)
     return chatbot, message, session, sources, article_filter, tag_filter, backend, top_k, buttons
 
 
@@ -172,8 +186,13 @@ def _articles_tab(h: Handlers) -> tuple[Any, ...]:
             gr.Markdown("### Remove articles")
             remove_pick = gr.Dropdown(label="Articles to remove", multiselect=True, choices=[], elem_id="remove-pick")
             remove_btn = gr.Button("Remove from the index", variant="stop", size="sm", elem_id="remove")
+            with gr.Column(visible=False, elem_id="remove-confirm") as confirm:
+                question = gr.Markdown(elem_id="remove-question")
+                with gr.Row():
+                    yes = gr.Button("Yes, remove", variant="stop", size="sm", elem_id="remove-yes")
+                    no = gr.Button("Cancel", size="sm", elem_id="remove-cancel")
             remove_msg = gr.Markdown(elem_id="remove-result")
-    return table, remove_pick, upload, results, remove_btn, remove_msg
+    return table, remove_pick, upload, results, Removing(remove_btn, confirm, question, yes, no, remove_msg)
 
 
 def _eval_tab(assistant: Assistant, runs_dir: Path) -> None:
@@ -196,38 +215,34 @@ def _placeholder(examples: list[str]) -> str:
 
 
 def _wire_chat(h: Handlers, p: Parts) -> None:
-    ask, clear, export_md, export_json, export_file = p.buttons
+    ask, clear, export_md, export_json = p.buttons
     inputs = [p.message, p.chatbot, p.session, p.article_filter, p.tag_filter, p.backend, p.top_k]
     outputs = [p.message, p.chatbot, p.session, p.sources]
     opts: dict[str, Any] = {"concurrency_id": "answers", "concurrency_limit": 4, "show_progress": "minimal"}
-    p.message.submit(h.chat, inputs, outputs, **opts, **internal("submit"))
-    ask.click(h.chat, inputs, outputs, **opts, **internal("ask"))
+
+    def exports(session: Any) -> tuple[Any, ...]:
+        paths = [h.export(session, fmt) for fmt in ("markdown", "json")]
+        return tuple(gr.update(value=path, interactive=path is not None) for path in paths)
+
+    def then_exports(event: Any, name: str) -> None:
+        event.then(exports, [p.session], [export_md, export_json], **internal(f"exports_{name}"))
+
+    then_exports(p.message.submit(h.chat, inputs, outputs, **opts, **internal("submit")), "submit")
+    then_exports(ask.click(h.chat, inputs, outputs, **opts, **internal("ask")), "ask")
 
     def from_example(
         history: Any, session: Any, article_ids: Any, tags: Any, backend: Any, k: Any, data: gr.SelectData
     ) -> Iterator[ChatUpdate]:
         yield from h.chat(str((data.value or {}).get("text", "")), history, session, article_ids, tags, backend, k)
 
-    p.chatbot.example_select(from_example, inputs[1:], outputs, **opts, **internal("example"))
-    clear.click(h.clear, [p.session], [p.chatbot, p.session, p.sources], **internal("clear"))
+    then_exports(p.chatbot.example_select(from_example, inputs[1:], outputs, **opts, **internal("example")), "example")
+    cleared = [p.chatbot, p.session, p.sources]
+    then_exports(clear.click(h.clear, [p.session], cleared, **internal("clear")), "clear")
     # The chat's own trash icon empties the messages; the session's history must go with them.
-    p.chatbot.clear(h.clear, [p.session], [p.chatbot, p.session, p.sources], **internal("trash"))
-    for button, fmt in ((export_md, "markdown"), (export_json, "json")):
-        button.click(
-            lambda session, fmt=fmt: _export(h, session, fmt), [p.session], [export_file], **internal(f"export_{fmt}")
-        )
+    then_exports(p.chatbot.clear(h.clear, [p.session], cleared, **internal("trash")), "trash")
 
 
-def _export(h: Handlers, session: Any, fmt: str) -> dict[str, Any]:
-    path = h.export(session, fmt)
-    if path is None:
-        gr.Info("Nothing to export yet: ask a question first.")
-    return gr.update(value=path, visible=path is not None)
-
-
-def _wire_articles(
-    h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, remove_btn: gr.Button, remove_msg: gr.Markdown
-) -> None:
+def _wire_articles(h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, r: Removing) -> None:
     refresh = _refresh_outputs(p)
 
     def on_upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 (Gradio's idiom)
@@ -241,9 +256,20 @@ def _wire_articles(
     upload.upload(on_upload, [upload], [results], concurrency_id="ingest", **internal("upload")).then(
         lambda ids, tags: (None, *_refresh(h, ids, tags)), chosen, [upload, *refresh], **internal("refresh_upload")
     )
-    remove_btn.click(h.remove, [p.remove_pick], [remove_msg], concurrency_id="ingest", **internal("remove")).then(
-        lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal("refresh_remove")
-    )
+
+    def ask_first(ids: list[str] | None) -> tuple[Any, ...]:
+        question = h.remove_question(ids)
+        if question is None:
+            return gr.update(visible=False), "", "Pick one or more articles to remove first."
+        return gr.update(visible=True), question, ""
+
+    hide = gr.update(visible=False)
+    r.button.click(ask_first, [p.remove_pick], [r.confirm, r.question, r.result], **internal("remove_ask"))
+    p.remove_pick.change(lambda: hide, None, [r.confirm], **internal("remove_pick"))  # it asked about other articles
+    r.no.click(lambda: (hide, "Nothing was removed."), None, [r.confirm, r.result], **internal("remove_cancel"))
+    r.yes.click(lambda: hide, None, [r.confirm], **internal("remove_hide")).then(
+        h.remove, [p.remove_pick], [r.result], concurrency_id="ingest", **internal("remove")
+    ).then(lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal("refresh_remove"))
 
 
 def _refresh_outputs(p: Parts) -> list[Any]:

@@ -21,6 +21,8 @@ CSS = """
 .answer.failed .answer-label { color: var(--error-text-color, #b91c1c); }
 .answer-note, .answer-warn { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-top: 6px; }
 .answer-warn { color: #b45309; }
+.answer-by { font-size: 0.72rem; color: var(--body-text-color-subdued); margin-top: 6px; opacity: 0.85; }
+.src-none { font-size: 0.88rem; color: var(--body-text-color-subdued); font-style: italic; }
 .unsupported { text-decoration: underline wavy #d97706; text-underline-offset: 3px; }
 a.cite, .cite-demo { display: inline-block; min-width: 1.35em; padding: 0 0.35em; margin: 0 1px; border-radius: 999px;
   font-size: 0.72em; font-weight: 650; line-height: 1.5; text-align: center; vertical-align: super;

@@ -81,7 +81,10 @@ class Handlers:
             text = ""
             for piece in session.stream(message, filters=filters, k=int(k) if k else None):
                 if isinstance(piece, Answer):
-                    history[-1] = {"role": "assistant", "content": render_answer(piece, len(session.turns))}
+                    history[-1] = {
+                        "role": "assistant",
+                        "content": render_answer(piece, len(session.turns), self.modes.answered_by(piece.backend)),
+                    }
                     yield gr.skip(), list(history), session, self.sources(session)
                 else:
                     text += piece
@@ -138,6 +141,20 @@ class Handlers:
         except Exception as exc:
             log.exception("upload failed")
             return [FileResult(name, "failed", describe(exc)) for _, name in pairs]
+
+    def remove_question(self, article_ids: Sequence[str] | None) -> str | None:
+        """What to ask before removing `article_ids` (None when none is picked): which articles, and what follows."""
+        ids = list(article_ids or [])
+        if not ids:
+            return None
+        infos = {a.id: a for a in self.assistant.articles()}
+        titles = ", ".join(f"“{infos[i].title}”" if i in infos else f"`{i}`" for i in ids)
+        corpus = Path(self.assistant.settings.corpus_dir).resolve()
+        in_corpus = any(i in infos and Path(infos[i].source).resolve().is_relative_to(corpus) for i in ids)
+        many = len(ids) > 1
+        return f"**Remove {titles} from the index?** Answers will no longer cite {'them' if many else 'it'}." + (
+            " Files in the corpus folder return when the app next starts." if in_corpus else ""
+        )
 
     def remove(self, article_ids: Sequence[str] | None) -> str:
         """Remove articles from the index; a sentence saying what happened."""

@@ -38,6 +38,11 @@ class AnswerModes:
         names = [s.backend] + ([EXTRACTIVE] if s.backend != EXTRACTIVE else [])
         return [Mode(n, label(n, s.llm_model)) for n in names]
 
+    def answered_by(self, name: str) -> str:
+        """The short name shown under an answer of mode `name`: the backend and its model."""
+        model = self.assistant.settings.llm_model
+        return "extractive (no LLM)" if name == EXTRACTIVE else f"{name} · {model}" if model else name
+
     def names(self) -> list[str]:
         return [m.name for m in self.available()]
 

@@ -40,8 +40,9 @@ def _paragraphs(escaped: str) -> str:
 # --- chat messages ------------------------------------------------------------------------------
 
 
-def render_answer(answer: Answer, turn: int) -> str:
-    """The chat bubble of one answer: text with linked `[n]`, unsupported sentences marked, notes."""
+def render_answer(answer: Answer, turn: int, backend: str = "") -> str:
+    """The chat bubble of one answer: text with linked `[n]`, unsupported sentences marked, notes, and
+    which backend produced it (`backend`, a label for people; default the answer's own backend name)."""
     text = esc(answer.text)
     for sentence in answer.unsupported:
         text = _mark_unsupported(text, esc(sentence))
@@ -55,7 +56,7 @@ def render_answer(answer: Answer, turn: int) -> str:
     if answer.unsupported:
         parts.append('<div class="answer-warn">Underlined sentences are not supported by the cited passages.</div>')
     parts += [f'<div class="answer-note">{esc(note)}</div>' for note in answer.notes]
-    parts.append("</div>")
+    parts.append(f'<div class="answer-by">answered by {esc(backend or answer.backend)}</div></div>')
     return "".join(parts)
 
 
@@ -108,15 +109,21 @@ def render_sources(turns: Sequence[Answer], active: int | None = None, file_root
     Turns are numbered from 1 like the `data-turn` of the links; the other turns stay in the
     page, hidden, so a click on a citation of an older answer shows its sources at once.
     """
-    if not any(t.citations for t in turns):
+    if not turns:
         return EMPTY_SOURCES
-    active = active or max(i for i, t in enumerate(turns, 1) if t.citations)
-    sections = [_turn_sources(t, i, i == active, file_roots) for i, t in enumerate(turns, 1) if t.citations]
+    active = active or len(turns)
+    sections = [
+        _turn_sources(t, i, i == active, file_roots)
+        for i, t in enumerate(turns, 1)
+        if t.citations or i == len(turns)  # the last answer's (lack of) sources, never an older answer's
+    ]
     return '<div class="src-panel">' + "".join(sections) + "</div>"
 
 
 def _turn_sources(answer: Answer, turn: int, active: bool, roots: Sequence[Path]) -> str:
-    cards = "".join(render_citation(c, turn, roots) for c in answer.citations)
+    cards = "".join(render_citation(c, turn, roots) for c in answer.citations) or (
+        '<p class="src-none">No passages: the articles do not hold this answer.</p>'
+    )
     head = f'<div class="src-q"><span>Sources for</span> “{esc(answer.question.strip())}”</div>'
     return f'<section class="src-turn{" active" if active else ""}" data-turn="{turn}">{head}{cards}</section>'
 
