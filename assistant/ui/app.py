@@ -81,6 +81,8 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
         _wire_articles(h, parts, upload, results, removing)
         _wire_api(h)
         app.load(lambda: _refresh(h), outputs=_refresh_outputs(parts), **internal("load"))
+        # An LLM server started (or stopped) after the app shows up (or goes) at the next page load.
+        app.load(lambda: gr.update(**h.backend_menu()), outputs=[parts.backend], **internal("backends"))
     app.handlers = h
     return app
 
@@ -142,13 +144,7 @@ def _chat_tab(h: Handlers) -> ChatParts:
                         label="Only articles tagged", multiselect=True, choices=[], elem_id="tag-filter"
                     )
                 with gr.Row():
-                    backend = gr.Dropdown(
-                        label="Answer backend",
-                        choices=h.backends(),
-                        value=s.backend,
-                        elem_id="backend",
-                        interactive=len(h.backends()) > 1,
-                    )
+                    backend = gr.Dropdown(label="Answer backend", elem_id="backend", **h.backend_menu())
                     top_k = gr.Slider(
                         1, 20, value=min(s.top_k, 20), step=1, label="Passages to retrieve", elem_id="top-k"
                     )

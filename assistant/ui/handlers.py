@@ -44,6 +44,19 @@ class Handlers:
         """(label, value) of the answer modes on offer: the configured backend, and extractive."""
         return [(m.label, m.name) for m in self.modes.available()]
 
+    def backend_menu(self) -> dict[str, Any]:
+        """The backend selector as it should be now: choices, the default, and what is configured but down."""
+        choices = self.backends()
+        names = [n for _, n in choices]
+        down = self.modes.unavailable()
+        info = "; ".join(f"{n} is configured but cannot answer now: {why}" for n, why in down.items())
+        return {
+            "choices": choices,
+            "value": self.modes.default if self.modes.default in names else names[0],
+            "interactive": len(choices) > 1,
+            "info": info or "Changes the answers of this conversation only.",
+        }
+
     def assistant_for(self, backend: str | None) -> Assistant:
         """The assistant answering with `backend`; variants share the one index."""
         return self.modes.get(backend)
