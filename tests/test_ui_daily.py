@@ -28,7 +28,7 @@ def app_url(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 def page(app_url: str) -> Iterator[object]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()  # a context: tabs can open
         page.set_default_timeout(WAIT)
         sync_api.expect.set_options(timeout=WAIT)
         page.goto(app_url)
@@ -112,6 +112,56 @@ def test_the_empty_chat_is_not_a_tall_blank_box(page) -> None:
             .map(e => e.getBoundingClientRect().bottom))"""
     )
     assert bottom(chat) - lowest < 120
+
+
+def test_a_reload_keeps_the_conversation_and_its_follow_ups(page, app_url: str) -> None:
+    expect = sync_api.expect
+    ask(page, "Who did Rubio meet?", 1)
+    expect(page.locator("#conversation input")).to_have_value(re.compile(r"^Who did Rubio meet\? · "))
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    answers = page.locator("#chat .answer")
+    expect(answers).to_have_count(1)
+    expect(answers.first).to_contain_text("Lavrov")
+    expect(answers.first.locator("a.cite").first).to_be_visible()
+    expect(page.locator("#sources-panel .src-turn.active .src-card").first).to_be_visible()
+    follow = ask(page, "Where did they meet?", 2)  # the restored conversation goes on
+    expect(follow).to_contain_text("Malaysia")
+
+    # Another browser (its own storage) starts empty; this one keeps both answers.
+    other = page.context.browser.new_context().new_page()
+    other.goto(app_url)
+    other.wait_for_selector("#question textarea")
+    expect(other.locator("#conversation input")).to_have_value("")
+    expect(other.locator("#chat .answer")).to_have_count(0)
+    other.context.close()
+    second_tab = page.context.new_page()
+    second_tab.goto(app_url)
+    expect(second_tab.locator("#chat .answer")).to_have_count(2)  # the same browser: the same conversation
+    second_tab.close()
+
+
+def test_conversations_new_rename_delete(page) -> None:
+    expect = sync_api.expect
+    ask(page, "Who did Rubio meet?", 1)
+    page.click("#new-chat")
+    expect(page.locator("#chat .answer")).to_have_count(0)
+    ask(page, "What role does China play?", 1)
+    page.fill("#rename-chat input, #rename-chat textarea", "China")
+    page.press("#rename-chat input, #rename-chat textarea", "Enter")
+    picker = page.locator("#conversation input")
+    expect(picker).to_have_value(re.compile(r"^China · "))
+    page.click("#conversation input")
+    listed = page.locator("ul[role=listbox] li")
+    expect(listed).to_have_count(2)
+    listed.filter(has_text="Who did Rubio meet?").click()
+    expect(page.locator("#chat .answer")).to_have_count(1)
+    expect(page.locator("#chat .answer").first).to_contain_text("Lavrov")
+    page.click("#delete-chat")
+    expect(page.locator("#chat .answer")).to_have_count(0)
+    page.click("#conversation input")
+    expect(listed).to_have_count(1)
+    expect(listed.first).to_contain_text("China")
 
 
 def test_removing_an_article_asks_first(page) -> None:

@@ -17,6 +17,7 @@ from gradio.components.chatbot import ExampleMessage
 
 from ..api import Assistant
 from ..ingest.articles import SUPPORTED_SUFFIXES
+from . import conversations
 from .handlers import ChatUpdate, Handlers, describe
 from .render import EMPTY_SOURCES, esc, render_upload_results
 
@@ -43,8 +44,20 @@ class Parts:
     backend: gr.Dropdown
     top_k: gr.Slider
     buttons: tuple[Any, ...]  # ask, clear, export markdown, export json (download buttons)
+    bar: Bar  # the conversations kept in this browser
     table: gr.Dataframe
     remove_pick: gr.Dropdown
+
+
+@dataclass
+class Bar:
+    """The conversations kept in the browser: which one is open, new, rename, delete."""
+
+    store: gr.BrowserState
+    picker: gr.Dropdown
+    new: gr.Button
+    delete: gr.Button
+    rename: gr.Textbox
 
 
 @dataclass
@@ -61,7 +74,7 @@ class Removing:
 
 # What `_chat_tab` returns: the chat's fields of `Parts`, in order.
 ChatParts = tuple[
-    gr.Chatbot, gr.Textbox, gr.State, gr.HTML, gr.Dropdown, gr.Dropdown, gr.Dropdown, gr.Slider, tuple[Any, ...]
+    gr.Chatbot, gr.Textbox, gr.State, gr.HTML, gr.Dropdown, gr.Dropdown, gr.Dropdown, gr.Slider, tuple[Any, ...], Bar
 ]
 
 
@@ -78,6 +91,7 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
             _eval_tab(assistant, runs_dir or Path("runs"))
         parts = Parts(header, *chat, table, remove_pick)
         _wire_chat(h, parts)
+        _restore(app, h, parts)
         _wire_articles(h, parts, upload, results, removing)
         _wire_api(h)
         app.load(lambda: _refresh(h), outputs=_refresh_outputs(parts), **internal("load"))
@@ -105,6 +119,7 @@ def _chat_tab(h: Handlers) -> ChatParts:
     s = h.assistant.settings
     with gr.Row(equal_height=False):
         with gr.Column(scale=7, min_width=420):
+            bar = _conversation_bar(h)
             examples = h.examples()
             chatbot = gr.Chatbot(
                 label="Chat",
@@ -152,7 +167,27 @@ def _chat_tab(h: Handlers) -> ChatParts:
             sources = gr.HTML(EMPTY_SOURCES, elem_id="sources-panel", label="Sources")
     session = gr.State(None)
     buttons = (ask, clear, export_md, export_json)
-    return chatbot, message, session, sources, article_filter, tag_filter, backend, top_k, buttons
+    return chatbot, message, session, sources, article_filter, tag_filter, backend, top_k, buttons, bar
+
+
+def _conversation_bar(h: Handlers) -> Bar:
+    # A fixed key and secret: conversations must outlive a restart of the server (a random one would not).
+    store = gr.BrowserState(
+        conversations.empty(),
+        storage_key="article-assistant-conversations",
+        secret=f"article-assistant:{h.assistant.settings.collection}",
+    )
+    with gr.Row(equal_height=True, elem_id="conversation-bar"):
+        picker = gr.Dropdown(
+            label="Conversation", choices=[], value=None, elem_id="conversation", scale=5, min_width=200
+        )
+        rename = gr.Textbox(
+            label="Rename it", placeholder="a name, then Enter", elem_id="rename-chat", scale=3, min_width=140
+        )
+        with gr.Column(scale=1, min_width=110):
+            new = gr.Button("New chat", size="sm", elem_id="new-chat")
+            delete = gr.Button("Delete", size="sm", elem_id="delete-chat")
+    return Bar(store, picker, new, delete, rename)
 
 
 def _articles_tab(h: Handlers) -> tuple[Any, ...]:
@@ -212,30 +247,81 @@ def _placeholder(examples: list[str]) -> str:
 
 def _wire_chat(h: Handlers, p: Parts) -> None:
     ask, clear, export_md, export_json = p.buttons
+    bar = p.bar
     inputs = [p.message, p.chatbot, p.session, p.article_filter, p.tag_filter, p.backend, p.top_k]
     outputs = [p.message, p.chatbot, p.session, p.sources]
     opts: dict[str, Any] = {"concurrency_id": "answers", "concurrency_limit": 4, "show_progress": "minimal"}
 
-    def exports(session: Any) -> tuple[Any, ...]:
+    def after(session: Any, store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
+        """Keep the conversation in the browser and refresh the export buttons."""
+        store, chat_id = conversations.save(store, _user(request), chat_id, list(session.turns) if session else [])
         paths = [h.export(session, fmt) for fmt in ("markdown", "json")]
-        return tuple(gr.update(value=path, interactive=path is not None) for path in paths)
+        exports = (gr.update(value=path, interactive=path is not None) for path in paths)
+        return (*exports, store, gr.update(choices=conversations.choices(store, _user(request)), value=chat_id))
 
-    def then_exports(event: Any, name: str) -> None:
-        event.then(exports, [p.session], [export_md, export_json], **internal(f"exports_{name}"))
+    def then_after(event: Any, name: str) -> Any:
+        kept = [export_md, export_json, bar.store, bar.picker]
+        return event.then(after, [p.session, bar.store, bar.picker], kept, **internal(f"after_{name}"))
 
-    then_exports(p.message.submit(h.chat, inputs, outputs, **opts, **internal("submit")), "submit")
-    then_exports(ask.click(h.chat, inputs, outputs, **opts, **internal("ask")), "ask")
+    then_after(p.message.submit(h.chat, inputs, outputs, **opts, **internal("submit")), "submit")
+    then_after(ask.click(h.chat, inputs, outputs, **opts, **internal("ask")), "ask")
 
     def from_example(
         history: Any, session: Any, article_ids: Any, tags: Any, backend: Any, k: Any, data: gr.SelectData
     ) -> Iterator[ChatUpdate]:
         yield from h.chat(str((data.value or {}).get("text", "")), history, session, article_ids, tags, backend, k)
 
-    then_exports(p.chatbot.example_select(from_example, inputs[1:], outputs, **opts, **internal("example")), "example")
-    cleared = [p.chatbot, p.session, p.sources]
-    then_exports(clear.click(h.clear, [p.session], cleared, **internal("clear")), "clear")
-    # The chat's own trash icon empties the messages; the session's history must go with them.
-    then_exports(p.chatbot.clear(h.clear, [p.session], cleared, **internal("trash")), "trash")
+    then_after(p.chatbot.example_select(from_example, inputs[1:], outputs, **opts, **internal("example")), "example")
+
+    def show(store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
+        """Open conversation `chat_id` (None: a new, empty one)."""
+        store, turns = conversations.open_chat(store, _user(request), chat_id)
+        session = h.session_with(turns)
+        menu = gr.update(choices=conversations.choices(store, _user(request)), value=chat_id)
+        return store, h.messages(turns), session, h.sources(session), menu
+
+    shown = [bar.store, p.chatbot, p.session, p.sources, bar.picker]
+    bar.picker.input(show, [bar.store, bar.picker], shown, **internal("open_chat"))
+
+    def start(store: Any, request: gr.Request) -> tuple[Any, ...]:
+        return show(store, None, request)
+
+    then_after(bar.new.click(start, [bar.store], shown, **internal("new_chat")), "new")
+    # "Clear chat" and the chat's trash icon start a new conversation; the old one stays in the list.
+    then_after(clear.click(start, [bar.store], shown, **internal("clear")), "clear")
+    then_after(p.chatbot.clear(start, [bar.store], shown, **internal("trash")), "trash")
+
+    def delete(store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
+        return show(conversations.delete(store, _user(request), chat_id), None, request)
+
+    then_after(bar.delete.click(delete, [bar.store, bar.picker], shown, **internal("delete_chat")), "delete")
+
+    def rename(store: Any, chat_id: Any, title: str, request: gr.Request) -> tuple[Any, ...]:
+        store = conversations.rename(store, _user(request), chat_id, title or "")
+        return store, gr.update(choices=conversations.choices(store, _user(request)), value=chat_id), ""
+
+    bar.rename.submit(
+        rename, [bar.store, bar.picker, bar.rename], [bar.store, bar.picker, bar.rename], **internal("rename_chat")
+    )
+
+
+def _restore(app: gr.Blocks, h: Handlers, p: Parts) -> None:
+    """At page load, reopen the conversation this browser (this user, with a login) had open."""
+
+    def restore(store: Any, request: gr.Request) -> tuple[Any, ...]:
+        chat = conversations.current(store, _user(request))
+        turns = conversations.turns_of(chat)
+        session = h.session_with(turns)
+        menu = gr.update(choices=conversations.choices(store, _user(request)), value=chat["id"] if chat else None)
+        return h.messages(turns), session, h.sources(session), menu
+
+    outputs = [p.chatbot, p.session, p.sources, p.bar.picker]
+    app.load(restore, [p.bar.store], outputs, **internal("restore"))
+
+
+def _user(request: gr.Request | None) -> str:
+    """Whose conversations: the login name, or "" without a login."""
+    return str(getattr(request, "username", None) or "")
 
 
 def _wire_articles(h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, r: Removing) -> None:

@@ -108,6 +108,24 @@ class Handlers:
             history[-1] = {"role": "assistant", "content": render_error(describe(exc))}
             yield gr.skip(), list(history), session, gr.skip()
 
+    def session_with(self, turns: Sequence[Answer]) -> ChatSession | None:
+        """A conversation that goes on from `turns` (restored from the browser); None when there are none."""
+        if not turns:
+            return None
+        session = self.assistant.chat()
+        session.turns = list(turns)
+        return session
+
+    def messages(self, turns: Sequence[Answer]) -> list[Message]:
+        """The chat messages that show `turns`, as the chat showed them."""
+        out: list[Message] = []
+        for i, answer in enumerate(turns, 1):
+            out.append({"role": "user", "content": render_question(answer.question or "")})
+            out.append(
+                {"role": "assistant", "content": render_answer(answer, i, self.modes.answered_by(answer.backend))}
+            )
+        return out
+
     def sources(self, session: ChatSession | None) -> str:
         """The sources panel for `session` (its latest cited answer shown)."""
         return render_sources(session.turns if session else [], file_roots=self.file_roots)
