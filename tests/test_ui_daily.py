@@ -164,6 +164,49 @@ def test_conversations_new_rename_delete(page) -> None:
     expect(listed.first).to_contain_text("China")
 
 
+# Elements that stick out of the viewport sideways (Gradio's progress bar slides in from the left: waited out).
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect(), style = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && style.visibility !== 'hidden' && (r.right > width + 1 || r.left < -1);
+  }).map(e => e.id || e.className.toString().slice(0, 60));
+  return {width, scroll: document.documentElement.scrollWidth, out};
+}"""
+
+
+def test_a_phone_has_no_sideways_overflow_and_a_citation_tap_comes_back(page, app_url: str) -> None:
+    expect = sync_api.expect
+    phone = page.context.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = phone.new_page()
+    tab.goto(app_url)
+    tab.wait_for_selector("#question textarea")
+    answer = ask(tab, "Who did Rubio meet?", 1)
+    expect(tab.locator(".eta-bar")).to_have_count(0)
+    found = tab.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and found["out"] == [], found
+    shoot(tab, "ui-phone-chat.png")
+
+    cite = answer.locator("a.cite").first
+    cite.tap()
+    card = tab.locator("#sources-panel #src-1-1")
+    expect(card).to_be_in_viewport()  # the passage is brought into view ...
+    expect(cite).not_to_be_in_viewport()
+    tab.locator("#sources-panel .src-back").tap()
+    expect(cite).to_be_in_viewport()  # ... and "Back to the answer" returns to the citation
+    expect(card).not_to_be_in_viewport()
+
+    tab.get_by_role("tab", name="Articles").click()
+    cards = tab.locator("#articles-cards .article-card")
+    expect(cards.first).to_be_visible()
+    expect(cards.first).to_contain_text("US-Russia Dialogue")
+    expect(tab.locator("#articles-table")).to_be_hidden()  # cards instead of the wide table
+    found = tab.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and found["out"] == [], found
+    shoot(tab, "ui-phone-articles.png")
+    phone.close()
+
+
 def test_removing_an_article_asks_first(page) -> None:
     expect = sync_api.expect
     page.get_by_role("tab", name="Articles").click()

@@ -19,7 +19,7 @@ from ..api import Assistant
 from ..ingest.articles import SUPPORTED_SUFFIXES
 from . import conversations
 from .handlers import ChatUpdate, Handlers, describe
-from .render import EMPTY_SOURCES, esc, render_upload_results
+from .render import EMPTY_SOURCES, esc, render_article_cards, render_upload_results
 
 log = logging.getLogger(__name__)
 TABLE_HEADERS = ["Title", "Author", "Date", "Tags", "Chunks", "FAQ chunks", "Id"]
@@ -47,6 +47,7 @@ class Parts:
     bar: Bar  # the conversations kept in this browser
     table: gr.Dataframe
     remove_pick: gr.Dropdown
+    cards: gr.HTML  # the articles as cards, shown instead of the table on a phone
 
 
 @dataclass
@@ -87,9 +88,9 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 chat = _chat_tab(h)
             with gr.Tab("Articles", id="articles"):
-                table, remove_pick, upload, results, removing = _articles_tab(h)
+                table, cards, remove_pick, upload, results, removing = _articles_tab(h)
             _eval_tab(assistant, runs_dir or Path("runs"))
-        parts = Parts(header, *chat, table, remove_pick)
+        parts = Parts(header, *chat, table, remove_pick, cards)
         _wire_chat(h, parts)
         _restore(app, h, parts)
         _wire_articles(h, parts, upload, results, removing)
@@ -203,6 +204,7 @@ def _articles_tab(h: Handlers) -> tuple[Any, ...]:
         show_search="search",
         column_widths=["30%", "12%", "10%", "24%", "7%", "7%", "10%"],
     )
+    cards = gr.HTML(elem_id="articles-cards")  # CSS shows it, not the table, below 700 px
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             gr.Markdown(
@@ -223,7 +225,7 @@ def _articles_tab(h: Handlers) -> tuple[Any, ...]:
                     yes = gr.Button("Yes, remove", variant="stop", size="sm", elem_id="remove-yes")
                     no = gr.Button("Cancel", size="sm", elem_id="remove-cancel")
             remove_msg = gr.Markdown(elem_id="remove-result")
-    return table, remove_pick, upload, results, Removing(remove_btn, confirm, question, yes, no, remove_msg)
+    return table, cards, remove_pick, upload, results, Removing(remove_btn, confirm, question, yes, no, remove_msg)
 
 
 def _eval_tab(assistant: Assistant, runs_dir: Path) -> None:
@@ -355,7 +357,7 @@ def _wire_articles(h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, r: 
 
 
 def _refresh_outputs(p: Parts) -> list[Any]:
-    return [p.header, p.table, p.article_filter, p.tag_filter, p.remove_pick, p.chatbot]
+    return [p.header, p.table, p.article_filter, p.tag_filter, p.remove_pick, p.chatbot, p.cards]
 
 
 def _refresh(h: Handlers, chosen_ids: list[str] | None = None, chosen_tags: list[str] | None = None) -> tuple[Any, ...]:
@@ -375,6 +377,7 @@ def _refresh(h: Handlers, chosen_ids: list[str] | None = None, chosen_tags: list
         gr.update(choices=tags, value=[t for t in chosen_tags or [] if t in tags]),
         gr.update(choices=titles, value=[]),
         gr.update(examples=_example_messages(examples), placeholder=_placeholder(examples)),
+        render_article_cards(infos),
     )
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..models import Answer, Citation
+from ..models import Answer, ArticleInfo, Citation
 from .uploads import FileResult
 
 # "[1]", "[1, 2]" and "[1][2]" all appear in answers (the last two from LLM backends).
@@ -117,7 +117,8 @@ def render_sources(turns: Sequence[Answer], active: int | None = None, file_root
         for i, t in enumerate(turns, 1)
         if t.citations or i == len(turns)  # the last answer's (lack of) sources, never an older answer's
     ]
-    return '<div class="src-panel">' + "".join(sections) + "</div>"
+    back = '<button type="button" class="src-back">↑ Back to the answer</button>'  # shown on phones
+    return '<div class="src-panel">' + back + "".join(sections) + "</div>"
 
 
 def _turn_sources(answer: Answer, turn: int, active: bool, roots: Sequence[Path]) -> str:
@@ -208,3 +209,18 @@ def render_upload_results(results: Sequence[FileResult]) -> str:
             f'<span class="upload-detail">{esc(text)}</span></div>'
         )
     return '<div class="upload-results">' + "".join(rows) + "</div>" if rows else ""
+
+
+def render_article_cards(infos: Sequence[ArticleInfo]) -> str:
+    """The ingested articles as cards (title, author and date, tags, chunks): the phone's Articles list."""
+    cards = []
+    for a in infos:
+        byline = " · ".join(p for p in (a.author, a.date) if p)
+        tags = "".join(f'<span class="card-tag">{esc(t)}</span>' for t in a.tags)
+        cards.append(
+            f'<article class="article-card" data-id="{esc(a.id)}"><div class="card-title">{esc(a.title)}</div>'
+            + (f'<div class="card-by">{esc(byline)}</div>' if byline else "")
+            + (f'<div class="card-tags">{tags}</div>' if tags else "")
+            + f'<div class="card-meta">{a.chunks} chunks, {a.faq_chunks} FAQ · <code>{esc(a.id)}</code></div></article>'
+        )
+    return '<div class="article-cards">' + "".join(cards) + "</div>" if cards else ""
