@@ -21,7 +21,7 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -38,6 +38,7 @@ from .modes import EXTRACTIVE, AnswerModes
 log = logging.getLogger(__name__)
 API_KEY_ENV = "ASSISTANT_API_KEY"
 REPLAY_TURNS = 8  # earlier user turns asked again to rebuild a conversation (follow-ups look back 3)
+Login = tuple[str, str] | Sequence[tuple[str, str]] | None  # the page's login(s), as Gradio takes them
 CHECKED = "\n\n(Checked against the articles:) "  # a streamed LLM reply the citation check rewrote
 
 
@@ -109,7 +110,7 @@ class AskResponse(BaseModel):
 # --- the app ---------------------------------------------------------------------------------------
 
 
-def build_api(assistant: Assistant, login: tuple[str, str] | None = None, api_key: str | None = None) -> FastAPI:
+def build_api(assistant: Assistant, login: Login = None, api_key: str | None = None) -> FastAPI:
     """The `/v1` app over `assistant`. With a `login` or an `api_key`, every call must present one of them."""
     modes = AnswerModes(assistant)
     api = FastAPI(
@@ -151,7 +152,7 @@ def build_api(assistant: Assistant, login: tuple[str, str] | None = None, api_ke
     return api
 
 
-def routes(assistant: Assistant, login: tuple[str, str] | None = None, api_key: str | None = None) -> list[BaseRoute]:
+def routes(assistant: Assistant, login: Login = None, api_key: str | None = None) -> list[BaseRoute]:
     """The routes to add to the page's server: the API under /v1, and /docs pointing at its documentation."""
     api = build_api(assistant, login, api_key)
     return [Mount("/v1", app=api), Route("/docs", lambda request: RedirectResponse("/v1/docs"))]
@@ -165,36 +166,41 @@ def api_key_from_env(env: Mapping[str, str] | None = None) -> str | None:
 # --- auth --------------------------------------------------------------------------------------------
 
 
-def require_auth(login: tuple[str, str] | None, api_key: str | None) -> Callable[[Request], None]:
+def require_auth(login: Login, api_key: str | None) -> Callable[[Request], None]:
     """A dependency refusing calls without the page's login (HTTP basic) or the API key (bearer)."""
 
+    logins = [login] if isinstance(login, tuple) else list(login or [])
+
     def check(request: Request) -> None:
-        if not login and not api_key:
+        if not logins and not api_key:
             return
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and api_key and secrets.compare_digest(value.strip().encode(), api_key.encode()):
             return
-        if scheme.lower() == "basic" and login and _basic_matches(value.strip(), login):
+        if scheme.lower() == "basic" and logins and _basic_matches(value.strip(), logins):
             return
-        ways = (["HTTP basic with the page's login"] if login else []) + (
+        ways = (["HTTP basic with the page's login"] if logins else []) + (
             [f"Authorization: Bearer <the key in {API_KEY_ENV}>"] if api_key else []
         )
         raise HTTPException(
             401,
             "missing or wrong credentials: send " + " or ".join(ways),
-            headers={"WWW-Authenticate": 'Basic realm="article assistant"'} if login else None,
+            headers={"WWW-Authenticate": 'Basic realm="article assistant"'} if logins else None,
         )
 
     return check
 
 
-def _basic_matches(value: str, login: tuple[str, str]) -> bool:
+def _basic_matches(value: str, logins: Sequence[tuple[str, str]]) -> bool:
     try:
         user, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return False
-    same_user = secrets.compare_digest(user.encode(), login[0].encode())
-    return same_user & secrets.compare_digest(password.encode(), login[1].encode())
+    matches = [
+        secrets.compare_digest(user.encode(), name.encode()) & secrets.compare_digest(password.encode(), word.encode())
+        for name, word in logins
+    ]
+    return any(matches)
 
 
 # --- answering -----------------------------------------------------------------------------------------
