@@ -70,6 +70,8 @@ def launch(
     """
     s = assistant.settings
     api_routes = routes(assistant, login=auth, api_key=api_key_from_env())
+    if not quiet:
+        print(f"* OpenAI-compatible API at http://{s.host}:{s.port}/v1 (docs at /docs)")
     Path(s.upload_dir).mkdir(parents=True, exist_ok=True)
     served = [str(Path(d).resolve()) for d in (s.corpus_dir, s.upload_dir) if Path(d).is_dir()]
     return app.launch(
