@@ -204,6 +204,10 @@ def test_a_phone_has_no_sideways_overflow_and_a_citation_tap_comes_back(page, ap
     found = tab.evaluate(OVERFLOW)
     assert found["scroll"] <= found["width"] and found["out"] == [], found
     shoot(tab, "ui-phone-articles.png")
+    tab.get_by_role("tab", name="Evaluate").click()
+    expect(tab.locator("#eval-run")).to_be_visible()
+    found = tab.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and found["out"] == [], found
     phone.close()
 
 
