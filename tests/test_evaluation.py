@@ -171,7 +171,7 @@ def test_run_folder_files_are_readable(report: Report, tmp_path: Path) -> None:
     assert json.loads((out / "summary.json").read_text())["metrics"] == report.summary
     page = (out / "report.html").read_text()
     images = [chunk.split('"', 1)[0] for chunk in page.split("data:image/png;base64,")[1:]]
-    assert len(images) == 3 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert len(images) == 4 and all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)  # + per category
     assert "<script" not in page and "http" not in page.split("<body>")[1]  # self-contained
     ragas = [json.loads(line) for line in (out / "ragas.jsonl").read_text().splitlines()]
     assert set(ragas[0]) == {"user_input", "response", "retrieved_contexts", "reference"}
@@ -298,17 +298,19 @@ def test_eval_tab_runs_and_compares_with_the_previous_run(seed_assistant: Assist
     runs = tmp_path / "runs"
     with gr.Blocks():
         build_eval_tab(lambda: seed_assistant, runs)
-    assert str(ROOT / "evals" / "seed.jsonl") in shipped_testsets()
+    assert "seed.jsonl" in shipped_testsets() and "natural/dev.jsonl" in shipped_testsets()
+    assert not any(name.startswith("/") or "drafts" in name for name in shipped_testsets())  # names, not paths
     testset = str(small_set(tmp_path))
-    status, rows, comparison, files, page = run_evaluation(
+    status, rows, comparison, files, plots, page = run_evaluation(
         testset, None, 2, get_assistant=lambda: seed_assistant, runs_dir=runs
     )
     assert "2 questions" in status and "No previous run" in comparison
     assert [r[0] for r in rows] == list(METRICS) and dict((r[0], r[1]) for r in rows)["containment"] == "1.000"
     assert all(Path(f).is_file() for f in files) and page.startswith("<iframe") and "srcdoc=" in page
+    assert plots.count("<img") >= 2 and 'alt="Latency"' in plots and "data:image/png;base64," in plots
     first = previous_run(runs, "small")
     steps: list[tuple] = []
-    _, _, comparison, _, _ = run_evaluation(
+    _, _, comparison, _, _, _ = run_evaluation(
         None,
         testset,
         2,
@@ -319,6 +321,27 @@ def test_eval_tab_runs_and_compares_with_the_previous_run(seed_assistant: Assist
     assert steps == [(0, 2), (1, 2), (2, 2)]
     assert f"`{first.name}`" in comparison and "| containment | 1.000 | 1.000 | +0.000 |" in comparison
     assert previous_run(runs, "small") != first and previous_run(runs, "other") is None
+
+
+def test_eval_tab_compares_only_like_runs(seed_assistant: Assistant, tmp_path: Path) -> None:
+    runs, testset = tmp_path / "runs", str(small_set(tmp_path))
+    run_evaluation(None, testset, 2, get_assistant=lambda: seed_assistant, runs_dir=runs)
+    # One question instead of two: not compared, and the page says why.
+    _, _, comparison, *_ = run_evaluation(None, testset, 1, get_assistant=lambda: seed_assistant, runs_dir=runs)
+    assert comparison.startswith("Not compared") and "2 vs 1 questions" in comparison and "| metric |" not in comparison
+    # Other settings (more passages): not compared either, and the setting is named.
+    wider = Assistant(seed_assistant.settings.with_overrides(top_k=7), index=seed_assistant.index)
+    _, _, comparison, *_ = run_evaluation(None, testset, 2, get_assistant=lambda: wider, runs_dir=runs)
+    assert comparison.startswith("Not compared") and "top_k 5 vs 7" in comparison
+    # The same two questions with the first settings: compared with the first run, skipping the unlike ones.
+    first = sorted(runs.iterdir())[0]
+    _, _, comparison, *_ = run_evaluation(None, testset, 2, get_assistant=lambda: seed_assistant, runs_dir=runs)
+    assert f"`{first.name}`" in comparison and "| containment |" in comparison
+
+
+def test_the_shipped_test_set_is_run_by_its_name(seed_assistant: Assistant, tmp_path: Path) -> None:
+    status, *_ = run_evaluation("seed.jsonl", None, 1, get_assistant=lambda: seed_assistant, runs_dir=tmp_path)
+    assert status.startswith("**seed**: 1 questions")
 
 
 def test_eval_tab_errors_are_shown_to_the_user(seed_assistant: Assistant, tmp_path: Path) -> None:

@@ -300,3 +300,26 @@ def test_serve_command_is_registered() -> None:
         False,
         False,  # `assistant serve` only reads the index; `--ingest` brings it up to date first
     )
+
+
+# --- daily use ------------------------------------------------------------------------------
+
+
+def test_after_a_not_found_reply_the_sources_panel_shows_no_older_sources() -> None:
+    cited = Answer(text="Used here. [1]", citations=[_citation()], question="first?", query="first?")
+    html = render_sources([cited, Answer.abstention("second?")])
+    assert 'class="src-turn active" data-turn="2"' in html and "No passages" in html and "second?" in html
+    assert 'class="src-turn" data-turn="1"' in html  # kept, hidden, for a click on the first answer's [1]
+
+
+def test_each_answer_names_its_backend(h: Handlers) -> None:
+    *_, (_, history, _, _) = ask(h, "Who did Rubio meet?")
+    assert "answered by extractive (no LLM)" in history[-1]["content"]
+    assert "answered by openai · gpt-x" in render_answer(Answer(text="x", backend="openai"), 1, "openai · gpt-x")
+
+
+def test_removing_asks_which_articles_first(h: Handlers) -> None:
+    assert h.remove_question([]) is None
+    question = h.remove_question([SEED_ID])
+    assert question and "“US-Russia Dialogue: Ukraine Peace Talks on the Horizon?”" in question
+    assert h.articles()  # asking removed nothing

@@ -191,15 +191,38 @@ def _history(r: Record) -> str:
 
 
 def plots(report: Report) -> dict[str, str]:
-    """Base64 PNGs by title: score distributions, latency histogram, per-article hit rate."""
+    """Base64 PNGs by title: score distributions, latency histogram, pass rate per category, per-article hit rate."""
     out = {
         "Score distributions": _png(_scores_figure(report.records)),
         "Latency": _png(_latency_figure(report.records)),
     }
+    categories = _categories_figure(report.records)
+    if categories is not None:
+        out["Pass rate by category"] = _png(categories)
     article = _article_figure(report.records)
     if article is not None:
         out["Retrieval hit@5 and pass rate per article"] = _png(article)
     return out
+
+
+def _categories_figure(records: list[Record]) -> Figure | None:
+    """Pass rate per kind of question (or per tag, for test sets that have tags and no kinds)."""
+    groups: dict[str, list[Record]] = defaultdict(list)
+    with_kind = any(r.kind for r in records)
+    for r in records:
+        for name in [r.kind] if with_kind else r.tags:
+            if name and r.passed is not None:
+                groups[name].append(r)
+    if not groups:
+        return None
+    names = sorted(groups)
+    fig = Figure(figsize=(6, 0.35 * len(names) + 1.2))
+    ax = fig.subplots()
+    ax.barh(range(len(names)), [_rate(r.passed for r in groups[n]) for n in names], color="#55a868")
+    ax.set_yticks(list(range(len(names))), [f"{n} ({len(groups[n])})" for n in names], fontsize=8)
+    ax.set(xlim=(0, 1), xlabel="pass rate", title="kind of question" if with_kind else "tag")
+    ax.invert_yaxis()
+    return fig
 
 
 def _png(fig: Figure) -> str:
@@ -361,6 +384,35 @@ def compare_runs(a: str | Path | Report, b: str | Path | Report) -> Comparison:
             )
     out.only_a = [i for i in by_a if i not in by_b]
     out.only_b = [i for i in by_b if i not in by_a]
+    return out
+
+
+# Settings that say where things are, not how answers are made: runs that differ only in these compare.
+PLACE_SETTINGS = frozenset(
+    {"index_dir", "corpus_dir", "upload_dir", "prompts_dir", "chroma_url", "host", "port", "max_upload_mb"}
+)
+
+
+def differences(a: Report, b: Report) -> list[str]:
+    """What makes runs A and B unlike (questions, articles, answer settings), one phrase each; empty if alike.
+
+    Metric deltas between unlike runs say nothing about the assistant: a 10-question run is not
+    "worse" than the 47-question run of the same set.
+    """
+    out = []
+    set_a, set_b = (Path(str(r.meta.get("testset") or r.name)).name for r in (a, b))  # the CLI keeps the path
+    if set_a != set_b:
+        out.append(f"test set {set_a} vs {set_b}")
+    ids_a, ids_b = {r.id for r in a.records}, {r.id for r in b.records}
+    if ids_a != ids_b:
+        out.append(f"{len(ids_a)} vs {len(ids_b)} questions" if len(ids_a) != len(ids_b) else "other questions")
+    for key, what in (("articles", "articles indexed"), ("focus", "focus"), ("judge", "LLM judge")):
+        if a.meta.get(key) != b.meta.get(key):
+            out.append(f"{what} {a.meta.get(key)} vs {b.meta.get(key)}")
+    sa, sb = a.meta.get("settings") or {}, b.meta.get("settings") or {}
+    for key in sorted((set(sa) | set(sb)) - PLACE_SETTINGS):
+        if sa.get(key) != sb.get(key):
+            out.append(f"{key} {sa.get(key)} vs {sb.get(key)}")
     return out
 
 

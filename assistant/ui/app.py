@@ -17,8 +17,9 @@ from gradio.components.chatbot import ExampleMessage
 
 from ..api import Assistant
 from ..ingest.articles import SUPPORTED_SUFFIXES
+from . import conversations
 from .handlers import ChatUpdate, Handlers, describe
-from .render import EMPTY_SOURCES, esc, render_upload_results
+from .render import EMPTY_SOURCES, esc, render_article_cards, render_upload_results
 
 log = logging.getLogger(__name__)
 TABLE_HEADERS = ["Title", "Author", "Date", "Tags", "Chunks", "FAQ chunks", "Id"]
@@ -42,14 +43,39 @@ class Parts:
     tag_filter: gr.Dropdown
     backend: gr.Dropdown
     top_k: gr.Slider
-    buttons: tuple[Any, ...]  # ask, clear, export markdown, export json, the export file
+    buttons: tuple[Any, ...]  # ask, clear, export markdown, export json (download buttons)
+    bar: Bar  # the conversations kept in this browser
     table: gr.Dataframe
     remove_pick: gr.Dropdown
+    cards: gr.HTML  # the articles as cards, shown instead of the table on a phone
+
+
+@dataclass
+class Bar:
+    """The conversations kept in the browser: which one is open, new, rename, delete."""
+
+    store: gr.BrowserState
+    picker: gr.Dropdown
+    new: gr.Button
+    delete: gr.Button
+    rename: gr.Textbox
+
+
+@dataclass
+class Removing:
+    """Removing articles takes two clicks: the button asks, "Yes, remove" does it."""
+
+    button: gr.Button
+    confirm: gr.Column
+    question: gr.Markdown
+    yes: gr.Button
+    no: gr.Button
+    result: gr.Markdown
 
 
 # What `_chat_tab` returns: the chat's fields of `Parts`, in order.
 ChatParts = tuple[
-    gr.Chatbot, gr.Textbox, gr.State, gr.HTML, gr.Dropdown, gr.Dropdown, gr.Dropdown, gr.Slider, tuple[Any, ...]
+    gr.Chatbot, gr.Textbox, gr.State, gr.HTML, gr.Dropdown, gr.Dropdown, gr.Dropdown, gr.Slider, tuple[Any, ...], Bar
 ]
 
 
@@ -62,14 +88,17 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 chat = _chat_tab(h)
             with gr.Tab("Articles", id="articles"):
-                table, remove_pick, upload, results, remove_btn, remove_msg, web = _articles_tab(h)
+                table, cards, remove_pick, upload, results, removing, web = _articles_tab(h)
             _eval_tab(assistant, runs_dir or Path("runs"))
-        parts = Parts(header, *chat, table, remove_pick)
+        parts = Parts(header, *chat, table, remove_pick, cards)
         _wire_chat(h, parts)
-        _wire_articles(h, parts, upload, results, remove_btn, remove_msg)
+        _restore(app, h, parts)
+        _wire_articles(h, parts, upload, results, removing)
         _wire_web(h, parts, results, *web)
         _wire_api(h)
         app.load(lambda: _refresh(h), outputs=_refresh_outputs(parts), **internal("load"))
+        # An LLM server started (or stopped) after the app shows up (or goes) at the next page load.
+        app.load(lambda: gr.update(**h.backend_menu()), outputs=[parts.backend], **internal("backends"))
     app.handlers = h
     return app
 
@@ -92,11 +121,14 @@ def _chat_tab(h: Handlers) -> ChatParts:
     s = h.assistant.settings
     with gr.Row(equal_height=False):
         with gr.Column(scale=7, min_width=420):
+            bar = _conversation_bar(h)
             examples = h.examples()
             chatbot = gr.Chatbot(
                 label="Chat",
                 elem_id="chat",
-                height=560,
+                height=None,
+                min_height=300,  # an empty chat is a short box with the suggested questions, not a tall blank one
+                max_height=620,
                 show_label=False,
                 feedback_options=None,
                 buttons=[],
@@ -117,9 +149,9 @@ def _chat_tab(h: Handlers) -> ChatParts:
                 ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
             with gr.Row():
                 clear = gr.Button("Clear chat", size="sm", elem_id="clear")
-                export_md = gr.Button("Export Markdown", size="sm", elem_id="export-md")
-                export_json = gr.Button("Export JSON", size="sm", elem_id="export-json")
-            export_file = gr.File(label="Conversation export", visible=False, interactive=False, elem_id="export-file")
+                # Download buttons, refreshed after every answer: one click saves the conversation.
+                export_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="export-md", interactive=False)
+                export_json = gr.DownloadButton("Export JSON", size="sm", elem_id="export-json", interactive=False)
             with gr.Accordion("Search scope and answer settings", open=False, elem_id="settings"):
                 with gr.Row():
                     article_filter = gr.Dropdown(
@@ -129,21 +161,35 @@ def _chat_tab(h: Handlers) -> ChatParts:
                         label="Only articles tagged", multiselect=True, choices=[], elem_id="tag-filter"
                     )
                 with gr.Row():
-                    backend = gr.Dropdown(
-                        label="Answer backend",
-                        choices=h.backends(),
-                        value=s.backend,
-                        elem_id="backend",
-                        interactive=len(h.backends()) > 1,
-                    )
+                    backend = gr.Dropdown(label="Answer backend", elem_id="backend", **h.backend_menu())
                     top_k = gr.Slider(
                         1, 20, value=min(s.top_k, 20), step=1, label="Passages to retrieve", elem_id="top-k"
                     )
         with gr.Column(scale=5, min_width=320):
             sources = gr.HTML(EMPTY_SOURCES, elem_id="sources-panel", label="Sources")
     session = gr.State(None)
-    buttons = (ask, clear, export_md, export_json, export_file)
-    return chatbot, message, session, sources, article_filter, tag_filter, backend, top_k, buttons
+    buttons = (ask, clear, export_md, export_json)
+    return chatbot, message, session, sources, article_filter, tag_filter, backend, top_k, buttons, bar
+
+
+def _conversation_bar(h: Handlers) -> Bar:
+    # A fixed key and secret: conversations must outlive a restart of the server (a random one would not).
+    store = gr.BrowserState(
+        conversations.empty(),
+        storage_key="article-assistant-conversations",
+        secret=f"article-assistant:{h.assistant.settings.collection}",
+    )
+    with gr.Row(equal_height=True, elem_id="conversation-bar"):
+        picker = gr.Dropdown(
+            label="Conversation", choices=[], value=None, elem_id="conversation", scale=5, min_width=200
+        )
+        rename = gr.Textbox(
+            label="Rename it", placeholder="a name, then Enter", elem_id="rename-chat", scale=3, min_width=140
+        )
+        with gr.Column(scale=1, min_width=110):
+            new = gr.Button("New chat", size="sm", elem_id="new-chat")
+            delete = gr.Button("Delete", size="sm", elem_id="delete-chat")
+    return Bar(store, picker, new, delete, rename)
 
 
 def _articles_tab(h: Handlers) -> tuple[Any, ...]:
@@ -159,6 +205,7 @@ def _articles_tab(h: Handlers) -> tuple[Any, ...]:
         show_search="search",
         column_widths=["30%", "12%", "10%", "24%", "7%", "7%", "10%"],
     )
+    cards = gr.HTML(elem_id="articles-cards")  # CSS shows it, not the table, below 700 px
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             gr.Markdown(
@@ -185,8 +232,14 @@ def _articles_tab(h: Handlers) -> tuple[Any, ...]:
             gr.Markdown("### Remove articles")
             remove_pick = gr.Dropdown(label="Articles to remove", multiselect=True, choices=[], elem_id="remove-pick")
             remove_btn = gr.Button("Remove from the index", variant="stop", size="sm", elem_id="remove")
+            with gr.Column(visible=False, elem_id="remove-confirm") as confirm:
+                question = gr.Markdown(elem_id="remove-question")
+                with gr.Row():
+                    yes = gr.Button("Yes, remove", variant="stop", size="sm", elem_id="remove-yes")
+                    no = gr.Button("Cancel", size="sm", elem_id="remove-cancel")
             remove_msg = gr.Markdown(elem_id="remove-result")
-    return table, remove_pick, upload, results, remove_btn, remove_msg, (address, feed)
+    removing = Removing(remove_btn, confirm, question, yes, no, remove_msg)
+    return table, cards, remove_pick, upload, results, removing, (address, feed)
 
 
 def _eval_tab(assistant: Assistant, runs_dir: Path) -> None:
@@ -209,38 +262,85 @@ def _placeholder(examples: list[str]) -> str:
 
 
 def _wire_chat(h: Handlers, p: Parts) -> None:
-    ask, clear, export_md, export_json, export_file = p.buttons
+    ask, clear, export_md, export_json = p.buttons
+    bar = p.bar
     inputs = [p.message, p.chatbot, p.session, p.article_filter, p.tag_filter, p.backend, p.top_k]
     outputs = [p.message, p.chatbot, p.session, p.sources]
     opts: dict[str, Any] = {"concurrency_id": "answers", "concurrency_limit": 4, "show_progress": "minimal"}
-    p.message.submit(h.chat, inputs, outputs, **opts, **internal("submit"))
-    ask.click(h.chat, inputs, outputs, **opts, **internal("ask"))
+
+    def after(session: Any, store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
+        """Keep the conversation in the browser and refresh the export buttons."""
+        store, chat_id = conversations.save(store, _user(request), chat_id, list(session.turns) if session else [])
+        paths = [h.export(session, fmt) for fmt in ("markdown", "json")]
+        exports = (gr.update(value=path, interactive=path is not None) for path in paths)
+        return (*exports, store, gr.update(choices=conversations.choices(store, _user(request)), value=chat_id))
+
+    def then_after(event: Any, name: str) -> Any:
+        kept = [export_md, export_json, bar.store, bar.picker]
+        return event.then(after, [p.session, bar.store, bar.picker], kept, **internal(f"after_{name}"))
+
+    then_after(p.message.submit(h.chat, inputs, outputs, **opts, **internal("submit")), "submit")
+    then_after(ask.click(h.chat, inputs, outputs, **opts, **internal("ask")), "ask")
 
     def from_example(
         history: Any, session: Any, article_ids: Any, tags: Any, backend: Any, k: Any, data: gr.SelectData
     ) -> Iterator[ChatUpdate]:
         yield from h.chat(str((data.value or {}).get("text", "")), history, session, article_ids, tags, backend, k)
 
-    p.chatbot.example_select(from_example, inputs[1:], outputs, **opts, **internal("example"))
-    clear.click(h.clear, [p.session], [p.chatbot, p.session, p.sources], **internal("clear"))
-    # The chat's own trash icon empties the messages; the session's history must go with them.
-    p.chatbot.clear(h.clear, [p.session], [p.chatbot, p.session, p.sources], **internal("trash"))
-    for button, fmt in ((export_md, "markdown"), (export_json, "json")):
-        button.click(
-            lambda session, fmt=fmt: _export(h, session, fmt), [p.session], [export_file], **internal(f"export_{fmt}")
-        )
+    then_after(p.chatbot.example_select(from_example, inputs[1:], outputs, **opts, **internal("example")), "example")
+
+    def show(store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
+        """Open conversation `chat_id` (None: a new, empty one)."""
+        store, turns = conversations.open_chat(store, _user(request), chat_id)
+        session = h.session_with(turns)
+        menu = gr.update(choices=conversations.choices(store, _user(request)), value=chat_id)
+        return store, h.messages(turns), session, h.sources(session), menu
+
+    shown = [bar.store, p.chatbot, p.session, p.sources, bar.picker]
+    bar.picker.input(show, [bar.store, bar.picker], shown, **internal("open_chat"))
+
+    def start(store: Any, request: gr.Request) -> tuple[Any, ...]:
+        return show(store, None, request)
+
+    then_after(bar.new.click(start, [bar.store], shown, **internal("new_chat")), "new")
+    # "Clear chat" and the chat's trash icon start a new conversation; the old one stays in the list.
+    then_after(clear.click(start, [bar.store], shown, **internal("clear")), "clear")
+    then_after(p.chatbot.clear(start, [bar.store], shown, **internal("trash")), "trash")
+
+    def delete(store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
+        return show(conversations.delete(store, _user(request), chat_id), None, request)
+
+    then_after(bar.delete.click(delete, [bar.store, bar.picker], shown, **internal("delete_chat")), "delete")
+
+    def rename(store: Any, chat_id: Any, title: str, request: gr.Request) -> tuple[Any, ...]:
+        store = conversations.rename(store, _user(request), chat_id, title or "")
+        return store, gr.update(choices=conversations.choices(store, _user(request)), value=chat_id), ""
+
+    bar.rename.submit(
+        rename, [bar.store, bar.picker, bar.rename], [bar.store, bar.picker, bar.rename], **internal("rename_chat")
+    )
 
 
-def _export(h: Handlers, session: Any, fmt: str) -> dict[str, Any]:
-    path = h.export(session, fmt)
-    if path is None:
-        gr.Info("Nothing to export yet: ask a question first.")
-    return gr.update(value=path, visible=path is not None)
+def _restore(app: gr.Blocks, h: Handlers, p: Parts) -> None:
+    """At page load, reopen the conversation this browser (this user, with a login) had open."""
+
+    def restore(store: Any, request: gr.Request) -> tuple[Any, ...]:
+        chat = conversations.current(store, _user(request))
+        turns = conversations.turns_of(chat)
+        session = h.session_with(turns)
+        menu = gr.update(choices=conversations.choices(store, _user(request)), value=chat["id"] if chat else None)
+        return h.messages(turns), session, h.sources(session), menu
+
+    outputs = [p.chatbot, p.session, p.sources, p.bar.picker]
+    app.load(restore, [p.bar.store], outputs, **internal("restore"))
 
 
-def _wire_articles(
-    h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, remove_btn: gr.Button, remove_msg: gr.Markdown
-) -> None:
+def _user(request: gr.Request | None) -> str:
+    """Whose conversations: the login name, or "" without a login."""
+    return str(getattr(request, "username", None) or "")
+
+
+def _wire_articles(h: Handlers, p: Parts, upload: gr.File, results: gr.HTML, r: Removing) -> None:
     refresh = _refresh_outputs(p)
 
     def on_upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 (Gradio's idiom)
@@ -254,9 +354,20 @@ def _wire_articles(
     upload.upload(on_upload, [upload], [results], concurrency_id="ingest", **internal("upload")).then(
         lambda ids, tags: (None, *_refresh(h, ids, tags)), chosen, [upload, *refresh], **internal("refresh_upload")
     )
-    remove_btn.click(h.remove, [p.remove_pick], [remove_msg], concurrency_id="ingest", **internal("remove")).then(
-        lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal("refresh_remove")
-    )
+
+    def ask_first(ids: list[str] | None) -> tuple[Any, ...]:
+        question = h.remove_question(ids)
+        if question is None:
+            return gr.update(visible=False), "", "Pick one or more articles to remove first."
+        return gr.update(visible=True), question, ""
+
+    hide = gr.update(visible=False)
+    r.button.click(ask_first, [p.remove_pick], [r.confirm, r.question, r.result], **internal("remove_ask"))
+    p.remove_pick.change(lambda: hide, None, [r.confirm], **internal("remove_pick"))  # it asked about other articles
+    r.no.click(lambda: (hide, "Nothing was removed."), None, [r.confirm, r.result], **internal("remove_cancel"))
+    r.yes.click(lambda: hide, None, [r.confirm], **internal("remove_hide")).then(
+        h.remove, [p.remove_pick], [r.result], concurrency_id="ingest", **internal("remove")
+    ).then(lambda ids, tags: _refresh(h, ids, tags), chosen, refresh, **internal("refresh_remove"))
 
 
 def _wire_web(h: Handlers, p: Parts, results: gr.HTML, address: gr.Textbox, feed: gr.Textbox) -> None:
@@ -275,7 +386,7 @@ def _wire_web(h: Handlers, p: Parts, results: gr.HTML, address: gr.Textbox, feed
 
 
 def _refresh_outputs(p: Parts) -> list[Any]:
-    return [p.header, p.table, p.article_filter, p.tag_filter, p.remove_pick, p.chatbot]
+    return [p.header, p.table, p.article_filter, p.tag_filter, p.remove_pick, p.chatbot, p.cards]
 
 
 def _refresh(h: Handlers, chosen_ids: list[str] | None = None, chosen_tags: list[str] | None = None) -> tuple[Any, ...]:
@@ -295,6 +406,7 @@ def _refresh(h: Handlers, chosen_ids: list[str] | None = None, chosen_tags: list
         gr.update(choices=tags, value=[t for t in chosen_tags or [] if t in tags]),
         gr.update(choices=titles, value=[]),
         gr.update(examples=_example_messages(examples), placeholder=_placeholder(examples)),
+        render_article_cards(infos),
     )
 
 

@@ -21,6 +21,8 @@ CSS = """
 .answer.failed .answer-label { color: var(--error-text-color, #b91c1c); }
 .answer-note, .answer-warn { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-top: 6px; }
 .answer-warn { color: #b45309; }
+.answer-by { font-size: 0.72rem; color: var(--body-text-color-subdued); margin-top: 6px; opacity: 0.85; }
+.src-none { font-size: 0.88rem; color: var(--body-text-color-subdued); font-style: italic; }
 .unsupported { text-decoration: underline wavy #d97706; text-underline-offset: 3px; }
 a.cite, .cite-demo { display: inline-block; min-width: 1.35em; padding: 0 0.35em; margin: 0 1px; border-radius: 999px;
   font-size: 0.72em; font-weight: 650; line-height: 1.5; text-align: center; vertical-align: super;
@@ -68,6 +70,31 @@ a.cite:hover, a.cite.selected { color: white !important; background: var(--color
 .upload-status.failed, .upload-status.refused { background: #fee2e2; color: #991b1b; }
 .upload-detail { color: var(--body-text-color-subdued); }
 .hint { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+
+/* phones: the articles as cards, the sources with a way back to the answer */
+#articles-cards, .src-back { display: none; }
+.article-card { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); padding: 10px 12px;
+  margin-bottom: 8px; background: var(--background-fill-primary); overflow-wrap: anywhere; }
+.card-title { font-weight: 650; line-height: 1.3; }
+.card-by, .card-meta { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-top: 2px; }
+.card-tags { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
+.card-tag { font-size: 0.72rem; padding: 1px 7px; border-radius: 999px; background: var(--background-fill-secondary); }
+@media (max-width: 700px) {
+  #articles-table { display: none !important; }
+  #articles-cards { display: block; }
+  #sources-panel { max-height: none; overflow: visible; }
+  .src-back { display: block; position: sticky; top: 0; z-index: 5; width: 100%; margin-bottom: 8px; padding: 8px;
+    border-radius: var(--radius-lg); border: 1px solid var(--color-accent); color: var(--color-accent);
+    background: var(--background-fill-primary); font-weight: 600; }
+  .src-where, .src-title, .answer-text { overflow-wrap: anywhere; }
+}
+
+/* evaluate tab */
+#eval-summary * { font-family: var(--font) !important; }
+.eval-plots { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.eval-plot { margin: 0; max-width: 100%; }
+.eval-plot img { max-width: 100%; height: auto; }
+.eval-plot figcaption { font-size: 0.82rem; color: var(--body-text-color-subdued); }
 """
 
 # Citation links live in the chat, the passages in the sources panel: one delegated listener
@@ -84,11 +111,20 @@ JS = """
     document.querySelectorAll('a.cite.selected').forEach(a => a.classList.remove('selected'));
     document.querySelectorAll(`a.cite[data-turn="${turn}"][data-n="${n}"]`).forEach(a => a.classList.add('selected'));
     const card = panel.querySelector(`#src-${turn}-${n}`);
-    if (card) { card.classList.add('focused'); card.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }
+    const phone = window.innerWidth <= 700;  // the sources sit far below the answer: go there, come back
+    if (card) { card.classList.add('focused'); card.scrollIntoView({block: phone ? 'center' : 'nearest', behavior: 'smooth'}); }
   };
+  let lastCite = null;  // the citation tapped last, for "Back to the answer"
   document.addEventListener('click', (event) => {
+    const back = event.target.closest ? event.target.closest('.src-back') : null;
+    if (back) {
+      const target = lastCite && lastCite.isConnected ? lastCite : document.querySelector('#chat .answer:last-of-type, #chat');
+      if (target) target.scrollIntoView({block: 'center', behavior: 'smooth'});
+      return;
+    }
     const link = event.target.closest ? event.target.closest('a.cite') : null;
     if (!link) return;
+    lastCite = link;
     event.preventDefault();
     event.stopPropagation();
     const m = (link.getAttribute('href') || '').match(/src-(\\d+)-(\\d+)/);

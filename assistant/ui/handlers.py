@@ -19,6 +19,7 @@ from ..answer.retrieval import Filters
 from ..api import Assistant, ChatSession
 from ..models import Answer, ArticleInfo
 from .export import write_export
+from .modes import AnswerModes
 from .render import render_answer, render_error, render_question, render_sources, render_streaming
 from .uploads import FileResult, Progress, follow_feed, ingest_addresses, ingest_uploads
 
@@ -33,27 +34,32 @@ class Handlers:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self._variants: dict[str, Assistant] = {assistant.settings.backend: assistant}
+        self.modes = AnswerModes(assistant)
         s = assistant.settings
         # Served so source cards can link to the article files; nothing else on disk is reachable.
         self.file_roots: list[Path] = [Path(s.corpus_dir).resolve(), Path(s.upload_dir).resolve()]
 
     # --- settings ----------------------------------------------------------------------------
     def backends(self) -> list[tuple[str, str]]:
-        """(label, value) of the answer backends on offer: the configured one, and extractive."""
-        s = self.assistant.settings
-        names = [s.backend] + (["extractive"] if s.backend != "extractive" else [])
-        return [(_backend_label(n, s.llm_model), n) for n in names]
+        """(label, value) of the answer modes on offer: the configured backend, and extractive."""
+        return [(m.label, m.name) for m in self.modes.available()]
+
+    def backend_menu(self) -> dict[str, Any]:
+        """The backend selector as it should be now: choices, the default, and what is configured but down."""
+        choices = self.backends()
+        names = [n for _, n in choices]
+        down = self.modes.unavailable()
+        info = "; ".join(f"{n} is configured but cannot answer now: {why}" for n, why in down.items())
+        return {
+            "choices": choices,
+            "value": self.modes.default if self.modes.default in names else names[0],
+            "interactive": len(choices) > 1,
+            "info": info or "Changes the answers of this conversation only.",
+        }
 
     def assistant_for(self, backend: str | None) -> Assistant:
         """The assistant answering with `backend`; variants share the one index."""
-        backend = backend or self.assistant.settings.backend
-        if backend not in self._variants:
-            if backend not in {v for _, v in self.backends()}:
-                raise ValueError(f"backend {backend!r} is not configured here")
-            settings = self.assistant.settings.with_overrides(backend=backend)
-            self._variants[backend] = Assistant(settings, index=self.assistant.index)
-        return self._variants[backend]
+        return self.modes.get(backend)
 
     # --- chat --------------------------------------------------------------------------------
     def chat(
@@ -88,7 +94,10 @@ class Handlers:
             text = ""
             for piece in session.stream(message, filters=filters, k=int(k) if k else None):
                 if isinstance(piece, Answer):
-                    history[-1] = {"role": "assistant", "content": render_answer(piece, len(session.turns))}
+                    history[-1] = {
+                        "role": "assistant",
+                        "content": render_answer(piece, len(session.turns), self.modes.answered_by(piece.backend)),
+                    }
                     yield gr.skip(), list(history), session, self.sources(session)
                 else:
                     text += piece
@@ -98,6 +107,24 @@ class Handlers:
             log.exception("answering %r failed", message[:200])
             history[-1] = {"role": "assistant", "content": render_error(describe(exc))}
             yield gr.skip(), list(history), session, gr.skip()
+
+    def session_with(self, turns: Sequence[Answer]) -> ChatSession | None:
+        """A conversation that goes on from `turns` (restored from the browser); None when there are none."""
+        if not turns:
+            return None
+        session = self.assistant.chat()
+        session.turns = list(turns)
+        return session
+
+    def messages(self, turns: Sequence[Answer]) -> list[Message]:
+        """The chat messages that show `turns`, as the chat showed them."""
+        out: list[Message] = []
+        for i, answer in enumerate(turns, 1):
+            out.append({"role": "user", "content": render_question(answer.question or "")})
+            out.append(
+                {"role": "assistant", "content": render_answer(answer, i, self.modes.answered_by(answer.backend))}
+            )
+        return out
 
     def sources(self, session: ChatSession | None) -> str:
         """The sources panel for `session` (its latest cited answer shown)."""
@@ -168,6 +195,20 @@ class Handlers:
             log.exception("following %s failed", url)
             return [FileResult(url, "failed", describe(exc))]
 
+    def remove_question(self, article_ids: Sequence[str] | None) -> str | None:
+        """What to ask before removing `article_ids` (None when none is picked): which articles, and what follows."""
+        ids = list(article_ids or [])
+        if not ids:
+            return None
+        infos = {a.id: a for a in self.assistant.articles()}
+        titles = ", ".join(f"“{infos[i].title}”" if i in infos else f"`{i}`" for i in ids)
+        corpus = Path(self.assistant.settings.corpus_dir).resolve()
+        in_corpus = any(i in infos and Path(infos[i].source).resolve().is_relative_to(corpus) for i in ids)
+        many = len(ids) > 1
+        return f"**Remove {titles} from the index?** Answers will no longer cite {'them' if many else 'it'}." + (
+            " Files in the corpus folder return when the app next starts." if in_corpus else ""
+        )
+
     def remove(self, article_ids: Sequence[str] | None) -> str:
         """Remove articles from the index; a sentence saying what happened."""
         ids = list(article_ids or [])
@@ -196,12 +237,6 @@ class Handlers:
             if len(picked) >= EXAMPLES:
                 break
         return picked[:EXAMPLES]
-
-
-def _backend_label(name: str, model: str) -> str:
-    if name == "extractive":
-        return "extractive — quotes the articles, no LLM"
-    return f"{name} — {model}" if model else name
 
 
 def describe(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ from ..errors import AssistantError
 from ..models import IngestReport
 from .app import build_app
 from .assets import CSS, JS
+from .openai_api import api_key_from_env, routes
 
 log = logging.getLogger(__name__)
 # Fonts bundled with Gradio: the page must not fetch anything from the internet.
@@ -87,9 +88,14 @@ def launch(
     """Serve `app` on the settings' host and port; returns Gradio's (app, local URL, share URL).
 
     The upload size limit is enforced by the server itself, before a handler sees the file;
-    only the corpus and upload folders are served (so source cards can link to articles).
+    only the corpus and upload folders are served (so source cards can link to articles). The
+    OpenAI-compatible API is served by the same server under /v1 (docs at /docs), behind the same
+    login, or the bearer key of ASSISTANT_API_KEY.
     """
     s = assistant.settings
+    api_routes = routes(assistant, login=auth, api_key=api_key_from_env())
+    if not quiet:
+        print(f"* OpenAI-compatible API at http://{s.host}:{s.port}/v1 (docs at /docs)")
     try:
         Path(s.upload_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a read-only replica: it answers, uploads are refused with the reason
@@ -111,7 +117,8 @@ def launch(
         run_history=False,
         show_error=True,
         auth_message="Sign in to the article assistant.",
-        app_kwargs={"routes": [health_route(assistant)]},  # before Gradio's own routes, so it is matched first
+        # before Gradio's own routes (matched first; Gradio's have no catch-all)
+        app_kwargs={"routes": [health_route(assistant), *api_routes]},
     )
 
 

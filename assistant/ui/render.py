@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..models import Answer, Citation
+from ..models import Answer, ArticleInfo, Citation
 from .uploads import FileResult
 
 # "[1]", "[1, 2]" and "[1][2]" all appear in answers (the last two from LLM backends).
@@ -40,8 +40,9 @@ def _paragraphs(escaped: str) -> str:
 # --- chat messages ------------------------------------------------------------------------------
 
 
-def render_answer(answer: Answer, turn: int) -> str:
-    """The chat bubble of one answer: text with linked `[n]`, unsupported sentences marked, notes."""
+def render_answer(answer: Answer, turn: int, backend: str = "") -> str:
+    """The chat bubble of one answer: text with linked `[n]`, unsupported sentences marked, notes, and
+    which backend produced it (`backend`, a label for people; default the answer's own backend name)."""
     text = esc(answer.text)
     for sentence in answer.unsupported:
         text = _mark_unsupported(text, esc(sentence))
@@ -55,7 +56,7 @@ def render_answer(answer: Answer, turn: int) -> str:
     if answer.unsupported:
         parts.append('<div class="answer-warn">Underlined sentences are not supported by the cited passages.</div>')
     parts += [f'<div class="answer-note">{esc(note)}</div>' for note in answer.notes]
-    parts.append("</div>")
+    parts.append(f'<div class="answer-by">answered by {esc(backend or answer.backend)}</div></div>')
     return "".join(parts)
 
 
@@ -108,15 +109,22 @@ def render_sources(turns: Sequence[Answer], active: int | None = None, file_root
     Turns are numbered from 1 like the `data-turn` of the links; the other turns stay in the
     page, hidden, so a click on a citation of an older answer shows its sources at once.
     """
-    if not any(t.citations for t in turns):
+    if not turns:
         return EMPTY_SOURCES
-    active = active or max(i for i, t in enumerate(turns, 1) if t.citations)
-    sections = [_turn_sources(t, i, i == active, file_roots) for i, t in enumerate(turns, 1) if t.citations]
-    return '<div class="src-panel">' + "".join(sections) + "</div>"
+    active = active or len(turns)
+    sections = [
+        _turn_sources(t, i, i == active, file_roots)
+        for i, t in enumerate(turns, 1)
+        if t.citations or i == len(turns)  # the last answer's (lack of) sources, never an older answer's
+    ]
+    back = '<button type="button" class="src-back">↑ Back to the answer</button>'  # shown on phones
+    return '<div class="src-panel">' + back + "".join(sections) + "</div>"
 
 
 def _turn_sources(answer: Answer, turn: int, active: bool, roots: Sequence[Path]) -> str:
-    cards = "".join(render_citation(c, turn, roots) for c in answer.citations)
+    cards = "".join(render_citation(c, turn, roots) for c in answer.citations) or (
+        '<p class="src-none">No passages: the articles do not hold this answer.</p>'
+    )
     head = f'<div class="src-q"><span>Sources for</span> “{esc(answer.question.strip())}”</div>'
     return f'<section class="src-turn{" active" if active else ""}" data-turn="{turn}">{head}{cards}</section>'
 
@@ -205,3 +213,18 @@ def render_upload_results(results: Sequence[FileResult]) -> str:
             f'<span class="upload-detail">{esc(text)}</span></div>'
         )
     return '<div class="upload-results">' + "".join(rows) + "</div>" if rows else ""
+
+
+def render_article_cards(infos: Sequence[ArticleInfo]) -> str:
+    """The ingested articles as cards (title, author and date, tags, chunks): the phone's Articles list."""
+    cards = []
+    for a in infos:
+        byline = " · ".join(p for p in (a.author, a.date) if p)
+        tags = "".join(f'<span class="card-tag">{esc(t)}</span>' for t in a.tags)
+        cards.append(
+            f'<article class="article-card" data-id="{esc(a.id)}"><div class="card-title">{esc(a.title)}</div>'
+            + (f'<div class="card-by">{esc(byline)}</div>' if byline else "")
+            + (f'<div class="card-tags">{tags}</div>' if tags else "")
+            + f'<div class="card-meta">{a.chunks} chunks, {a.faq_chunks} FAQ · <code>{esc(a.id)}</code></div></article>'
+        )
+    return '<div class="article-cards">' + "".join(cards) + "</div>" if cards else ""
