@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +67,15 @@ def make_chain(assistant: Assistant, model: Any = None) -> Any:
     from assistant.llm.chain import LLMChain  # langchain is imported only by the tests that use it
 
     return LLMChain(assistant.settings, assistant.index, model=model)
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port nothing listens on, for as long as the test runs: bound by this socket, which never listens.
+
+    Connections to it are refused (a fixed port such as 9 may be open on some machine; a port found
+    free and then closed may be taken by another process before the test connects).
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
