@@ -286,3 +286,21 @@ def test_chat_carries_on_after_an_error(seed_index_dir: Path, tmp_path: Path, cl
     errors = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 2 and all(str(closed_port) in e for e in errors), out.stderr
     assert out.stdout == ""
+
+
+# --- eval ------------------------------------------------------------------------------------------------
+def test_eval_name_names_the_run_and_its_default_folder(seed_index_dir: Path, tmp_path: Path) -> None:
+    testset = tmp_path / "set.jsonl"
+    testset.write_text(
+        json.dumps({"id": "q1", "question": "In which country did Rubio and Lavrov meet?", "answers": ["Malaysia"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    out = cli("eval", str(testset), "--index", str(seed_index_dir), "--name", "nightly", "--quiet", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    runs = list((tmp_path / "runs").iterdir())
+    assert len(runs) == 1 and runs[0].name.endswith("-nightly")
+    summary = json.loads((runs[0] / "summary.json").read_text())
+    assert summary["name"] == "nightly" and summary["judge"] is False and summary["metrics"]["pass_rate"] == 1.0
+    assert out.stdout.splitlines()[0] == "1 questions (1 answerable, 0 unanswerable, 0 errors, 0 failed)"
+    assert out.stdout.splitlines()[-1] == f"report: {Path('runs') / runs[0].name / 'report.html'}"
