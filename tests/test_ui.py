@@ -284,15 +284,4 @@ def test_login_comes_from_the_environment() -> None:
         auth_from_env({"ASSISTANT_UI_USERNAME": "ann"})
 
 
-def test_serve_command_is_registered() -> None:
-    from assistant.cli.main import build_parser
-
-    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8123", "--index", "idx"])
-    assert (args.command, args.host, args.port, args.index_dir, args.share, args.ingest) == (
-        "serve",
-        "0.0.0.0",
-        8123,
-        "idx",
-        False,
-        True,
-    )
+# `assistant serve --host/--port/--no-ingest` and `python app.py`, run as a user runs them: tests/test_serve.py.
