@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import configuration
 
 from assistant import Assistant, Settings
 
@@ -21,6 +23,22 @@ SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# Loaded before the test modules are imported, so their @settings build on it.
+hypothesis.settings.register_profile("tests", database=None, print_blob=True)
+hypothesis.settings.load_profile("tests")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """State that would outlive the run goes into the session's temporary folder, not the clone or ~/.cache.
+
+    The int8 ONNX export (exported once per session, ~15 s; CLI subprocesses inherit the variable) and
+    hypothesis's storage. Hypothesis keeps no example database: a failure prints its reproduction blob.
+    """
+    configuration.set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ARTICLE_ASSISTANT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,19 +1,20 @@
 """End to end in a real browser: Debian's chromium driven by playwright against a launched app.
 
 Ask about the seed article, wait for the streamed answer, click its citation and read the
-passage in the sources panel; upload a small article and ask about it; screenshots go to
-`test-artifacts/` (gitignored) for people to look at.
+passage in the sources panel; upload a small article and ask about it. Screenshots go to the folder
+named by $TEST_ARTIFACTS_DIR when it is set (for people to look at), else into the session's
+temporary folder: a test run leaves nothing in the clone.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
 from .test_ui_api import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,7 +27,6 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = ROOT / "test-artifacts"
 WAIT = 60_000  # ms; two shared cores can be slow, and nothing here asserts on time
 
 pytestmark = [
@@ -85,12 +85,19 @@ def ask(page, question: str, turn: int) -> object:
     return answers.nth(turn - 1)
 
 
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("TEST_ARTIFACTS_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
-def test_chat_cites_sources_and_answers_from_an_uploaded_article(page, tmp_path: Path) -> None:
+def shoot(page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / name), full_page=True)
+
+
+def test_chat_cites_sources_and_answers_from_an_uploaded_article(page, tmp_path: Path, artifacts: Path) -> None:
     expect = sync_api.expect
     # Suggested questions come from the article's FAQ.
     expect(page.locator("#chat").get_by_text("What is the significance of this meeting?")).to_be_visible()
@@ -107,7 +114,7 @@ def test_chat_cites_sources_and_answers_from_an_uploaded_article(page, tmp_path:
     expect(card.locator("mark").first).to_be_visible()  # the sentence the answer used, highlighted
     used = card.locator("mark").first.inner_text()
     assert used.strip() and used.strip()[:40] in answer.inner_text()
-    shoot(page, "ui-chat.png")
+    shoot(page, artifacts, "ui-chat.png")
 
     page.get_by_role("tab", name="Articles").click()
     article = tmp_path / "lantern-night.md"
@@ -118,14 +125,14 @@ def test_chat_cites_sources_and_answers_from_an_uploaded_article(page, tmp_path:
     expect(page.locator('#upload-results .upload-row[data-status="added"]')).to_contain_text("lantern-night.md")
     expect(page.locator('#upload-results .upload-row[data-status="refused"]')).to_contain_text("unsupported file type")
     expect(page.locator("#articles-table")).to_contain_text("Lantern Night Returns to Vellmar Harbour")
-    shoot(page, "ui-articles.png")
+    shoot(page, artifacts, "ui-articles.png")
 
     page.get_by_role("tab", name="Chat").click()
     answer = ask(page, "How many lanterns were floated at Vellmar's lantern night?", 2)
     expect(answer).to_contain_text("3,400")
     answer.locator("a.cite").first.click()
     expect(page.locator("#sources-panel #src-2-1 .src-title")).to_have_text("Lantern Night Returns to Vellmar Harbour")
-    shoot(page, "ui-upload-answer.png")
+    shoot(page, artifacts, "ui-upload-answer.png")
     page.click("#clear")  # an empty chat suggests questions again, the new article's among them
     expect(page.locator("#chat .answer")).to_have_count(0)
     lanterns = page.locator("#chat").get_by_text("How many lanterns were floated at Vellmar's lantern night?")
