@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,12 @@ SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-# Loaded before the test modules are imported, so their @settings build on it.
+# Before the test modules are imported (their @settings build on the profile, and collecting them
+# already writes hypothesis's constants cache): no example database, storage in a temporary folder.
 hypothesis.settings.register_profile("tests", database=None, print_blob=True)
 hypothesis.settings.load_profile("tests")
+HYPOTHESIS_HOME = Path(tempfile.mkdtemp(prefix="assistant-tests-hypothesis-"))
+configuration.set_hypothesis_home_dir(HYPOTHESIS_HOME)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,12 +37,13 @@ def _session_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """State that would outlive the run goes into the session's temporary folder, not the clone or ~/.cache.
 
     The int8 ONNX export (exported once per session, ~15 s; CLI subprocesses inherit the variable) and
-    hypothesis's storage. Hypothesis keeps no example database: a failure prints its reproduction blob.
+    hypothesis's storage (removed at the end). Hypothesis keeps no example database: a failure prints
+    its reproduction blob.
     """
-    configuration.set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ARTICLE_ASSISTANT_CACHE", str(tmp_path_factory.mktemp("cache")))
         yield
+    shutil.rmtree(HYPOTHESIS_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
