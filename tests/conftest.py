@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -102,3 +103,22 @@ def closed_port() -> Iterator[int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         yield s.getsockname()[1]
+
+
+def unused_port() -> int:
+    """A free port for a server that must be given one, below the kernel's ephemeral range (32768+).
+
+    Ports the kernel hands out by itself (outgoing connections, `bind(0)`) come from that range, so no
+    other process is given this one between this check and the server's bind, nor while a test stops a
+    server and starts it again on the same port.
+    """
+    rng = random.Random()
+    for _ in range(500):
+        port = rng.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")

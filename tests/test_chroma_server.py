@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,12 @@ from assistant import Assistant, Settings
 from assistant.answer.retrieval import Filters
 from assistant.errors import StoreError
 
-from .conftest import SEED
+from .conftest import SEED, unused_port
 
 pytestmark = pytest.mark.slow
 CHROMA = Path(sys.executable).with_name("chroma")
 ARTICLE = "us-russia-dialogue-ukraine-peace-talks"
 QUESTION = "Where did Rubio and Lavrov meet?"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -75,7 +68,7 @@ class Server:
 def server(tmp_path: Path) -> Iterator[Server]:
     if not CHROMA.exists():
         pytest.skip("the chroma CLI is not installed next to this Python")
-    s = Server(tmp_path / "chroma-server", _free_port(), tmp_path / "chroma-server.log")
+    s = Server(tmp_path / "chroma-server", unused_port(), tmp_path / "chroma-server.log")  # kept over restarts
     s.start()
     yield s
     s.stop()
@@ -140,8 +133,8 @@ def test_reset_server_is_reported_and_resynced(
     assert b.index.store.search(b.index.embedder.embed_one(QUESTION), 3)  # dense search works again
 
 
-def test_unreachable_server_is_a_clear_store_error(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+def test_unreachable_server_is_a_clear_store_error(tmp_path: Path, closed_port: int) -> None:
+    url = f"http://127.0.0.1:{closed_port}"  # nothing listens there
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at .*chroma run"):
         _assistant(tmp_path, url).articles()
 

@@ -7,7 +7,6 @@ page through its `/ask` API, and read the kernel's socket table to see which add
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
 import signal
@@ -23,24 +22,10 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from .conftest import DATA, ROOT, SEED
+from .conftest import DATA, ROOT, SEED, unused_port
 
 pytestmark = pytest.mark.slow
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
-
-
-def unused_port() -> int:
-    """A free port below the kernel's ephemeral range (32768+), so no outgoing connection or `bind(0)` of
-    another process is handed it between this check and the server's bind (Gradio refuses a taken port)."""
-    for _ in range(200):
-        port = random.randint(20000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def listening_addresses(port: int) -> set[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,15 +17,11 @@ from assistant import Assistant, Settings
 from assistant.ui.app import build_app
 from assistant.ui.launch import auth_from_env, launch
 
+from .conftest import unused_port
+
 pytestmark = pytest.mark.slow
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
 SEED_QUESTION = "What is the significance of this meeting?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -42,7 +37,7 @@ def running_app(
             index_dir=root / "index",
             upload_dir=root / "uploads",
             corpus_dir=root / "corpus",
-            port=free_port(),
+            port=unused_port(),
             **settings,
         )
     )
