@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +45,13 @@ LLM = {
 }
 
 
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real llama.cpp OpenAI-compatible server on 127.0.0.1; yields its /v1 base URL.
+@contextmanager
+def llama_server_at(log: Path) -> Iterator[str]:
+    """A real llama.cpp OpenAI-compatible server on 127.0.0.1, logging to `log`; yields its /v1 base URL.
 
     It binds port 0 and the port the system gave is read from its log: no window in which another
-    process could take a port found free beforehand.
+    process could take a port found free beforehand. Its log has one access line per request.
     """
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [
         sys.executable,
         "-m",
@@ -70,8 +70,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     try:
-        base = _wait_ready(proc, log)
-        yield base
+        yield _wait_ready(proc, log)
     finally:
         proc.terminate()
         try:
@@ -79,6 +78,12 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with llama_server_at(tmp_path_factory.mktemp("llama-server") / "server.log") as url:
+        yield url
 
 
 def _wait_ready(proc: subprocess.Popen, log: Path) -> str:
