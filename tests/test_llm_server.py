@@ -12,10 +12,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +293,101 @@ def test_eval_no_judge_skips_the_judge(llama_server: str, seed_index_dir: Path, 
     assert summary["judge"] is False and summary["metrics"]["judge_correctness"] is None
     assert [(r["judge"], r["judge_error"]) for r in results] == [(None, ""), (None, "")]
     assert summary["settings"]["backend"] == "openai" and "Malaysia" in results[0]["answer"]
+
+
+# --- the ollama backend ---------------------------------------------------------------------------------
+# No Ollama server can be installed here (it ships as a binary, not a package), so the ollama backend's
+# HTTP exchange is tested against a bridge: a small server that speaks Ollama's /api/chat (NDJSON
+# stream) and has the real SmolLM2 on the llama.cpp server write every reply. What is real: ChatOllama,
+# the ollama client, the request it sends, the streamed parsing and the model's words; what is not: the
+# Ollama server program itself.
+class OllamaBridge(ThreadingHTTPServer):
+    def __init__(self, upstream: str) -> None:
+        super().__init__(("127.0.0.1", 0), _OllamaChat)
+        self.upstream = upstream
+        self.requests: list[dict] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _OllamaChat(BaseHTTPRequestHandler):
+    server: OllamaBridge
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        if self.path != "/api/chat":
+            self.send_error(404)
+            return
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append(body)
+        options = body.get("options") or {}
+        upstream = {
+            "model": body["model"],
+            "messages": [{"role": m["role"], "content": m["content"]} for m in body["messages"]],
+            "stream": True,
+            "max_tokens": options.get("num_predict"),
+            "temperature": options.get("temperature", 0.8),
+        }
+        request = urllib.request.Request(
+            self.server.upstream + "/chat/completions",
+            data=json.dumps(upstream).encode(),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer none"},
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.end_headers()
+        streaming, pieces = body.get("stream", True), []
+        with urllib.request.urlopen(request, timeout=600) as reply:
+            for raw in reply:
+                line = raw.decode().strip()
+                if not line.startswith("data:") or line == "data: [DONE]":
+                    continue
+                piece = json.loads(line[5:])["choices"][0].get("delta", {}).get("content") or ""
+                pieces.append(piece)
+                if piece and streaming:
+                    self._send(body["model"], piece, done=False)
+        self._send(body["model"], "" if streaming else "".join(pieces), done=True, eval_count=len(pieces))
+
+    def _send(self, model: str, content: str, done: bool, **extra: object) -> None:
+        message = {"model": model, "created_at": "2026-01-01T00:00:00Z", "done": done}
+        message["message"] = {"role": "assistant", "content": content}
+        if done:
+            message.update(done_reason="stop", **extra)
+        self.wfile.write((json.dumps(message) + "\n").encode())
+        self.wfile.flush()
+
+
+@pytest.fixture(scope="module")
+def ollama_bridge(llama_server: str) -> Iterator[OllamaBridge]:
+    bridge = OllamaBridge(llama_server)
+    thread = threading.Thread(target=bridge.serve_forever, daemon=True)
+    thread.start()
+    yield bridge
+    bridge.shutdown()
+    bridge.server_close()
+
+
+def test_ollama_backend_streams_an_answer_through_the_ollama_protocol(seed, ollama_bridge: OllamaBridge) -> None:
+    a = with_llm(seed, backend="ollama", llm_base_url=ollama_bridge.url, llm_model="smollm2")
+    sent = len(ollama_bridge.requests)
+    out = list(a.stream(QUESTION))
+    pieces, answer = out[:-1], out[-1]
+    assert isinstance(answer, Answer) and answer.backend == "ollama"
+    assert len(pieces) > 1 and all(isinstance(p, str) for p in pieces)  # tokens arrived one by one
+    assert_checked(answer, a)
+    [request] = ollama_bridge.requests[sent:]
+    assert request["model"] == "smollm2" and request["stream"] is True
+    # 600 passage tokens x 1.4 + 128 for the reply + 512 for the instructions = 1480, rounded up to 256s
+    assert (request["options"]["num_predict"], request["options"]["num_ctx"]) == (128, 1536)
+    assert request["options"]["temperature"] == 0.0
+    assert request["messages"][0]["role"] == "system" and "Malaysia" in request["messages"][-1]["content"]
+
+
+def test_ollama_backend_unreachable_says_where(seed, closed_port: int) -> None:
+    a = with_llm(seed, backend="ollama", llm_base_url=f"http://127.0.0.1:{closed_port}", llm_max_retries=0)
+    with pytest.raises(LLMError, match=rf"ollama.*127\.0\.0\.1:{closed_port}"):
+        a.ask(QUESTION)
