@@ -19,6 +19,7 @@ import pytest
 from assistant import Assistant, Settings
 
 from .conftest import DATA, ROOT, SEED
+from .test_testsets import SQUAD_MINI
 
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
 DATA_IDS = {
@@ -304,3 +305,44 @@ def test_eval_name_names_the_run_and_its_default_folder(seed_index_dir: Path, tm
     assert summary["name"] == "nightly" and summary["judge"] is False and summary["metrics"]["pass_rate"] == 1.0
     assert out.stdout.splitlines()[0] == "1 questions (1 answerable, 0 unanswerable, 0 errors, 0 failed)"
     assert out.stdout.splitlines()[-1] == f"report: {Path('runs') / runs[0].name / 'report.html'}"
+
+
+def test_eval_as_the_readme_shows_then_compare(seed_index_dir: Path, tmp_path: Path) -> None:
+    """`assistant eval evals/seed.jsonl --fail-under containment=0.85`, a SQuAD slice with its own corpus,
+    and `assistant eval compare A B`: each in its own process, as in the README."""
+    seed_set = ROOT / "evals" / "seed.jsonl"
+    index = ["--index", str(seed_index_dir)]
+    first = cli(
+        "eval", str(seed_set), *index, "--out", "A", "--quiet", "--fail-under", "containment=0.85", cwd=tmp_path
+    )
+    assert first.returncode == 0, first.stderr
+    questions = sum(1 for line in seed_set.read_text().splitlines() if line.strip())
+    assert first.stdout.startswith(f"{questions} questions (")
+    assert first.stdout.splitlines()[-1] == f"report: {Path('A') / 'report.html'}"
+    run_files = {"results.jsonl", "summary.json", "summary.md", "report.html", "ragas.jsonl"}
+    assert run_files <= {p.name for p in (tmp_path / "A").iterdir()}
+    # a bound it cannot meet: exit 1, and the bound named on stderr
+    strict = cli(
+        "eval", str(seed_set), *index, "--out", "B", "--quiet", "--fail-under", "containment=1.01", cwd=tmp_path
+    )
+    assert strict.returncode == 1 and "FAILED bound: containment = " in strict.stderr
+
+    compare = cli("eval", "compare", "A", "B", cwd=tmp_path)
+    assert compare.returncode == 0, compare.stderr
+    measured = next(line.split()[1] for line in first.stdout.splitlines() if line.split()[0] == "containment")
+    lines = compare.stdout.splitlines()
+    assert lines[:2] == ["A: A", "B: B"] and lines[-1] == "questions whose verdict changed: 0"
+    containment = next(line for line in lines if line.startswith("containment"))
+    assert containment.split() == ["containment", measured, measured, "+0.000"]  # same index, same answers
+    missing = cli("eval", "compare", "A", "no-such-run", cwd=tmp_path)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: ") and "no-such-run" in missing.stderr
+
+    # a SQuAD file brings its own articles (a small one: the shipped slice's 48 articles take a minute to embed)
+    squad = tmp_path / "mini-squad.json"
+    squad.write_text(json.dumps(SQUAD_MINI), encoding="utf-8")
+    own = cli("eval", str(squad), "--corpus-from-testset", "--limit", "3", "--out", "S", "--json", cwd=tmp_path)
+    assert own.returncode == 0, own.stderr
+    result = json.loads(own.stdout)
+    assert result["metrics"]["questions"] == 3 and result["failed_bounds"] == [] and result["out"] == "S"
+    assert result["metrics"]["hit@5"] == 1.0  # the questions' own articles were indexed and found
+    assert not (tmp_path / "vectorstore").exists()  # the SQuAD articles went to a temporary index
