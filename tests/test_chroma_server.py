@@ -6,7 +6,9 @@ stay consistent with the server across restarts, resets and deletes.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from assistant import Assistant, Settings
 from assistant.answer.retrieval import Filters
 from assistant.errors import StoreError
 
-from .conftest import SEED, unused_port
+from .conftest import ROOT, SEED, unused_port
 
 pytestmark = pytest.mark.slow
 CHROMA = Path(sys.executable).with_name("chroma")
@@ -150,3 +152,25 @@ def test_server_that_stops_mid_session_is_a_store_error(server: Server, tmp_path
 def test_bad_url_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not a URL"):
         _assistant(tmp_path, "localhost:8000").articles()
+
+
+def test_the_cli_against_a_chroma_server(server: Server, tmp_path: Path) -> None:
+    """`ASSISTANT_CHROMA_URL=... assistant ingest corpus/`, then `assistant ask`, as the README shows."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(PYTHONPATH=str(ROOT), ASSISTANT_CHROMA_URL=server.url, ASSISTANT_INDEX_DIR=str(tmp_path / "idx"))
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "assistant", *args]
+        return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+
+    ingested = cli("ingest", str(SEED.parent), "--json")
+    assert ingested.returncode == 0, ingested.stderr
+    report = json.loads(ingested.stdout)
+    assert report["added"] == [ARTICLE] and report["chunks"] > 5
+    assert not (tmp_path / "idx" / "chroma").exists()  # the vectors went to the server, not the folder
+    count = _assistant(tmp_path, server.url, "idx").index.store.count()
+    assert count == report["chunks"]
+    answered = cli("ask", QUESTION, "--json")
+    assert answered.returncode == 0, answered.stderr
+    answer = json.loads(answered.stdout)
+    assert "Malaysia" in answer["answer"] and answer["citations"][0]["article_id"] == ARTICLE

@@ -48,19 +48,18 @@ class Served:
         return self.log.read_text(errors="replace")
 
 
+def cli_env() -> dict[str, str]:
+    """The environment of a user's shell: offline, this worktree's code, no ASSISTANT_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env.update(GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False")
+    return env
+
+
 @contextmanager
 def serving(args: list[str], root: Path, port: int, **env: str) -> Iterator[Served]:
     """Run `args` (a command that serves) until its page is up; stop it with Ctrl-C at the end."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    full_env.update(
-        PYTHONPATH=str(ROOT),
-        HF_HUB_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        ANONYMIZED_TELEMETRY="False",
-        PYTHONUNBUFFERED="1",
-        ASSISTANT_UPLOAD_DIR=str(root / "uploads"),
-        **env,
-    )
+    full_env = {**cli_env(), "ASSISTANT_UPLOAD_DIR": str(root / "uploads"), **env}
     log = root / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT)
@@ -158,3 +157,34 @@ def test_assistant_serve_without_a_corpus_folder_warns_and_serves_the_index(
         text, citations = ask(served.url, "Where did Rubio and Lavrov meet?")
         assert "Malaysia" in text and citations[0]["article_id"] == SEED_ID
     assert not missing.exists()
+
+
+def test_a_login_from_the_environment_guards_the_served_page(seed_index_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index_dir, index)
+    port = unused_port()
+    login = {"ASSISTANT_UI_USERNAME": "ann", "ASSISTANT_UI_PASSWORD": "s3cret", "ASSISTANT_INDEX_DIR": str(index)}
+    args = [sys.executable, str(ROOT / "app.py")]
+    with serving(args, tmp_path, port, ASSISTANT_PORT=str(port), **login) as served:
+        assert httpx.get(served.url + "config").status_code == 401
+        client = Client(served.url, verbose=False, auth=("ann", "s3cret"))
+        text, citations = client.predict(question="Where did Rubio and Lavrov meet?", api_name="/ask")
+        assert "Malaysia" in text and citations
+        assert "s3cret" not in served.output()
+    # only one of the two set: the start is refused with what to set, and nothing listens
+    half = subprocess.run(
+        args,
+        cwd=tmp_path,
+        env={
+            **cli_env(),
+            "ASSISTANT_UI_USERNAME": "ann",
+            "ASSISTANT_INDEX_DIR": str(index),
+            "ASSISTANT_PORT": str(port),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert half.returncode == 1
+    assert half.stderr.strip().splitlines()[-1].startswith("error: ASSISTANT_UI_PASSWORD is not set: set both")
+    assert listening_addresses(port) == set()
