@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -122,3 +123,12 @@ def unused_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port between 20000 and 32000")
+
+
+def ctrl_c_works() -> None:
+    """`preexec_fn` for a child the test stops with SIGINT: Ctrl-C at its default, as in a terminal.
+
+    A shell starts background jobs with SIGINT ignored, and Python then installs no KeyboardInterrupt
+    handler; a suite started that way would otherwise see its children ignore the signal.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

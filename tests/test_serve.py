@@ -22,7 +22,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from .conftest import DATA, ROOT, SEED, unused_port
+from .conftest import DATA, ROOT, SEED, ctrl_c_works, unused_port
 
 pytestmark = pytest.mark.slow
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
@@ -62,7 +62,9 @@ def serving(args: list[str], root: Path, port: int, **env: str) -> Iterator[Serv
     full_env = {**cli_env(), "ASSISTANT_UPLOAD_DIR": str(root / "uploads"), **env}
     log = root / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            args, cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=ctrl_c_works
+        )
     served = Served(proc, log, port)
     try:
         deadline = time.monotonic() + 300  # a bound against hanging, not a measured result
