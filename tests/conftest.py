@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import signal
+import socket
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import configuration
 
 from assistant import Assistant, Settings
 
@@ -19,6 +26,26 @@ SQUAD = ROOT / "evals" / "data" / "squad-v1.1-dev-slice.json"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# Before the test modules are imported (their @settings build on the profile, and collecting them
+# already writes hypothesis's constants cache): no example database, storage in a temporary folder.
+hypothesis.settings.register_profile("tests", database=None, print_blob=True)
+hypothesis.settings.load_profile("tests")
+HYPOTHESIS_HOME = Path(tempfile.mkdtemp(prefix="assistant-tests-hypothesis-"))
+configuration.set_hypothesis_home_dir(HYPOTHESIS_HOME)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """State that would outlive the run goes into the session's temporary folder, not the clone or ~/.cache.
+
+    The int8 ONNX export (exported once per session, ~15 s; CLI subprocesses inherit the variable) and
+    hypothesis's storage (removed at the end). Hypothesis keeps no example database: a failure prints
+    its reproduction blob.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ARTICLE_ASSISTANT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+    shutil.rmtree(HYPOTHESIS_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -65,3 +92,43 @@ def make_chain(assistant: Assistant, model: Any = None) -> Any:
     from assistant.llm.chain import LLMChain  # langchain is imported only by the tests that use it
 
     return LLMChain(assistant.settings, assistant.index, model=model)
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port nothing listens on, for as long as the test runs: bound by this socket, which never listens.
+
+    Connections to it are refused (a fixed port such as 9 may be open on some machine; a port found
+    free and then closed may be taken by another process before the test connects).
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+def unused_port() -> int:
+    """A free port for a server that must be given one, below the kernel's ephemeral range (32768+).
+
+    Ports the kernel hands out by itself (outgoing connections, `bind(0)`) come from that range, so no
+    other process is given this one between this check and the server's bind, nor while a test stops a
+    server and starts it again on the same port.
+    """
+    rng = random.Random()
+    for _ in range(500):
+        port = rng.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
+
+
+def ctrl_c_works() -> None:
+    """`preexec_fn` for a child the test stops with SIGINT: Ctrl-C at its default, as in a terminal.
+
+    A shell starts background jobs with SIGINT ignored, and Python then installs no KeyboardInterrupt
+    handler; a suite started that way would otherwise see its children ignore the signal.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -172,11 +173,19 @@ def test_filters_limit_articles(seed_copy: Assistant) -> None:
     assert {p.chunk.article_id for p in by_tag.passages} == {"us-russia-dialogue-ukraine-peace-talks"}
     by_author = seed_copy.retriever.search("peace talks", 5, Filters(authors=["Emily Carter"]))
     assert {p.chunk.article_id for p in by_author.passages} == {"us-russia-dialogue-ukraine-peace-talks"}
-    dated = [a for a in seed_copy.articles() if a.date]
-    assert dated, "the test corpus has dated articles"
-    day = dated[0].date
-    in_range = seed_copy.retriever.search("the", 5, Filters(date_from=day, date_to=day))
-    assert {p.chunk.article_id for p in in_range.passages} <= {a.id for a in dated if a.date == day}
+    dates = {a.id: a.date for a in seed_copy.articles()}
+    assert (dates["alpine-seed-vault"], dates["coral-reef-drones"]) == ("2024-05-14", "2024-03-12")
+    one_day = seed_copy.retriever.search("seed vault", 5, Filters(date_from="2024-05-14", date_to="2024-05-14"))
+    assert {p.chunk.article_id for p in one_day.passages} == {"alpine-seed-vault"}
+    topics = "library tool shelf, night buses, coral reef drones, seed vault, desert rail link"
+    february_to_march = seed_copy.retriever.search(topics, 10, Filters(date_from="2024-02-01", date_to="2024-03-12"))
+    assert {p.chunk.article_id for p in february_to_march.passages} == {
+        "town-briefs-lindholm-library-opens-a-tool-lending-shelf",
+        "town-briefs-night-buses-return-to-brackwater",
+        "coral-reef-drones",
+    }
+    since_may = seed_copy.retriever.search(topics, 10, Filters(date_from="2024-05-01"))
+    assert {p.chunk.article_id for p in since_may.passages} == {"alpine-seed-vault", "desert-rail-link"}
     assert seed_copy.retriever.search(q, 5, Filters(article_ids=["no-such-article"])).passages == []
 
 
@@ -198,12 +207,14 @@ def test_langchain_retriever(seed: Assistant) -> None:
 
 
 def _cli(*args: str, index: Path) -> subprocess.CompletedProcess:
+    # cwd: the test's own folder (the autouse fixture's tmp_path), where no assistant.toml can change the result
     return subprocess.run(
         [sys.executable, "-m", "assistant", *args, "--index", str(index)],
         capture_output=True,
         text=True,
         timeout=300,
-        cwd=ROOT,
+        cwd=Path.cwd(),
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
 
 

@@ -6,9 +6,10 @@ stay consistent with the server across restarts, resets and deletes.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +23,12 @@ from assistant import Assistant, Settings
 from assistant.answer.retrieval import Filters
 from assistant.errors import StoreError
 
-from .conftest import SEED
+from .conftest import ROOT, SEED, unused_port
 
 pytestmark = pytest.mark.slow
 CHROMA = Path(sys.executable).with_name("chroma")
 ARTICLE = "us-russia-dialogue-ukraine-peace-talks"
 QUESTION = "Where did Rubio and Lavrov meet?"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -75,7 +70,7 @@ class Server:
 def server(tmp_path: Path) -> Iterator[Server]:
     if not CHROMA.exists():
         pytest.skip("the chroma CLI is not installed next to this Python")
-    s = Server(tmp_path / "chroma-server", _free_port(), tmp_path / "chroma-server.log")
+    s = Server(tmp_path / "chroma-server", unused_port(), tmp_path / "chroma-server.log")  # kept over restarts
     s.start()
     yield s
     s.stop()
@@ -140,8 +135,8 @@ def test_reset_server_is_reported_and_resynced(
     assert b.index.store.search(b.index.embedder.embed_one(QUESTION), 3)  # dense search works again
 
 
-def test_unreachable_server_is_a_clear_store_error(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+def test_unreachable_server_is_a_clear_store_error(tmp_path: Path, closed_port: int) -> None:
+    url = f"http://127.0.0.1:{closed_port}"  # nothing listens there
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at .*chroma run"):
         _assistant(tmp_path, url).ingest([SEED], progress=False)
 
@@ -170,3 +165,25 @@ def test_server_that_stops_mid_session_is_a_store_error(server: Server, tmp_path
 def test_bad_url_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not a URL"):
         _assistant(tmp_path, "localhost:8000").ingest([SEED], progress=False)
+
+
+def test_the_cli_against_a_chroma_server(server: Server, tmp_path: Path) -> None:
+    """`ASSISTANT_CHROMA_URL=... assistant ingest corpus/`, then `assistant ask`, as the README shows."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(PYTHONPATH=str(ROOT), ASSISTANT_CHROMA_URL=server.url, ASSISTANT_INDEX_DIR=str(tmp_path / "idx"))
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "assistant", *args]
+        return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+
+    ingested = cli("ingest", str(SEED.parent), "--json")
+    assert ingested.returncode == 0, ingested.stderr
+    report = json.loads(ingested.stdout)
+    assert report["added"] == [ARTICLE] and report["chunks"] > 5
+    assert not (tmp_path / "idx" / "chroma").exists()  # the vectors went to the server, not the folder
+    count = _assistant(tmp_path, server.url, "idx").index.store.count()
+    assert count == report["chunks"]
+    answered = cli("ask", QUESTION, "--json")
+    assert answered.returncode == 0, answered.stderr
+    answer = json.loads(answered.stdout)
+    assert "Malaysia" in answer["answer"] and answer["citations"][0]["article_id"] == ARTICLE

@@ -29,7 +29,7 @@ from assistant.index.keyword import KeywordIndex
 from assistant.models import Answer, Chunk
 
 from .conftest import DATA, ROOT
-from .test_crash import assert_consistent, keeper, name, write_corpus
+from .test_crash import assert_consistent, keeper, manifest_counts, name, write_corpus
 from .test_progress import ARTICLES, _write_corpus
 from .test_ui_api import conversation, running_app
 
@@ -249,55 +249,152 @@ def test_a_second_assistant_may_read_while_another_writes(seed_copy: Assistant) 
     assert reader.articles() == []  # the reader sees the writer's change through the manifest
 
 
-def test_a_reload_started_before_an_ingest_in_this_process_does_not_bring_the_old_index_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _note(i: int, text: str) -> Chunk:
+    return Chunk(
+        id=f"a{i}::0", article_id=f"a{i}", title="Note", section="", text=text, position=0, start=0, end=len(text)
+    )
+
+
+NOTES = ["apple banana", "cherry lighthouse", "zebra quokka"]
+
+
+@pytest.mark.parametrize("reload_first", [True, False], ids=["reload-then-build", "build-then-reload"])
+def test_a_reload_racing_a_build_in_this_process_does_not_bring_the_old_index_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reload_first: bool
 ) -> None:
-    """A search thread reloads a keyword index another process saved, while this process's ingest saves a newer one."""
+    """A search thread reloads the keyword index another process saved while this process's ingest builds a newer one.
 
-    def chunk(i: int, text: str) -> Chunk:
-        return Chunk(
-            id=f"a{i}::0", article_id=f"a{i}", title="Note", section="", text=text, position=0, start=0, end=len(text)
-        )
-
+    Events force each order: the reload reads the old files before the build starts, or after the build
+    put its index in memory; either way the reload ends while the build is still saving (the window in
+    which the files on disk are older than the index in memory).
+    """
     folder = tmp_path / "bm25"
     running = KeywordIndex(folder)
-    running.build([chunk(0, "apple banana")])
-    KeywordIndex(folder).build([chunk(0, "apple banana"), chunk(1, "cherry lighthouse")])  # "another process"
+    running.build([_note(0, NOTES[0])])
+    KeywordIndex(folder).build([_note(i, t) for i, t in enumerate(NOTES[:2])])  # "another process"
     load, save = bm25s.BM25.load, bm25s.BM25.save
-    monkeypatch.setattr(bm25s.BM25, "load", lambda *a, **k: (load(*a, **k), time.sleep(0.5))[0])  # slow disks
-    monkeypatch.setattr(bm25s.BM25, "save", lambda self, *a, **k: (time.sleep(1.0), save(self, *a, **k))[1])
+    loaded, finish_load, saving, finish_save = (threading.Event() for _ in range(4))
+
+    def slow_load(*args: object, **kwargs: object) -> object:
+        found = load(*args, **kwargs)
+        loaded.set()
+        assert finish_load.wait(LIMIT)
+        return found
+
+    def slow_save(self: object, *args: object, **kwargs: object) -> object:
+        saving.set()
+        assert finish_save.wait(LIMIT)
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(bm25s.BM25, "load", slow_load)
+    monkeypatch.setattr(bm25s.BM25, "save", slow_save)
     search = threading.Thread(target=running.refresh)
-    search.start()  # notices the other process's save and starts loading it
-    time.sleep(0.1)
-    running.build([chunk(0, "apple banana"), chunk(1, "cherry lighthouse"), chunk(2, "zebra quokka")])
-    search.join()
-    assert running.ids == ["a0::0", "a1::0", "a2::0"]  # the newest index, not the one the reload read
+    build = threading.Thread(target=running.build, args=([_note(i, t) for i, t in enumerate(NOTES)],))
+    if reload_first:
+        search.start()
+        assert loaded.wait(LIMIT)  # the reload has read the other process's files
+        build.start()
+        assert saving.wait(LIMIT)  # the build's index is in memory; its files are not saved yet
+    else:
+        build.start()
+        assert saving.wait(LIMIT)
+        search.start()
+        assert loaded.wait(LIMIT)
+    finish_load.set()
+    search.join(LIMIT)
+    assert running.ids == ["a0::0", "a1::0", "a2::0"]  # still the build's index, not the one the reload read
+    finish_save.set()
+    build.join(LIMIT)
+    assert not search.is_alive() and not build.is_alive()
+    assert running.ids == ["a0::0", "a1::0", "a2::0"]
     assert [cid for cid, _ in running.search("quokka", 3)] == ["a2::0"]
     assert running.refresh() and running.ids == ["a0::0", "a1::0", "a2::0"]
 
 
 @pytest.mark.slow
 def test_opening_the_index_while_another_process_ingests_loses_nothing(tmp_path: Path) -> None:
-    """A UI start or `assistant ask` during a CLI ingest must not roll back the articles being written."""
+    """A UI start or `assistant ask` during an ingest must not roll back the articles being written.
+
+    The ingest (in a thread here) is held right after it wrote a group's vectors, with those articles
+    still pending in the manifest; meanwhile other processes open the index and answer. Once let go,
+    the ingest finishes and every article is whole: nothing was rolled back under it.
+    """
     corpus, folder = tmp_path / "corpus", tmp_path / "index"
     _write_corpus(corpus)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_EMBEDDING_BATCH_SIZE": "16"}
-    ingest = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(folder), "--json"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    opens = 0
-    while ingest.poll() is None:
-        if (folder / "manifest.sqlite3").exists():
-            Index.open(Settings.load(env={}, index_dir=folder)).manifest.close()
-            opens += 1
-        time.sleep(0.05)
-    out, err = ingest.communicate()
-    assert ingest.returncode == 0, err[-2000:]
-    assert opens >= 5, "the ingest ended before the index was opened beside it"
-    assert len(json.loads(out)["added"]) == ARTICLES
+    writer = Assistant.from_settings(Settings.load(env={}, index_dir=folder))
+    store, add = writer.index.store, writer.index.store.add
+    held, release, groups = threading.Event(), threading.Event(), []
+
+    def add_then_hold(chunks: list[Chunk], vectors: object) -> None:
+        add(chunks, vectors)
+        groups.append(len(chunks))
+        if len(groups) == 2:  # one group done, the second written and pending
+            held.set()
+            assert release.wait(LIMIT)
+
+    store.add = add_then_hold  # type: ignore[method-assign]
+    reports: list = []
+    ingest = threading.Thread(target=lambda: reports.append(writer.ingest([corpus], progress=False)))
+    ingest.start()
+    try:
+        assert held.wait(LIMIT)
+        done, pending = manifest_counts(folder / "manifest.sqlite3")
+        assert done > 0 and pending > 0
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+        def other(*args: str) -> str:
+            cmd = [sys.executable, "-m", "assistant", *args, "--index", str(folder), "--json"]
+            run = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=LIMIT)
+            assert run.returncode == 0, run.stderr[-2000:]
+            return run.stdout
+
+        assert len(json.loads(other("articles"))) == done  # only the finished articles are listed
+        assert json.loads(other("ask", "What does the harbour market sell?"))["answer"]
+        assert manifest_counts(folder / "manifest.sqlite3") == (done, pending)  # the pending group is still there
+    finally:
+        release.set()
+        ingest.join(LIMIT)
+    assert len(reports[0].added) == ARTICLES and reports[0].ok
     index = Index.open(Settings.load(env={}, index_dir=folder))
     assert len(assert_consistent(index)) == ARTICLES
+
+
+@pytest.mark.slow
+def test_two_ingests_into_one_folder_take_turns(tmp_path: Path) -> None:
+    """A CLI ingest of the same folder, started while this process ingests, waits for the writer lock.
+
+    This process's ingest is held inside its writer lock (its progress callback, after the first of ~10
+    groups, waits) until the other process has said it is waiting: the order is forced, not hoped for.
+    Had the other one gone ahead, it would have planned while most articles were not written yet and
+    added them itself; taking turns, it finds every article already there.
+    """
+    corpus, folder = tmp_path / "corpus", tmp_path / "index"
+    _write_corpus(corpus)
+    log = tmp_path / "other.log"
+    other: list[subprocess.Popen] = []
+    seen_while_held: list[int] = []
+
+    def hold(done: int, total: int, message: str) -> None:
+        if other:
+            return  # only the first group waits
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+        cmd = [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(folder), "--json", "--quiet"]
+        with log.open("wb") as err:
+            other.append(subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err, text=True))
+        deadline = time.monotonic() + LIMIT  # a bound against hanging only
+        while "waiting for it to finish" not in log.read_text(errors="replace"):
+            assert other[0].poll() is None, log.read_text(errors="replace")  # it must wait, not fail
+            assert time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.05)
+        seen_while_held.append(len(writer.articles()))
+
+    writer = Assistant.from_settings(Settings.load(env={}, index_dir=folder))
+    report = writer.ingest([corpus], progress=hold)
+    assert len(report.added) == ARTICLES and report.ok
+    assert 0 < seen_while_held[0] < ARTICLES  # held after the first group, with most articles still to come
+    out, _ = other[0].communicate(timeout=LIMIT)
+    assert other[0].returncode == 0, log.read_text(errors="replace")
+    theirs = json.loads(out)
+    assert (theirs["added"], theirs["updated"], len(theirs["unchanged"])) == ([], [], ARTICLES)
+    assert f"another process is writing to the index in {folder}; waiting for it to finish" in log.read_text()
+    assert len(assert_consistent(Index.open(Settings.load(env={}, index_dir=folder)))) == ARTICLES

@@ -18,7 +18,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from assistant import Assistant, Settings
 from assistant.cli.main import main
 from assistant.eval.records import METRICS, EvaluationError, Record, Report, parse_bounds
-from assistant.eval.report import compare_runs, fmt, load_run, write_run
+from assistant.eval.report import compare_runs, load_run, write_run
 from assistant.eval.run import (
     Judge,
     evaluate,
@@ -89,16 +89,17 @@ def test_records_hold_real_answers_and_scores(report: Report) -> None:
     assert "Rubio" in r["follow"].query and r["follow"].verdict == "correct"
     none = r["none"]
     assert none.scores["hit@1"] is None and none.scores["containment"] is None
-    assert none.verdict == ("abstained" if none.abstained else "answered-unanswerable")
+    assert none.abstained and none.verdict == "abstained" and none.passed is True  # nothing about football
 
 
 def test_summary_counts_and_means(report: Report) -> None:
     s = report.summary
     assert (s["questions"], s["answerable"], s["unanswerable"], s["errors"]) == (4, 3, 1, 0)
-    assert s["pass_rate"] == pytest.approx(sum(bool(r.passed) for r in report.records) / 4, abs=1e-4)
-    assert s["containment"] == pytest.approx(sum(r.scores["containment"] for r in report.records[:3]) / 3, abs=1e-4)
+    assert [r.verdict for r in report.records] == ["correct", "correct", "correct", "abstained"]
+    assert (s["pass_rate"], s["containment"], s["hit@5"]) == (1.0, 1.0, 1.0)
     assert s["latency_p95_ms"] >= s["latency_p50_ms"] > 0
-    assert s["abstention_accuracy"] in (0.0, 1.0) and s["judge_correctness"] is None
+    assert (s["abstention_accuracy"], s["over_refusal"], s["abstention_rate"]) == (1.0, 0.0, 0.25)
+    assert s["judge_correctness"] is None
     assert report.meta["settings"]["backend"] == "extractive"
 
 
@@ -191,13 +192,12 @@ def test_compare_finds_changed_verdicts(report: Report, seed_index_dir: Path, tm
     assert changed["country"]["a"] == "correct" and changed["country"]["b"] == "over-refused"
     assert changed["country"]["change"] == "broken"
     over = next(d for d in comparison.deltas if d["metric"] == "over_refusal")
-    assert over["b"] == 1.0 and over["better"] is False
+    # run a refused nothing answerable; run b refused all three answerable questions
+    assert (over["a"], over["b"], over["delta"], over["better"]) == (0.0, 1.0, 1.0, False)
     assert "broken  country" in comparison.to_text()
     over_line = next(line for line in comparison.to_text().splitlines() if line.startswith("over_refusal"))
-    assert over_line.split()[1:] == [fmt(over["a"]), fmt(1.0), f"{over['delta']:+.3f}", "worse"]
-    assert f"| over_refusal | {fmt(over['a'])} | {fmt(1.0)} | {over['delta']:+.3f} (worse) |" in comparison_markdown(
-        comparison
-    )
+    assert over_line.split()[1:] == ["0.000", "1.000", "+1.000", "worse"]
+    assert "| over_refusal | 0.000 | 1.000 | +1.000 (worse) |" in comparison_markdown(comparison)
     with pytest.raises(EvaluationError, match="not a run folder"):
         compare_runs(tmp_path / "a", tmp_path)
 
@@ -283,10 +283,12 @@ def test_judge_grades_and_bad_replies_only_mark_the_record(seed_assistant: Assis
     assert rep.summary["judge_correctness"] == 1.0 and rep.summary["judge_errors"] == 1
 
 
-def test_judge_survives_an_unreachable_server(tmp_path: Path) -> None:
+def test_judge_survives_an_unreachable_server(tmp_path: Path, closed_port: int) -> None:
     from langchain_openai import ChatOpenAI
 
-    model = ChatOpenAI(base_url="http://127.0.0.1:9/v1", api_key="unused", model="none", max_retries=0, timeout=5)
+    model = ChatOpenAI(
+        base_url=f"http://127.0.0.1:{closed_port}/v1", api_key="unused", model="none", max_retries=0, timeout=5
+    )
     verdict_, error = Judge(model, ROOT / "prompts").grade(
         TestCase("x", "Where?", answers=["Malaysia"]), "Malaysia [1]"
     )

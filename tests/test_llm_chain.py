@@ -305,7 +305,9 @@ def test_factory_builds_each_backend_from_settings(settings, monkeypatch: pytest
     assert (model.max_tokens, model.request_timeout, model.max_retries) == (99, 7.0, 4)
     assert model.extra_body == {"max_tokens": 99}  # local servers read max_tokens, not max_completion_tokens
     ollama = build_chat_model(s.with_overrides(backend="ollama"))
-    assert isinstance(ollama, ChatOllama) and ollama.num_predict == 99 and ollama.num_ctx == context_window(s)
+    # 1500 passage tokens x 1.4 + 99 for the reply + 512 for the instructions = 2711, rounded up to 256s
+    assert isinstance(ollama, ChatOllama) and ollama.num_predict == 99 and ollama.num_ctx == 2816
+    assert context_window(s.with_overrides(context_tokens=600, llm_max_tokens=128)) == 1536  # 840 + 128 + 512
     local = build_chat_model(s.with_overrides(backend="llamacpp"))
     assert isinstance(local, LlamaCppChat) and local.model_path == default_model_path()
     assert local.model_path.endswith("SmolLM2-135M-Instruct.Q4_1.gguf")

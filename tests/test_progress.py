@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, ctrl_c_works
 
 pytestmark = pytest.mark.slow
 ARTICLES = 300
@@ -78,7 +78,15 @@ def _ingest(folder: Path, index: Path, *extra: str) -> subprocess.Popen:
         "ASSISTANT_EMBEDDING_BATCH_SIZE": "16",
     }
     cmd = [sys.executable, "-m", "assistant", "ingest", str(folder), "--index", str(index), *extra]
-    return subprocess.Popen(cmd, env=env, cwd=folder.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=folder.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_works,
+    )
 
 
 def _statuses(index: Path) -> dict[str, str]:

@@ -231,12 +231,8 @@ def test_what_a_model_obeying_the_article_says_is_never_passed_off_as_supported(
 # --- the web UI stays on this machine --------------------------------------------------------------------
 
 
-def test_the_ui_binds_this_machine_only_by_default() -> None:
-    from assistant.cli.main import build_parser
-
-    assert Settings.load(env={}).host == "127.0.0.1"
-    args = build_parser().parse_args(["serve"])
-    assert args.host is None and args.share is False  # so the settings' 127.0.0.1 applies, and no public link
+# `python app.py` and `assistant serve` with no --host listen on 127.0.0.1 only, by the kernel's socket
+# table, and open no public link: tests/test_serve.py.
 
 
 def _outside_address() -> str | None:

@@ -323,3 +323,6 @@ def test_removing_asks_which_articles_first(h: Handlers) -> None:
     question = h.remove_question([SEED_ID])
     assert question and "“US-Russia Dialogue: Ukraine Peace Talks on the Horizon?”" in question
     assert h.articles()  # asking removed nothing
+
+
+# `assistant serve --host/--port/--no-ingest` and `python app.py`, run as a user runs them: tests/test_serve.py.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,15 +17,11 @@ from assistant import Assistant, Settings
 from assistant.ui.app import build_app
 from assistant.ui.launch import auth_from_env, launch
 
+from .conftest import unused_port
+
 pytestmark = pytest.mark.slow
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
 SEED_QUESTION = "What is the significance of this meeting?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -42,7 +37,7 @@ def running_app(
             index_dir=root / "index",
             upload_dir=root / "uploads",
             corpus_dir=root / "corpus",
-            port=free_port(),
+            port=unused_port(),
             **settings,
         )
     )
@@ -65,13 +60,10 @@ def server(served: tuple[str, gr.Blocks]) -> str:
     return served[0]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def client(server: str) -> Client:
+    """A client of its own per test: a new session, so no test sees another's conversation."""
     return Client(server, verbose=False, download_files=False)
-
-
-def test_binds_this_machine_only(server: str) -> None:
-    assert server.startswith("http://127.0.0.1:")
 
 
 def test_ask_returns_the_answer_text_and_its_citations(client: Client) -> None:

@@ -46,6 +46,7 @@ class KeywordIndex:
         self._version: Stamp | None = None
         self._failed: Stamp | None = None  # files that would not load: said once, not retried on every search
         self._generation = 0
+        self._saving = False  # a build of this process is saving (a reload that read its older files must not win)
         self._lock = threading.Lock()
         self._reloading = threading.Lock()  # one reload at a time; other searches use the current index
 
@@ -82,11 +83,20 @@ class KeywordIndex:
         with self._lock:
             self._generation += 1
             generation = self._generation
+            self._saving = True  # until saved, the files are older than this index: no reload may replace it
             self._set(ids, bm25)
-        if not save:
+        if not save:  # nothing on disk is newer than what was read: a writer's next save may replace it
+            with self._lock:
+                self._saving = False
             return
-        stamp = self._save(ids, bm25)
+        try:
+            stamp = self._save(ids, bm25)
+        except BaseException:
+            with self._lock:
+                self._saving = False
+            raise
         with self._lock:
+            self._saving = False
             if self._generation == generation:
                 self._version = stamp
 
@@ -155,7 +165,9 @@ class KeywordIndex:
             if self._stamp() != before:  # ids and rows may be of two versions
                 continue
             with self._lock:
-                if self._generation == generation:  # else this process built a newer one meanwhile: keep it
+                # else this process built a newer one meanwhile, or is saving one (or saved it since the
+                # check above): keep the one in memory
+                if self._generation == generation and not self._saving and self._stamp() == before:
                     self._set(ids, bm25)
                     self._version = before
             return True
