@@ -132,3 +132,13 @@ def ctrl_c_works() -> None:
     handler; a suite started that way would otherwise see its children ignore the signal.
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where browser tests put screenshots for people to look at: $TEST_ARTIFACTS_DIR, else the session's
+    temporary folder (a test run leaves nothing in the clone)."""
+    chosen = os.environ.get("TEST_ARTIFACTS_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -8,7 +8,6 @@ people to look at), else into the session's temporary folder: a test run leaves 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,14 +95,6 @@ def ask(page, question: str, turn: int) -> object:
     answers = page.locator("#chat .answer:not(.streaming)")
     sync_api.expect(answers).to_have_count(turn, timeout=WAIT)
     return answers.nth(turn - 1)
-
-
-@pytest.fixture(scope="session")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("TEST_ARTIFACTS_DIR")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def shoot(page, folder: Path, name: str) -> None:

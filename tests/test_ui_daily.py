@@ -42,7 +42,7 @@ def bottom(locator: object) -> float:
     return box["y"] + box["height"]
 
 
-def test_evaluate_shows_names_plots_and_every_metric(page) -> None:
+def test_evaluate_shows_names_plots_and_every_metric(page, artifacts: Path) -> None:
     expect = sync_api.expect
     page.get_by_role("tab", name="Evaluate").click()
     chosen = page.locator("#eval-set input")
@@ -60,7 +60,7 @@ def test_evaluate_shows_names_plots_and_every_metric(page) -> None:
     expect(last).to_be_visible()
     assert bottom(last) <= bottom(table)  # the last metric lies inside the table's box: nothing clipped
     expect(page.locator("#eval-comparison")).to_contain_text("No previous run")
-    shoot(page, "ui-evaluate.png")
+    shoot(page, artifacts, "ui-evaluate.png")
 
     # A run of one question is not compared with the run of two; the page says what differs.
     page.get_by_label("Only the first N questions (0 = all)").fill("1")
@@ -181,7 +181,7 @@ OVERFLOW = """() => {
 }"""
 
 
-def test_a_phone_has_no_sideways_overflow_and_a_citation_tap_comes_back(page, app_url: str) -> None:
+def test_a_phone_has_no_sideways_overflow_and_a_citation_tap_comes_back(page, app_url: str, artifacts: Path) -> None:
     expect = sync_api.expect
     phone = page.context.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     tab = phone.new_page()
@@ -191,7 +191,7 @@ def test_a_phone_has_no_sideways_overflow_and_a_citation_tap_comes_back(page, ap
     expect(tab.locator(".eta-bar")).to_have_count(0)
     found = tab.evaluate(OVERFLOW)
     assert found["scroll"] <= found["width"] and found["out"] == [], found
-    shoot(tab, "ui-phone-chat.png")
+    shoot(tab, artifacts, "ui-phone-chat.png")
 
     cite = answer.locator("a.cite").first
     cite.tap()
@@ -209,7 +209,7 @@ def test_a_phone_has_no_sideways_overflow_and_a_citation_tap_comes_back(page, ap
     expect(tab.locator("#articles-table")).to_be_hidden()  # cards instead of the wide table
     found = tab.evaluate(OVERFLOW)
     assert found["scroll"] <= found["width"] and found["out"] == [], found
-    shoot(tab, "ui-phone-articles.png")
+    shoot(tab, artifacts, "ui-phone-articles.png")
     tab.get_by_role("tab", name="Evaluate").click()
     expect(tab.locator("#eval-run")).to_be_visible()
     found = tab.evaluate(OVERFLOW)

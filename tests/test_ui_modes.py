@@ -14,7 +14,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.ui.modes import AnswerModes
 
-from .test_llm_server import LLM, free_port, llama_server  # noqa: F401 (a fixture)
+from .test_llm_server import LLM, llama_server  # noqa: F401 (a fixture)
 from .test_ui_api import running_app
 from .test_ui_browser import CHROMIUM, FLAGS, WAIT, shoot, sync_api
 
@@ -36,8 +36,8 @@ def modes_for(seed_index_dir: Path, **settings: object) -> AnswerModes:
     return AnswerModes(Assistant.from_settings(Settings.load(env={}, index_dir=seed_index_dir, **settings)))
 
 
-def test_an_unreachable_llm_server_is_left_out_and_named(seed_index_dir: Path) -> None:
-    dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+def test_an_unreachable_llm_server_is_left_out_and_named(seed_index_dir: Path, closed_port: int) -> None:
+    dead = f"http://127.0.0.1:{closed_port}/v1"  # nothing listens there
     modes = modes_for(seed_index_dir, llm_base_url=dead, llm_model="local")
     assert modes.configured() == ["extractive", "openai"]
     assert modes.names() == ["extractive"]
@@ -77,7 +77,7 @@ RECORD = """() => {
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed: apt-get install -y chromium")
-def test_the_llm_mode_streams_in_its_conversation_only(llm_app: str, llama_server: str) -> None:  # noqa: F811
+def test_the_llm_mode_streams_in_its_conversation_only(llm_app: str, llama_server: str, artifacts: Path) -> None:  # noqa: F811
     expect = sync_api.expect
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
@@ -99,7 +99,7 @@ def test_the_llm_mode_streams_in_its_conversation_only(llm_app: str, llama_serve
         fluent.evaluate(RECORD)
         answer = ask(fluent, QUESTION)
         expect(answer).to_contain_text("answered by openai · smollm2")
-        shoot(fluent, "ui-llm-mode.png")
+        shoot(fluent, artifacts, "ui-llm-mode.png")
         texts = fluent.evaluate("window.__texts")
         streamed = {t for t in texts if t.startswith("S:") and len(t) > 2}
         assert len(streamed) >= 2, texts  # the reply grew in the page, piece by piece, before it was final
