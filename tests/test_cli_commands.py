@@ -136,8 +136,9 @@ def test_config_file_flag_and_the_default_assistant_toml(tmp_path: Path) -> None
     # ./assistant.toml is read when present; --config replaces it
     (elsewhere / "assistant.toml").write_text(f'index_dir = "{tmp_path / "from-cwd"}"\n', encoding="utf-8")
     listed = cli("articles", "--json", cwd=elsewhere)
-    assert listed.returncode == 0 and json.loads(listed.stdout) == []
-    assert (tmp_path / "from-cwd").is_dir()
+    # the index it names does not exist: a read-only command says so, and creates nothing
+    assert listed.returncode == 2 and "no index at " + str(tmp_path / "from-cwd") in listed.stderr
+    assert not (tmp_path / "from-cwd").exists()
     listed = cli("--config", str(config), "articles", "--json", cwd=elsewhere)
     assert [a["id"] for a in json.loads(listed.stdout)] == ["desert-rail-link"]
 
@@ -171,6 +172,9 @@ def test_articles_text_and_json(data_index: Path, tmp_path: Path) -> None:
     ]
     assert len(lines) == 3 * 7
 
+    (tmp_path / "nothing").mkdir()
+    made = cli("ingest", str(tmp_path / "nothing"), "--index", str(tmp_path / "none"), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
     empty = cli("articles", "--index", str(tmp_path / "none"), cwd=tmp_path)
     assert (empty.returncode, empty.stdout) == (0, "no articles ingested yet; run: assistant ingest\n")
 

@@ -322,6 +322,7 @@ def test_opening_the_index_while_another_process_ingests_loses_nothing(tmp_path:
     corpus, folder = tmp_path / "corpus", tmp_path / "index"
     _write_corpus(corpus)
     writer = Assistant.from_settings(Settings.load(env={}, index_dir=folder))
+    writer.ingest_articles([], progress=False)  # creates the index (reads never do), opened for writing
     store, add = writer.index.store, writer.index.store.add
     held, release, groups = threading.Event(), threading.Event(), []
 
