@@ -76,8 +76,9 @@ def _attr(value: str) -> str:
     return fence(" ".join(value.split())).replace('"', "'").replace(">", "›")
 
 
-def pack(passages: Sequence[Passage], budget: int, prompts_dir: Any) -> Packed:
-    """Number and fence passages, best first, while they fit `budget` tokens (cl100k).
+def pack(passages: Sequence[Passage], budget: int, prompts_dir: Any, first: int = 1) -> Packed:
+    """Number and fence passages, best first, while they fit `budget` tokens (cl100k); numbers start at
+    `first` (a part of an article keeps its passages' numbers in the whole article).
 
     A passage that does not fit is skipped and later, shorter ones may still fit; when even the
     best passage alone is too long it is cut, so the model never gets an empty context.
@@ -87,13 +88,13 @@ def pack(passages: Sequence[Passage], budget: int, prompts_dir: Any) -> Packed:
     blocks: list[str] = []
     total = 0
     for p in passages:
-        block = _block(len(used) + 1, p, p.chunk.text, prompts_dir)
-        cost = count_tokens(block + "\n\n")
+        block = _block(first + len(used), p, p.chunk.text, prompts_dir)
+        cost = _cost(block)
         if total + cost > budget and not used:
             room = max(budget - (cost - count_tokens(p.chunk.text)) - 2, 16)
             text = truncate_tokens(p.chunk.text, room)
-            block = _block(1, p, text, prompts_dir)
-            cost = count_tokens(block + "\n\n")
+            block = _block(first, p, text, prompts_dir)
+            cost = _cost(block)
         elif total + cost > budget:
             continue
         else:
@@ -103,6 +104,11 @@ def pack(passages: Sequence[Passage], budget: int, prompts_dir: Any) -> Packed:
         blocks.append(block)
         total += cost
     return Packed(used, texts, "\n\n".join(blocks), total)
+
+
+def _cost(block: str) -> int:
+    """Tokens a passage block takes in the prompt, with the blank line that separates it from the next."""
+    return count_tokens(block + "\n\n")
 
 
 def _block(n: int, p: Passage, text: str, prompts_dir: Any) -> str:
@@ -271,8 +277,7 @@ class LLMChain:
             answer.backend = self.settings.backend
             yield answer
             return
-        rows = [(chunk, spans, vectors) for chunk, spans, vectors in self.index.manifest.article_rows(article.id)]
-        rows = [r for r in rows if r[0].kind != "meta"]
+        rows = [r for r in self.index.manifest.article_rows(article.id) if r[0].kind != "meta"]
         passages = [Passage(chunk, 1.0) for chunk, _, _ in rows]
         found = Retrieved(
             passages,
@@ -312,11 +317,12 @@ class LLMChain:
         yield answer
 
     def _parts(self, passages: list[Passage]) -> list[list[tuple[int, Passage]]]:
-        """The article's passages, numbered 1..n in article order, cut into runs that each fit the budget."""
+        """The article's passages, numbered 1..n in article order, cut into runs that each fit the budget
+        (counted as `pack` counts, so packing a part keeps all of it)."""
         parts: list[list[tuple[int, Passage]]] = [[]]
         used = 0
         for n, p in enumerate(passages, start=1):
-            cost = count_tokens(_block(n, p, p.chunk.text, self.settings.prompts_dir)) + 2
+            cost = _cost(_block(n, p, p.chunk.text, self.settings.prompts_dir))
             if parts[-1] and used + cost > self.settings.context_tokens:
                 parts.append([])
                 used = 0
@@ -325,13 +331,10 @@ class LLMChain:
         return parts
 
     def _summary_messages(self, title: str, part: list[tuple[int, Passage]]) -> list[BaseMessage]:
-        room = self.settings.context_tokens
-        blocks = []
-        for n, p in part:  # a single passage longer than the budget is cut, as in `pack`
-            text = p.chunk.text if count_tokens(p.chunk.text) < room else truncate_tokens(p.chunk.text, room - 64)
-            blocks.append(_block(n, p, text, self.settings.prompts_dir))
+        """The summary prompt for one part; a single passage longer than the budget is cut by `pack`."""
+        packed = pack([p for _, p in part], self.settings.context_tokens, self.settings.prompts_dir, first=part[0][0])
         return format_messages(
-            self.summary_prompt, passages="\n\n".join(blocks), title=_attr(title), sentences=SUMMARY_SENTENCES
+            self.summary_prompt, passages=packed.prompt, title=_attr(title), sentences=SUMMARY_SENTENCES
         )
 
     @property
