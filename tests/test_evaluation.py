@@ -22,6 +22,7 @@ from assistant.eval.report import compare_runs, load_run, write_run
 from assistant.eval.run import (
     Judge,
     evaluate,
+    new_record,
     score,
     summarize,
     verdict,
@@ -104,19 +105,8 @@ def test_summary_counts_and_means(report: Report) -> None:
 
 
 def _record(case: TestCase, answer: str, abstained: bool, citations: list[dict] | None = None) -> Record:
-    rec = Record(
-        case.id,
-        case.question,
-        case.answerable,
-        case.answers,
-        case.reference,
-        case.article_id,
-        case.history,
-        case.tags,
-        answer=answer,
-        abstained=abstained,
-        citations=citations or [],
-    )
+    rec = new_record(case)
+    rec.answer, rec.abstained, rec.citations = answer, abstained, citations or []
     rec.scores, rec.verdict = score(rec, case), verdict(rec, case)
     return rec
 

@@ -83,20 +83,7 @@ def run_case(
     assistant: Assistant, case: TestCase, sources: dict[str, str], judge: Judge | None = None, focus: bool = False
 ) -> Record:
     """Ask one question and score it; an answering error is recorded, not raised."""
-    record = Record(
-        case.id,
-        case.question,
-        case.answerable,
-        case.answers,
-        case.reference,
-        case.article_id,
-        case.history,
-        case.tags,
-        reference_contexts=case.reference_contexts,
-        kind=case.kind,
-        keys=case.keys,
-        min_keys=case.min_keys,
-    )
+    record = new_record(case)
     filters = Filters(article_ids=[case.article_id]) if focus and case.article_id else None
     try:
         chat = assistant.chat()  # a follow-up is asked in a chat after its history, as a person would
@@ -118,6 +105,24 @@ def run_case(
     record.scores = score(record, case)
     record.verdict = verdict(record, case)
     return record
+
+
+def new_record(case: TestCase) -> Record:
+    """The record of `case` before it is asked: what the test set says of the question."""
+    return Record(
+        case.id,
+        case.question,
+        case.answerable,
+        case.answers,
+        case.reference,
+        case.article_id,
+        case.history,
+        case.tags,
+        reference_contexts=case.reference_contexts,
+        kind=case.kind,
+        keys=case.keys,
+        min_keys=case.min_keys,
+    )
 
 
 def _fill_answer(record: Record, answer: Answer) -> None:
