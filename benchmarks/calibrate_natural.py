@@ -24,29 +24,37 @@ from pathlib import Path
 import numpy as np
 from natural_quality import NATURAL, ROOT, ask, build_index, load
 
-from assistant import Assistant
+from assistant import Answer, Assistant
+
+Observation = tuple[float, bool, bool, bool, bool]
 
 
-def observe(assistant: Assistant, rows: list[dict], focus: bool) -> list[tuple[float, bool, bool, bool]]:
-    """(confidence, answerable, holds the answer, lacks the expected type) per scored fact-like question."""
+def observe(plain: Assistant, hedged: Assistant, rows: list[dict], focus: bool) -> list[Observation]:
+    """(confidence, answerable, the plain answer holds the answer, the partial one does (it shows more
+    sentences), lacks the expected type) per scored fact-like question."""
     out = []
     for row in rows:
         if row.get("kind") in ("summary", "meta"):
             continue  # not decided by the evidence score
-        a = ask(assistant, row, focus)
-        text = a.text.lower()
-        if "keys" in row:
-            holds = sum(k.lower() in text for k in row["keys"]) >= row["min_keys"]
-        else:
-            holds = any(x.lower() in text for x in row.get("answers", []))
-        out.append((a.confidence, row["answerable"], holds and not a.abstained, a.partial))
+        a, wide = ask(plain, row, focus), ask(hedged, row, focus)
+        out.append((a.confidence, row["answerable"], _holds(row, a), _holds(row, wide), a.partial))
     return out
 
 
-def outcome(obs: list[tuple[float, bool, bool, bool]], t_abstain: float, t_partial: float) -> dict[str, float]:
+def _holds(row: dict, answer: Answer) -> bool:
+    text = answer.text.lower()
+    if answer.abstained:
+        return False
+    if "keys" in row:
+        return sum(k.lower() in text for k in row["keys"]) >= row["min_keys"]
+    return any(x.lower() in text for x in row.get("answers", []))
+
+
+def outcome(obs: list[Observation], t_abstain: float, t_partial: float) -> dict[str, float]:
     right, declined, refused = [], [], []
-    for c, answerable, holds, typeless in obs:
+    for c, answerable, plain_holds, wide_holds, typeless in obs:
         abstain, partial = c < t_abstain, c < t_partial or typeless
+        holds = wide_holds if partial else plain_holds
         if answerable:
             refused.append(abstain)
             right.append(0.0 if abstain or not holds else (0.5 if partial else 1.0))
@@ -67,10 +75,11 @@ def main() -> int:
     p.add_argument("--index", type=Path, default=ROOT / "runs" / "natural-index")
     args = p.parse_args()
     base = build_index(args.index)
-    off = Assistant.from_settings(base.settings.with_overrides(abstain_threshold=-9.0, partial_threshold=-9.0))
-    obs = observe(off, load(NATURAL / "dev.jsonl"), True)
+    plain = Assistant.from_settings(base.settings.with_overrides(abstain_threshold=-9.0, partial_threshold=-9.0))
+    hedged = Assistant.from_settings(base.settings.with_overrides(abstain_threshold=-9.0, partial_threshold=9.0))
+    obs = observe(plain, hedged, load(NATURAL / "dev.jsonl"), True)
     for extra in args.extra:
-        obs += observe(off, load(extra), False)
+        obs += observe(plain, hedged, load(extra), False)
     best = None
     for ta in np.arange(0.40, 1.21, 0.025):
         for tp in np.arange(ta, 1.61, 0.025):

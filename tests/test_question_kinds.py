@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Filters, Settings
+from assistant.answer.extractive import PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted
+from assistant.answer.followup import _answer_names
 from assistant.answer.intents import holds, route
 
 from .conftest import DATA, ROOT
@@ -80,6 +82,20 @@ def test_answer_types() -> None:
     assert not holds("name", "It began carrying passengers on its electric ferry on 14 April 2025.", ferry)
     assert holds("name", "The vessel, named Gull Light, replaces the diesel ferry Merrow.", ferry)
     assert not holds("reason", "The launch took place in April.", "Why was the launch held up?")
+    # a place is a name where a place goes ("in", "at", "of the ..."), not any new name
+    died = "where did Tesla die?"
+    assert holds("place", "On 7 January 1943 Tesla died alone in room 3327 of the New Yorker Hotel.", died)
+    assert not holds("place", "On 17 April 1879, Milutin Tesla died at the age of 60.", died)
+
+
+def test_title_words_weigh_less_in_the_sentence_score() -> None:
+    """Every sentence of an article is about its title: repeating the title's words is no evidence."""
+    weights = _title_weighted({"museum": 2.0, "open": 3.0}, "Victoria and Albert Museum")
+    assert weights == {"museum": 2.0 * TITLE_WORD_WEIGHT, "open": 3.0}
+
+
+def test_the_names_an_answer_gives_leave_out_months_and_days() -> None:
+    assert _answer_names("On 17 April 1879, Milutin Tesla died on a Monday. [1]") == ["Milutin", "Tesla"]
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +116,17 @@ def test_a_why_question_gets_the_sentence_that_gives_the_reason(two_articles: As
         "why was the launch held up?", filters=Filters(article_ids=["harbour-town-electric-ferry"])
     )
     assert not answer.abstained and "grid" in answer.text and "quay wall" in answer.text
+
+
+def test_a_partial_answer_shows_the_closest_few_sentences(two_articles: Assistant) -> None:
+    """Weak evidence: the best sentence is about the old ferry's engines; the one that answers is close behind."""
+    answer = two_articles.ask(
+        "what happened to the old diesel ferry, was it sold?",
+        filters=Filters(article_ids=["harbour-town-electric-ferry"]),
+    )
+    assert answer.partial and answer.text.startswith(answer.lead)
+    assert "reserve" in answer.text
+    assert 2 <= sum(len(c.sentences) for c in answer.citations) <= PARTIAL_SENTENCES
 
 
 def test_a_followup_asks_for_something_new(two_articles: Assistant) -> None:

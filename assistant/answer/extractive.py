@@ -28,7 +28,8 @@ from .retrieval import FAQ_MATCH, Retrieved
 # 0.10 0.822 at 44, 0.12 0.827 at 45 words (natural dev 0.767 -> 0.783 answered right, second blind set
 # 0.606 -> 0.627, declined unchanged).
 W_DENSE, W_LEXICAL, W_PASSAGE = 1.0, 0.5, 0.25
-SECOND_SENTENCE_MARGIN = 0.12  # a second sentence is added when it scores within this of the best
+SECOND_SENTENCE_MARGIN = 0.12
+TITLE_WORD_WEIGHT = 0.25
 # A list or a comparison gathers every sentence this close to the best one, up to this many (0.15 and 4 gave
 # 6 of 10 dev list questions enough items, 0.4 and 5 give 7; list items are spread over sentences).
 LIST_MARGIN, LIST_SENTENCES = 0.4, 5
@@ -39,6 +40,9 @@ FAQ_PARAPHRASE = 0.65
 # Weak evidence: the sentences may answer, or only come near. The lead says so without claiming the articles
 # lack the answer (they may hold it: the evidence is weak, not absent).
 PARTIAL_LEAD = "The closest the articles come to this:"
+# A partial answer shows the closest few sentences within this of the best: with weak evidence the answer is
+# often the second or third sentence.
+PARTIAL_SENTENCES, PARTIAL_MARGIN = 3, 0.3
 MISSING = {
     "time": "when",
     "number": "how many or how much",
@@ -128,8 +132,7 @@ class Candidate:
 def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored for how well it answers `question`."""
     q_stems = stems(question)
-    weights = {w: found.idf.get(w, 1.0) for w in q_stems}
-    total = sum(weights.values()) or 1.0
+    idf = {w: found.idf.get(w, 1.0) for w in q_stems}
     best_passage = max((p.score for p in found.passages), default=1.0) or 1.0
     out = []
     for rank, p in enumerate(found.passages):
@@ -137,6 +140,8 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
         if not spans or p.chunk.kind == "meta":
             continue  # "About this article" answers questions about the article (intent "meta"), not topical ones
         dense = vectors @ found.query_vector
+        weights = _title_weighted(idf, p.chunk.title)
+        total = sum(weights.values()) or 1.0
         for i, (a, b) in enumerate(spans):
             text = p.chunk.text[a:b]
             if p.chunk.is_faq and text.startswith("Q: "):
@@ -150,6 +155,14 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
             out.append(Candidate(rank, p, a, b, score, similarity))
     out.sort(key=lambda c: c.score, reverse=True)
     return out
+
+
+def _title_weighted(idf: dict[str, float], title: str) -> dict[str, float]:
+    """The query words' weights with the words of the article's title at `TITLE_WORD_WEIGHT`: the title names
+    what the whole article is about, so a sentence repeating it ("The Victoria and Albert Museum ... is the
+    world's largest museum") answers no more than one saying "it" or "the museum"."""
+    title_stems = stems(title)
+    return {w: v * TITLE_WORD_WEIGHT if w in title_stems else v for w, v in idf.items()}
 
 
 def extractive_answer(
@@ -207,9 +220,11 @@ def extractive_answer(
         if (intent.kind == "list" and c.passage.chunk.article_id != article) or _same_sentence(c, chosen):
             continue  # a list is one article's list: items from another article answer another question
         chosen.append(c)
+    missing = _missing(intent, question, chosen)
+    if missing or confidence < settings.partial_threshold:
+        chosen = _widened(chosen, [c for c in candidates if c.text.strip() not in said_before])
+        missing = _missing(intent, question, chosen)
     text, citations = compose(chosen)
-    said = " ".join(c.text for c in chosen)
-    missing = intent.expects != "items" and not holds(intent.expects, said, question)  # a list may come in sentences
     if missing or confidence < settings.partial_threshold:
         lead = f"The articles don't say {MISSING[intent.expects]}. What they do say:" if missing else PARTIAL_LEAD
         return Answer(
@@ -223,6 +238,23 @@ def extractive_answer(
             partial=True,
         )
     return Answer(text=text, citations=citations, question=question, query=query, confidence=conf, kind=intent.kind)
+
+
+def _missing(intent: Intent, question: str, chosen: list[Candidate]) -> bool:
+    """Whether the chosen sentences hold nothing of the type the question expects (a list may come in sentences)."""
+    return intent.expects != "items" and not holds(intent.expects, " ".join(c.text for c in chosen), question)
+
+
+def _widened(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """`chosen` with the next-best `candidates`, up to `PARTIAL_SENTENCES`: when the evidence is weak the best
+    sentence is often not the answer and one close behind it is, so a hedged answer shows the few closest."""
+    out = list(chosen)
+    for c in candidates:
+        if len(out) >= PARTIAL_SENTENCES or c.score < chosen[0].score - PARTIAL_MARGIN:
+            break
+        if c not in out and not _same_sentence(c, out):
+            out.append(c)
+    return out
 
 
 def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> list[Candidate]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ..text import content_words, names
+from .intents import CALENDAR
 
 # Words that point back into the conversation.
 ANAPHORA = {
@@ -96,4 +97,6 @@ def _answer_names(answer: str) -> list[str]:
         named = bool(head) and head[0] in names("and " + sentence)
         if named and (head[0] in inner or (len(head) == 2 and head[1][:1].isupper())):
             firsts.append(head[0])
-    return list(dict.fromkeys(firsts + inner))[:MAX_ANSWER_NAMES]
+    # "April" and "Monday" are when, not who: "and when was that?" must not search for them
+    given = [n for n in dict.fromkeys(firsts + inner) if not CALENDAR.fullmatch(n.lower())]
+    return given[:MAX_ANSWER_NAMES]

@@ -263,11 +263,18 @@ def holds(expects: str, sentence: str, question: str) -> bool:
         return sentence.count(",") + sentence.count(";") >= ITEM_SEPARATORS or len(new_names(sentence, question)) >= 3
     if expects == "name" and (head := _head_noun(question)) and head[:5] in sentence.lower():
         return _named_near(head, sentence, question)  # "Which summit?": a name next to "summit"
-    if expects in ("place", "name"):
+    if expects == "place":  # a name after "in", "at", "near"...: "died in room 3327 of the New Yorker Hotel"
+        fresh = set(new_names(sentence, question))
+        return any(m.group(1) in fresh for m in PLACE_NAME.finditer(sentence))
+    if expects == "name":
         return bool(new_names(sentence, question))
     return True
 
 
+PLACE_NAME = re.compile(
+    r"\b(?:in|at|near|outside|inside|from|to|into|on|across|throughout|between|of) (?:the |a |an )?(?:[a-z0-9]+ ){0,3}?"
+    r"([A-Z][\w'’.-]*[\w])"
+)
 DURATION = re.compile(r"\bhow (long|old|often)\b", re.I)
 ITEM_SEPARATORS = 2  # commas or semicolons that make a sentence an enumeration
 CALENDAR = re.compile(rf"({MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
