@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Filters, Settings
+from assistant.answer.answerer import aliased
 from assistant.answer.extractive import PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted
 from assistant.answer.followup import _answer_names
 from assistant.answer.intents import holds, route
@@ -42,6 +43,8 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("give me a quick rundown of martin luther", "summary", ""),
         ("what's Levi's Stadium?", "whois", ""),
         ("what does pedagogy mean?", "whois", ""),
+        ("what did people back then think caused the plague?", "fact", ""),  # "people" after "did" is no list
+        ("what steps did the council take?", "list", "items"),
         ("what exactly are cilia?", "whois", ""),
         ("sum up the newcastle upon tyne article", "summary", ""),
     ],
@@ -92,6 +95,13 @@ def test_title_words_weigh_less_in_the_sentence_score() -> None:
     """Every sentence of an article is about its title: repeating the title's words is no evidence."""
     weights = _title_weighted({"museum": 2.0, "open": 3.0}, "Victoria and Albert Museum")
     assert weights == {"museum": 2.0 * TITLE_WORD_WEIGHT, "open": 3.0}
+
+
+def test_only_the_users_own_names_are_aliased() -> None:
+    """A follow-up's query carries names from the last answer; those are the article's words already."""
+    assert aliased("What does Moscow want?") == "What does Moscow want? (russia)"
+    condensed = "did he finish his degree? (American Institute of Electrical Engineers)"
+    assert aliased(condensed, "did he finish his degree?") == condensed
 
 
 def test_the_names_an_answer_gives_leave_out_months_and_days() -> None:

@@ -82,7 +82,7 @@ class ExtractiveAnswerer:
         earlier = list(history)[-turns:] if turns else []
         said = previous.text if previous and not previous.abstained else ""  # a refusal names nothing to point at
         query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters)), filters)
-        query = aliased(query)
+        query = aliased(query, text)
         intent = route(text)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
@@ -297,11 +297,13 @@ ABOUT_WORDS = {
 }
 
 
-def aliased(query: str) -> str:
-    """`query` with what its names stand for ("What does Moscow say ..." + "russia"): articles name the
-    country where people name the capital, and neither the embedding nor the keyword index knows it."""
+def aliased(query: str, question: str = "") -> str:
+    """`query` with what the names of `question` (default: the query) stand for ("What does Moscow say ..." +
+    "russia"): articles name the country where people name the capital, and neither the embedding nor the
+    keyword index knows it. Only the user's own names: those a follow-up took from the last answer ("the
+    American Institute of Electrical Engineers") are the article's words already."""
     extra = []
-    for name in names(query):
+    for name in names(question or query):
         for alias in ALIASES.get(re.sub(r"['’]s$", "", name.lower()), ())[:1]:
             if alias.strip() not in query.lower():
                 extra.append(alias.strip())

@@ -116,7 +116,7 @@ PLURAL_ITEMS = (
 )
 LIST = re.compile(
     rf"^\s*(list|name|enumerate)\b|\b(what|which) (are|were) (the |some |all |its |their )?(\w+ ){{0,3}}?({PLURAL_ITEMS})\b|"
-    rf"\b(what|which) (\w+ ){{0,3}}({PLURAL_ITEMS})\b|\bwhat (else|other)\b|"
+    rf"\b(what|which) (?!(did|do|does|will|would|can|could)\b)(\w+ ){{0,3}}({PLURAL_ITEMS})\b|\bwhat (else|other)\b|"
     # any plural after "which" ("which fields did he work in?"), or after "what" when an auxiliary follows
     r"^\s*which (\w+ )?\w{3,}[^su'\s]s\b|^\s*what (\w+ )?\w{3,}[^su'\s]s (are|were|did|do|does|have|had|has|will)\b",
     re.I,
