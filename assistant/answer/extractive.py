@@ -133,6 +133,7 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
     """Every sentence of the retrieved passages, scored for how well it answers `question`."""
     q_stems = stems(question)
     idf = {w: found.idf.get(w, 1.0) for w in q_stems}
+    one_article = len({p.chunk.article_id for p in found.passages}) == 1
     best_passage = max((p.score for p in found.passages), default=1.0) or 1.0
     out = []
     for rank, p in enumerate(found.passages):
@@ -140,7 +141,7 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
         if not spans or p.chunk.kind == "meta":
             continue  # "About this article" answers questions about the article (intent "meta"), not topical ones
         dense = vectors @ found.query_vector
-        weights = _title_weighted(idf, p.chunk.title)
+        weights = _title_weighted(idf, p.chunk.title) if one_article else idf
         total = sum(weights.values()) or 1.0
         for i, (a, b) in enumerate(spans):
             text = p.chunk.text[a:b]
@@ -160,7 +161,9 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
 def _title_weighted(idf: dict[str, float], title: str) -> dict[str, float]:
     """The query words' weights with the words of the article's title at `TITLE_WORD_WEIGHT`: the title names
     what the whole article is about, so a sentence repeating it ("The Victoria and Albert Museum ... is the
-    world's largest museum") answers no more than one saying "it" or "the museum"."""
+    world's largest museum") answers no more than one saying "it" or "the museum". Only among the passages of one
+    article: across articles a headline's words in the question ("Which firm cut 10,000 jobs?") help pick the
+    article, and down-weighting them in its sentences alone would hand the lead to the others."""
     title_stems = stems(title)
     return {w: v * TITLE_WORD_WEIGHT if w in title_stems else v for w, v in idf.items()}
 
