@@ -8,8 +8,8 @@ answer asked for. It then grid-searches `abstain_threshold` (under it: decline) 
     answerable questions answered right (a right partial answer counts half: it is hedged), and
     unanswerable questions declined (a partial answer counts half: it hedges, but still shows a sentence),
 
-subject to over-refusal (answerable questions declined) <= 0.05. Calibrate on `dev` (and other files you
-may tune on); never on `heldout`.
+subject to over-refusal (answerable questions declined) <= 0.05 in each file. Calibrates on the natural and the
+paraphrase `dev` files (and other files you may tune on); never on a `heldout` one.
 
     python benchmarks/calibrate_natural.py                       # evals/natural/dev.jsonl
     python benchmarks/calibrate_natural.py --extra OTHER.jsonl   # add another file of the same shape
@@ -77,15 +77,17 @@ def main() -> int:
     base = build_index(args.index)
     plain = Assistant.from_settings(base.settings.with_overrides(abstain_threshold=-9.0, partial_threshold=-9.0))
     hedged = Assistant.from_settings(base.settings.with_overrides(abstain_threshold=-9.0, partial_threshold=9.0))
-    obs = observe(plain, hedged, load(NATURAL / "dev.jsonl"), True)
-    for extra in args.extra:
-        obs += observe(plain, hedged, load(extra), False)
+    files = [observe(plain, hedged, load(NATURAL / "dev.jsonl"), True)]
+    files.append(observe(plain, hedged, load(NATURAL.parent / "paraphrase" / "dev.jsonl"), True))
+    files += [observe(plain, hedged, load(extra), False) for extra in args.extra]
+    obs = [o for f in files for o in f]
     best = None
     for ta in np.arange(0.40, 1.21, 0.025):
         for tp in np.arange(ta, 1.61, 0.025):
-            o = outcome(obs, ta, tp)
-            if o["over_refusal"] > 0.05:
+            # over-refusal bounded in every file: rewordings of one article refuse far more than the rest
+            if any(outcome(f, ta, tp)["over_refusal"] > 0.05 for f in files):
                 continue
+            o = outcome(obs, ta, tp)
             value = o["right"] + o["declined"]
             if best is None or value > best[0] + 1e-9:
                 best = (value, round(float(ta), 3), round(float(tp), 3), o)

@@ -9,11 +9,12 @@ The natural sets were written by readers of one article at a time ("how many pas
 their questions are asked with that article in focus (the article filter, as on its page); `--extra` files
 are asked of all articles at once.
 
-    python benchmarks/natural_quality.py                      # dev and heldout, per kind
+    python benchmarks/natural_quality.py                      # every set, per kind
     python benchmarks/natural_quality.py --sets heldout -v    # the held-aside part, with every miss
     python benchmarks/natural_quality.py --fail-under answered=0.85 declined=0.80   # exit 1 below a bound
 
-Tune on `dev` only; report `heldout`. `--extra FILE` scores another file of the same shape (or the
+`evals/paraphrase/` holds everyday rewordings of the shipped article's seed questions (its README says how
+they were written), scored the same way. Tune on the `dev` files only; report the `heldout` ones. `--extra FILE` scores another file of the same shape (or the
 `turns` shape: a list of user turns, the last one scored) against the same index.
 """
 
@@ -117,13 +118,23 @@ def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus
     }
 
 
+def _set_path(name: str) -> Path:
+    """`dev` is `evals/natural/dev.jsonl`; `paraphrase/heldout` is `evals/paraphrase/heldout.jsonl`."""
+    return (NATURAL.parent / f"{name}.jsonl") if "/" in name else (NATURAL / f"{name}.jsonl")
+
+
 def _rate(values: list[bool]) -> float:
     return round(sum(values) / len(values), 3) if values else float("nan")
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sets", nargs="*", default=["dev", "heldout"], help="natural sets to score (dev, heldout)")
+    p.add_argument(
+        "--sets",
+        nargs="*",
+        default=["dev", "heldout", "paraphrase/dev", "paraphrase/heldout"],
+        help="sets to score: dev, heldout (evals/natural/) or paraphrase/dev, paraphrase/heldout (evals/paraphrase/)",
+    )
     p.add_argument("--extra", type=Path, action="append", default=[], help="another question file to score")
     p.add_argument("--index", type=Path, default=ROOT / "runs" / "natural-index")
     p.add_argument("-v", "--verbose", action="store_true", help="print every miss")
@@ -132,8 +143,11 @@ def main() -> int:
     assistant = build_index(args.index)
     print(f"natural quality; {len(assistant.articles())} articles indexed; {load_note()}")
     result: dict[str, Any] = {}
-    for path, focus in [(NATURAL / f"{name}.jsonl", True) for name in args.sets] + [(e, False) for e in args.extra]:
-        print(f"\n{path.name}" + (" (each question with its article in focus)" if focus else " (all articles)"))
+    for path, focus in [(_set_path(name), True) for name in args.sets] + [(e, False) for e in args.extra]:
+        print(
+            f"\n{path.parent.name}/{path.name}"
+            + (" (each question with its article in focus)" if focus else " (all articles)")
+        )
         result = score(assistant, load(path), args.verbose, focus)
         kinds = "  ".join(f"{k} {a}/{b}" for k, (a, b) in result["kinds"].items())
         print(

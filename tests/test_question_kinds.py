@@ -10,8 +10,8 @@ import pytest
 
 from assistant import Assistant, Filters, Settings
 from assistant.answer.answerer import aliased
-from assistant.answer.extractive import PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted
-from assistant.answer.followup import _answer_names
+from assistant.answer.extractive import PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted, mentioned
+from assistant.answer.followup import _answer_names, needs_context
 from assistant.answer.intents import holds, route
 
 from .conftest import DATA, ROOT
@@ -45,6 +45,8 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("what does pedagogy mean?", "whois", ""),
         ("what did people back then think caused the plague?", "fact", ""),  # "people" after "did" is no list
         ("what steps did the council take?", "list", "items"),
+        ("can you boil this down for me?", "summary", ""),
+        ("whose byline is on this?", "meta", ""),
         ("what exactly are cilia?", "whois", ""),
         ("sum up the newcastle upon tyne article", "summary", ""),
     ],
@@ -102,6 +104,18 @@ def test_only_the_users_own_names_are_aliased() -> None:
     assert aliased("What does Moscow want?") == "What does Moscow want? (russia)"
     condensed = "did he finish his degree? (American Institute of Electrical Engineers)"
     assert aliased(condensed, "did he finish his degree?") == condensed
+
+
+def test_offices_and_demonyms_count_as_what_they_name() -> None:
+    assert "secretary of state" in aliased("who's America's top diplomat in this story?")
+    assert mentioned("European", "a renewed focus on security in europe")
+    assert mentioned("Ankara", "the political landscape in turkey")
+    assert not mentioned("Martian", "a renewed focus on security in europe")
+
+
+def test_a_pointer_with_a_clitic_leans_on_the_conversation() -> None:
+    assert needs_context("how long until that's repaired?")
+    assert not needs_context("how long until the bridge is repaired?")
 
 
 def test_the_names_an_answer_gives_leave_out_months_and_days() -> None:

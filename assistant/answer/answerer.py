@@ -21,7 +21,7 @@ from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
 from ..text import clean_question, names, stems
 from .extractive import ALIASES, compose, extractive_answer
-from .followup import ANAPHORA, WORD, condense, needs_context
+from .followup import condense, needs_context, pointers
 from .guards import fill_sources, refusal
 from .intents import ACRONYM, ANY_ACRONYM, Intent, acronym_of, route
 from .retrieval import Filters, Retriever
@@ -194,7 +194,7 @@ class ExtractiveAnswerer:
         """The name of the one article in focus, for a first question whose pronoun points at it ("When did
         he die?" on the "Nikola Tesla" page). Only a short title is a name: a headline's words would outweigh
         the question's own."""
-        if history or names(question) or not ANAPHORA & {w.lower() for w in WORD.findall(question)}:
+        if history or names(question) or not pointers(question):
             return ""
         articles = self.articles(filters)
         title = articles[0].title if len(articles) == 1 else ""
@@ -297,6 +297,16 @@ ABOUT_WORDS = {
 }
 
 
+# What news calls an office by ("America's top diplomat" is the Secretary of State): hand-written like ALIASES.
+TITLES = {
+    "top diplomat": "secretary of state foreign minister",
+    "chief diplomat": "secretary of state foreign minister",
+    "foreign secretary": "foreign minister",
+    "head of state": "president",
+    "head of government": "prime minister",
+}
+
+
 def aliased(query: str, question: str = "") -> str:
     """`query` with what the names of `question` (default: the query) stand for ("What does Moscow say ..." +
     "russia"): articles name the country where people name the capital, and neither the embedding nor the
@@ -307,6 +317,8 @@ def aliased(query: str, question: str = "") -> str:
         for alias in ALIASES.get(re.sub(r"['’]s$", "", name.lower()), ())[:1]:
             if alias.strip() not in query.lower():
                 extra.append(alias.strip())
+    low = (question or query).lower()
+    extra += [alias for phrase, alias in TITLES.items() if phrase in low and alias not in query.lower()]
     return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
 
 

@@ -79,6 +79,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "berlin": ("germany", "german"),
     "brussels": ("european union", "eu ", "nato"),
     "tokyo": ("japan",),
+    "ankara": ("turkey", "turkish"),
+    "tehran": ("iran",),
+    "delhi": ("india",),
+    "jerusalem": ("israel",),
+    "pyongyang": ("north korea",),
+    "seoul": ("south korea",),
     "white": ("white house", "president", "trump"),
     "ai": ("artificial intelligence",),
     "eu": ("european union",),
@@ -87,6 +93,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "usa": ("united states", "america"),
 }
 NO_NUMBER_PENALTY = 0.45
+DEMONYM_SUFFIXES = ("ian", "ese", "ish", "an", "i")
 # "Three problems pushed it back by ten months." announces a list that the next sentences give.
 COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "several": 3, "few": 3, "number": 3}
 ANNOUNCEMENT = re.compile(r"\b(two|three|four|five|several|few|number)\s+(?:of\s+)?(?:[a-z-]+\s+)?[a-z-]+s\b", re.I)
@@ -291,6 +298,9 @@ def mentioned(name: str, seen: str) -> bool:
     low = re.sub(r"['’]s?$", "", name.lower())  # "America's" is America
     if low in seen or (len(low) > 4 and low[:-1] in seen):
         return True
+    for suffix in DEMONYM_SUFFIXES:  # "European" is Europe, "Ukrainian" Ukraine, "Chinese" China
+        if low.endswith(suffix) and len(low) - len(suffix) >= 4 and low[: -len(suffix)] in seen:
+            return True
     return any(alias in seen for alias in ALIASES.get(low, ()))
 
 

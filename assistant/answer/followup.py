@@ -49,6 +49,7 @@ CONTINUATIONS = re.compile(
     re.I,
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+CLITIC = re.compile(r"['’](s|re|ve|ll|d)$")
 MARKER = re.compile(r"\[\d+\]")
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 MAX_ANSWER_NAMES = 4
@@ -61,10 +62,15 @@ def needs_context(question: str) -> bool:
     if CONTINUATIONS.match(question):
         # "And China?" continues; "And how does Trump feel about the war?" names its own subject.
         return not (names(question) and len(own) >= OWN_SUBJECT_WORDS)
-    if any(w.lower() in ANAPHORA for w in WORD.findall(question)):
+    if pointers(question):
         # "What did Lavrov say about it?" names its subject; "Where did they meet?" does not.
         return not names(question)
     return len(own) <= 1  # "Why?", "Where exactly?"
+
+
+def pointers(question: str) -> set[str]:
+    """The words of `question` that point back into the conversation ("that's" is "that")."""
+    return {CLITIC.sub("", w.lower()) for w in WORD.findall(question)} & ANAPHORA
 
 
 def condense(question: str, history: list[str], previous_answer: str = "", subject: str = "") -> str:

@@ -21,7 +21,7 @@ SUMMARY = re.compile(
     r"what('s| is| was)? (this|the|that) (article|piece|story|report|post|text)( \w+)? about|"
     r"what (is|was) (it|this) about|brief me|sum (it|this) up|the short version|sum up|summed up|"
     r"(quick |short |brief )?run-?down|main (idea|message|argument|point)|outline of|primer on|"
-    r"explain the (main|key) points|what should i know about|catch me up)\b",
+    r"explain the (main|key) points|what should i know about|catch me up|boil (it|this|that)( \w+)? down)\b",
     re.I,
 )
 # Words that ask for a summary or point at the article rather than say what it is about.
@@ -95,9 +95,11 @@ SUMMARY_WORDS = {
     "catch",
     "wikipedia",
     "for",
+    "boil",
 }
 META = re.compile(
     r"\b(who( wrote| authored| penned|('s| is) the (writer|author|journalist|reporter))|(the|its) (author|writer|byline)|"
+    r"whose (byline|article|piece|story)|"
     r"written by|when (was|is) (it|this|(this|the) (article|piece|story|report)) (published|written|posted|out)|"
     r"publication date|date of (the )?(article|piece|publication)|"
     r"(title|headline) of (the|this) (article|piece|story))\b",
