@@ -87,6 +87,9 @@ def test_answer_types() -> None:
     assert not holds("name", "It began carrying passengers on its electric ferry on 14 April 2025.", ferry)
     assert holds("name", "The vessel, named Gull Light, replaces the diesel ferry Merrow.", ferry)
     assert not holds("reason", "The launch took place in April.", "Why was the launch held up?")
+    # "since" gives a reason, or a time
+    assert holds("reason", "Since the plant is late, water stays short.", "Why is water short?")
+    assert not holds("reason", "It is the lowest level since it was filled in 1974.", "What caused it?")
     # a place is a name where a place goes ("in", "at", "of the ..."), not any new name
     died = "where did Tesla die?"
     assert holds("place", "On 7 January 1943 Tesla died alone in room 3327 of the New Yorker Hotel.", died)

@@ -229,7 +229,7 @@ WHY = re.compile(
 )
 # What a sentence says when it gives a reason or a cause.
 HAS_REASON = re.compile(
-    r"\b(because|due to|owing to|thanks to|since|as a result|result(ed|s)? (in|from)|caus(e|ed|es|ing)|"
+    r"\b(because|due to|owing to|thanks to|since (?![0-9]|the (\d|end|start|beginning)|then|it was)|as a result|result(ed|s)? (in|from)|caus(e|ed|es|ing)|"
     r"reasons?|led to|leads to|so that|in order to|after|following|amid|means|meant|named (after|for)|"
     r"derives?|comes? from|from the \w+ (word|for)|explained|attributed|blamed|driven by|stems? from|"
     r"therefore|thus|hence|\w+ed by|to (avoid|prevent|allow|make|mark|honou?r|celebrate|emphasi[sz]e))\b",
