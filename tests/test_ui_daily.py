@@ -212,6 +212,10 @@ def test_a_phone_has_no_sideways_overflow_and_a_citation_tap_comes_back(page, ap
     expect(cite).to_be_in_viewport()
     expect(answer).to_contain_text("Lavrov")
     assert abs(tab.evaluate("window.scrollY") - before) < 50
+    cite.tap()
+    expect(drawer).to_be_visible()
+    tab.keyboard.press("Escape")  # Esc closes it too
+    expect(drawer).to_be_hidden()
 
     tab.get_by_role("tab", name="Articles").click()
     cards = tab.locator("#articles-cards .article-card")

@@ -174,7 +174,10 @@ JS = """
     if (!event.target.closest) return;
     if (event.target.closest('.drawer-back')) { closeDrawer(); return; }
     const link = event.target.closest('a.cite');
-    if (!link) return;
+    if (!link) {  // a tap elsewhere on the page (a tab, a button) puts the drawer away, leaving the page be
+      if (drawer && !drawer.hidden && !drawer.contains(event.target)) { drawer.hidden = true; opened = null; }
+      return;
+    }
     event.preventDefault();
     event.stopPropagation();
     const m = (link.getAttribute('href') || '').match(/src-(\\d+)-(\\d+)/);
