@@ -46,6 +46,30 @@ def test_each_login_has_its_own_conversations(seed: Assistant) -> None:
     assert len(conv.choices(store, "ann")) == 1
 
 
+def test_with_a_login_each_users_part_is_sealed_with_their_password(seed: Assistant) -> None:
+    ann, bob = conv.owner("ann", "ann-pw", "salt"), conv.owner("bob", "bob-pw", "salt")
+    store, chat_id = conv.save(None, ann, None, [seed.ask("Who did Rubio meet?")])
+    stored = json.dumps(store)
+    assert "Rubio" not in stored and "Lavrov" not in stored  # nothing readable without ann's key
+    assert set(store["users"]["ann"]) == {"sealed"}
+    back = json.loads(stored)  # as the browser gives it back
+    assert conv.current(back, ann)["id"] == chat_id and "Lavrov" in conv.turns_of(conv.current(back, ann))[0].text
+    assert conv.chats(back, bob) == []
+    for intruder in (conv.owner("ann", "guess", "salt"), conv.owner("ann", "ann-pw", "other app"), "ann"):
+        assert conv.chats(back, intruder) == []  # a wrong password, another app's key, or no key at all
+    store, _ = conv.save(back, bob, None, [seed.ask("What role does China play?")])
+    assert len(conv.chats(store, ann)) == 1 and len(conv.chats(store, bob)) == 1  # bob's save keeps ann's part
+
+
+def test_owners_seal_only_logins_with_a_password() -> None:
+    owners = conv.Owners("salt")
+    assert owners.of("").key is None and owners.of("ann").key is None  # no login given: nothing to seal with
+    owners.use([("ann", "ann-pw"), ("bob", "bob-pw")])
+    assert owners.of("ann").key is not None and owners.of("").key is None
+    owners.use(("ann", "ann-pw"))  # Gradio's single login
+    assert owners.of("ann").key is not None and owners.of("bob").key is None
+
+
 def test_damaged_stored_values_give_an_empty_list() -> None:
     for stored in (None, "text", {"users": "x"}, {"users": {"": {"chats": [{"id": "1", "turns": [{"x": 1}]}]}}}):
         assert conv.turns_of(conv.current(stored, "")) == []  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,3 +139,45 @@ def test_docs_describe_the_api(server: str) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     schema = httpx.get(f"{server}/v1/openapi.json").json()
     assert {"/chat/completions", "/models", "/ask"} <= set(schema["paths"])
+
+
+def test_docs_load_swagger_ui_from_this_server(server: str) -> None:
+    page = httpx.get(f"{server}/docs", follow_redirects=True).text
+    assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", page)
+    assert assets and all(a.startswith("/v1/") for a in assets), assets  # nothing from a CDN
+    scripts = [a for a in assets if a.endswith(".js")]
+    styles = [a for a in assets if a.endswith(".css")]
+    assert len(scripts) == 1 and len(styles) == 1, assets
+    for asset in assets:
+        reply = httpx.get(server + asset)  # no credentials: the docs are open like the page's own API docs
+        assert reply.status_code == 200 and len(reply.content) > 1000, asset
+    assert "SwaggerUIBundle" in httpx.get(server + scripts[0]).text
+
+
+def test_docs_render_the_operations_in_a_browser_without_internet(server: str) -> None:
+    from .test_ui_browser import CHROMIUM, FLAGS, WAIT, sync_api
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed: apt-get install -y chromium")
+    outside: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page()
+        page.set_default_timeout(WAIT)
+
+        def offline(route: object) -> None:  # as on a machine with no internet: only this server answers
+            url = route.request.url
+            if url.startswith(server):
+                route.continue_()
+            else:
+                outside.append(url)
+                route.abort()
+
+        page.route("**/*", offline)
+        page.goto(f"{server}/docs")
+        operations = page.locator(".opblock-summary-path")
+        sync_api.expect(operations.filter(has_text="/chat/completions")).to_be_visible()
+        sync_api.expect(operations.filter(has_text="/models")).to_be_visible()
+        sync_api.expect(page.get_by_text("Article assistant API")).to_be_visible()
+        browser.close()
+    assert outside == []

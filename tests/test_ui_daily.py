@@ -84,6 +84,7 @@ def test_a_not_found_reply_clears_the_sources_and_each_answer_names_its_backend(
     expect(page.locator("#sources-panel .src-card:visible")).to_have_count(0)  # not the last answer's sources
     first.locator("a.cite").first.click()  # the earlier answer's sources are still a click away
     expect(page.locator("#sources-panel #src-1-1")).to_be_visible()
+    expect(page.locator("#source-drawer")).to_have_count(0)  # on a wide screen the panel shows it, no drawer
 
 
 def test_exports_download_in_one_click(page) -> None:
@@ -194,13 +195,27 @@ def test_a_phone_has_no_sideways_overflow_and_a_citation_tap_comes_back(page, ap
     shoot(tab, artifacts, "ui-phone-chat.png")
 
     cite = answer.locator("a.cite").first
+    cite.scroll_into_view_if_needed()
+    before = tab.evaluate("window.scrollY")
     cite.tap()
-    card = tab.locator("#sources-panel #src-1-1")
-    expect(card).to_be_in_viewport()  # the passage is brought into view ...
-    expect(cite).not_to_be_in_viewport()
-    tab.locator("#sources-panel .src-back").tap()
-    expect(cite).to_be_in_viewport()  # ... and "Back to the answer" returns to the citation
-    expect(card).not_to_be_in_viewport()
+    drawer = tab.locator("#source-drawer")
+    expect(drawer).to_be_visible()  # the passage opens over the page, where the reader is ...
+    expect(drawer.locator(".src-passage")).to_be_in_viewport()
+    passage = tab.locator("#sources-panel #src-1-1 .src-passage").inner_text()
+    assert passage.strip() and drawer.locator(".src-passage").inner_text() == passage
+    expect(drawer.locator(".src-passage mark").first).to_be_visible()  # the sentence the answer used
+    assert abs(tab.evaluate("window.scrollY") - before) < 50  # ... without sending them down to the panel
+    expect(tab.locator("#sources-panel #src-1-1")).not_to_be_in_viewport()
+    tab.screenshot(path=str(artifacts / "ui-phone-source.png"))  # the viewport, as the reader sees it
+    tab.locator("#source-drawer .drawer-back").tap()
+    expect(drawer).to_be_hidden()  # "Back to the answer" closes it, and the answer is where it was
+    expect(cite).to_be_in_viewport()
+    expect(answer).to_contain_text("Lavrov")
+    assert abs(tab.evaluate("window.scrollY") - before) < 50
+    cite.tap()
+    expect(drawer).to_be_visible()
+    tab.keyboard.press("Escape")  # Esc closes it too
+    expect(drawer).to_be_hidden()
 
     tab.get_by_role("tab", name="Articles").click()
     cards = tab.locator("#articles-cards .article-card")

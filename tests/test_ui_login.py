@@ -42,10 +42,15 @@ def test_each_user_of_one_browser_sees_only_their_conversations(app_url: str) ->
         ask(page, "Who did Rubio meet?", 1)
         expect(page.locator("#conversation input")).to_have_value(re.compile(r"^Who did Rubio meet"))
         page.context.clear_cookies()  # signed out
+        sent: list[str] = []  # what bob's page sends the server, the stored conversations included
+        page.on("request", lambda request: sent.append(request.post_data or "") if request.method == "POST" else None)
         sign_in(page, app_url, *USERS[1])
         expect(page.locator("#chat .answer")).to_have_count(0)
         page.click("#conversation input")
         expect(page.locator("ul[role=listbox] li")).to_have_count(0)
+        # The browser holds ann's conversation, sealed: bob's page has it only as a token it cannot read.
+        assert any('"sealed"' in body for body in sent), sent
+        assert not any("Rubio" in body or "Lavrov" in body for body in sent)
         page.context.clear_cookies()
         sign_in(page, app_url, *USERS[0])
         expect(page.locator("#chat .answer")).to_have_count(1)

@@ -82,6 +82,7 @@ ChatParts = tuple[
 def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
     """The web app over `assistant`, not launched. Its `Handlers` are on `app.handlers` for tests."""
     h = Handlers(assistant)
+    owners = conversations.Owners(salt=f"article-assistant:{assistant.settings.collection}")
     with gr.Blocks(title="Article assistant", analytics_enabled=False) as app:
         header = gr.HTML(_header(h), elem_id="app-header")
         with gr.Tabs():
@@ -91,8 +92,8 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
                 table, cards, remove_pick, upload, results, removing, web = _articles_tab(h)
             _eval_tab(assistant, runs_dir or Path("runs"))
         parts = Parts(header, *chat, table, remove_pick, cards)
-        _wire_chat(h, parts)
-        _restore(app, h, parts)
+        _wire_chat(h, parts, owners)
+        _restore(app, h, parts, owners)
         _wire_articles(h, parts, upload, results, removing)
         _wire_web(h, parts, results, *web)
         _wire_api(h)
@@ -100,6 +101,7 @@ def build_app(assistant: Assistant, runs_dir: Path | None = None) -> gr.Blocks:
         # An LLM server started (or stopped) after the app shows up (or goes) at the next page load.
         app.load(lambda: gr.update(**h.backend_menu()), outputs=[parts.backend], **internal("backends"))
     app.handlers = h
+    app.owners = owners  # launch() gives it the page's logins, whose conversations it seals
     return app
 
 
@@ -261,7 +263,7 @@ def _placeholder(examples: list[str]) -> str:
 # --- events -------------------------------------------------------------------------------------
 
 
-def _wire_chat(h: Handlers, p: Parts) -> None:
+def _wire_chat(h: Handlers, p: Parts, owners: conversations.Owners) -> None:
     ask, clear, export_md, export_json = p.buttons
     bar = p.bar
     inputs = [p.message, p.chatbot, p.session, p.article_filter, p.tag_filter, p.backend, p.top_k]
@@ -270,10 +272,11 @@ def _wire_chat(h: Handlers, p: Parts) -> None:
 
     def after(session: Any, store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
         """Keep the conversation in the browser and refresh the export buttons."""
-        store, chat_id = conversations.save(store, _user(request), chat_id, list(session.turns) if session else [])
+        owner = owners.of(_login(request))
+        store, chat_id = conversations.save(store, owner, chat_id, list(session.turns) if session else [])
         paths = [h.export(session, fmt) for fmt in ("markdown", "json")]
         exports = (gr.update(value=path, interactive=path is not None) for path in paths)
-        return (*exports, store, gr.update(choices=conversations.choices(store, _user(request)), value=chat_id))
+        return (*exports, store, gr.update(choices=conversations.choices(store, owner), value=chat_id))
 
     def then_after(event: Any, name: str) -> Any:
         kept = [export_md, export_json, bar.store, bar.picker]
@@ -291,9 +294,10 @@ def _wire_chat(h: Handlers, p: Parts) -> None:
 
     def show(store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
         """Open conversation `chat_id` (None: a new, empty one)."""
-        store, turns = conversations.open_chat(store, _user(request), chat_id)
+        owner = owners.of(_login(request))
+        store, turns = conversations.open_chat(store, owner, chat_id)
         session = h.session_with(turns)
-        menu = gr.update(choices=conversations.choices(store, _user(request)), value=chat_id)
+        menu = gr.update(choices=conversations.choices(store, owner), value=chat_id)
         return store, h.messages(turns), session, h.sources(session), menu
 
     shown = [bar.store, p.chatbot, p.session, p.sources, bar.picker]
@@ -308,35 +312,37 @@ def _wire_chat(h: Handlers, p: Parts) -> None:
     then_after(p.chatbot.clear(start, [bar.store], shown, **internal("trash")), "trash")
 
     def delete(store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
-        return show(conversations.delete(store, _user(request), chat_id), None, request)
+        return show(conversations.delete(store, owners.of(_login(request)), chat_id), None, request)
 
     then_after(bar.delete.click(delete, [bar.store, bar.picker], shown, **internal("delete_chat")), "delete")
 
     def rename(store: Any, chat_id: Any, title: str, request: gr.Request) -> tuple[Any, ...]:
-        store = conversations.rename(store, _user(request), chat_id, title or "")
-        return store, gr.update(choices=conversations.choices(store, _user(request)), value=chat_id), ""
+        owner = owners.of(_login(request))
+        store = conversations.rename(store, owner, chat_id, title or "")
+        return store, gr.update(choices=conversations.choices(store, owner), value=chat_id), ""
 
     bar.rename.submit(
         rename, [bar.store, bar.picker, bar.rename], [bar.store, bar.picker, bar.rename], **internal("rename_chat")
     )
 
 
-def _restore(app: gr.Blocks, h: Handlers, p: Parts) -> None:
+def _restore(app: gr.Blocks, h: Handlers, p: Parts, owners: conversations.Owners) -> None:
     """At page load, reopen the conversation this browser (this user, with a login) had open."""
 
     def restore(store: Any, request: gr.Request) -> tuple[Any, ...]:
-        chat = conversations.current(store, _user(request))
+        owner = owners.of(_login(request))
+        chat = conversations.current(store, owner)
         turns = conversations.turns_of(chat)
         session = h.session_with(turns)
-        menu = gr.update(choices=conversations.choices(store, _user(request)), value=chat["id"] if chat else None)
+        menu = gr.update(choices=conversations.choices(store, owner), value=chat["id"] if chat else None)
         return h.messages(turns), session, h.sources(session), menu
 
     outputs = [p.chatbot, p.session, p.sources, p.bar.picker]
     app.load(restore, [p.bar.store], outputs, **internal("restore"))
 
 
-def _user(request: gr.Request | None) -> str:
-    """Whose conversations: the login name, or "" without a login."""
+def _login(request: gr.Request | None) -> str:
+    """Who is signed in: the login name, or "" without a login."""
     return str(getattr(request, "username", None) or "")
 
 

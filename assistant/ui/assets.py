@@ -71,21 +71,28 @@ a.cite:hover, a.cite.selected { color: white !important; background: var(--color
 .upload-detail { color: var(--body-text-color-subdued); }
 .hint { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 
-/* phones: the articles as cards, the sources with a way back to the answer */
-#articles-cards, .src-back { display: none; }
+/* phones: the articles as cards; a tapped citation opens its passage in a drawer over the page */
+#articles-cards { display: none; }
 .article-card { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg); padding: 10px 12px;
   margin-bottom: 8px; background: var(--background-fill-primary); overflow-wrap: anywhere; }
 .card-title { font-weight: 650; line-height: 1.3; }
 .card-by, .card-meta { font-size: 0.8rem; color: var(--body-text-color-subdued); margin-top: 2px; }
 .card-tags { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; }
 .card-tag { font-size: 0.72rem; padding: 1px 7px; border-radius: 999px; background: var(--background-fill-secondary); }
+#source-drawer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 1000; max-height: 62vh; overflow-y: auto;
+  overscroll-behavior: contain; padding: 10px 12px 14px; background: var(--background-fill-primary);
+  border-top: 2px solid var(--color-accent); border-radius: 14px 14px 0 0; box-shadow: 0 -8px 24px rgba(0, 0, 0, 0.25);
+  overflow-wrap: anywhere; }
+#source-drawer[hidden] { display: none; }
+#source-drawer .src-card { margin: 0; border: none; padding: 6px 2px 0; }
+#source-drawer .src-passage { max-height: none; }
+.drawer-back { position: sticky; top: -10px; width: 100%; margin-bottom: 6px; padding: 9px; font-weight: 600;
+  border-radius: var(--radius-lg); border: 1px solid var(--color-accent); color: var(--color-accent);
+  background: var(--background-fill-primary); }
 @media (max-width: 700px) {
   #articles-table { display: none !important; }
   #articles-cards { display: block; }
   #sources-panel { max-height: none; overflow: visible; }
-  .src-back { display: block; position: sticky; top: 0; z-index: 5; width: 100%; margin-bottom: 8px; padding: 8px;
-    border-radius: var(--radius-lg); border: 1px solid var(--color-accent); color: var(--color-accent);
-    background: var(--background-fill-primary); font-weight: 600; }
   .src-where, .src-title, .answer-text { overflow-wrap: anywhere; }
 }
 
@@ -98,37 +105,84 @@ a.cite:hover, a.cite.selected { color: white !important; background: var(--color
 """
 
 # Citation links live in the chat, the passages in the sources panel: one delegated listener
-# joins them, so it keeps working when Gradio re-renders either of them.
+# joins them, so it keeps working when Gradio re-renders either of them. On a phone the panel
+# sits far below the answer, so a tapped citation opens a copy of its passage in a drawer over
+# the page instead; "Back to the answer" closes it where the reader was.
 JS = """
 () => {
   if (window.__assistantCites) return;
   window.__assistantCites = true;
+  const phone = window.matchMedia('(max-width: 700px)');  // the CSS's phone width
   const show = (turn, n) => {
     const panel = document.querySelector('#sources-panel');
-    if (!panel) return;
+    if (!panel) return null;
     panel.querySelectorAll('.src-turn').forEach(s => s.classList.toggle('active', s.dataset.turn === turn));
     panel.querySelectorAll('.src-card.focused').forEach(c => c.classList.remove('focused'));
     document.querySelectorAll('a.cite.selected').forEach(a => a.classList.remove('selected'));
     document.querySelectorAll(`a.cite[data-turn="${turn}"][data-n="${n}"]`).forEach(a => a.classList.add('selected'));
     const card = panel.querySelector(`#src-${turn}-${n}`);
-    const phone = window.innerWidth <= 700;  // the sources sit far below the answer: go there, come back
-    if (card) { card.classList.add('focused'); card.scrollIntoView({block: phone ? 'center' : 'nearest', behavior: 'smooth'}); }
+    if (card) card.classList.add('focused');
+    if (card && !phone.matches) card.scrollIntoView({block: 'nearest', behavior: 'smooth'});
+    return card;
   };
-  let lastCite = null;  // the citation tapped last, for "Back to the answer"
+  let drawer = null, opened = null;  // opened: where the reader was when the drawer opened
+  const scroller = (el) => {  // the box that scrolls the chat, when it is taller than its max height
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+      if (e.scrollHeight > e.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(e).overflowY)) return e;
+    }
+    return null;
+  };
+  const openDrawer = (card, link) => {
+    if (!drawer || !drawer.isConnected) {
+      drawer = document.createElement('div');
+      drawer.id = 'source-drawer';
+      drawer.setAttribute('role', 'dialog');
+      (document.querySelector('.gradio-container') || document.body).appendChild(drawer);
+    }
+    const box = scroller(link);
+    opened = opened || {link, y: window.scrollY, box, boxY: box ? box.scrollTop : 0};
+    opened.link = link;
+    const back = document.createElement('button');
+    back.type = 'button';
+    back.className = 'drawer-back';
+    back.textContent = '← Back to the answer';
+    const copy = card.cloneNode(true);
+    copy.removeAttribute('id');
+    copy.classList.remove('focused');
+    drawer.replaceChildren(back, copy);
+    drawer.setAttribute('aria-label', `Source ${link.dataset.n || ''}`);
+    drawer.hidden = false;
+    drawer.scrollTop = 0;
+    back.focus({preventScroll: true});
+  };
+  const closeDrawer = () => {
+    if (!drawer || drawer.hidden) return;
+    drawer.hidden = true;
+    const was = opened;
+    opened = null;
+    if (!was) return;
+    window.scrollTo({top: was.y});
+    if (was.box) was.box.scrollTop = was.boxY;
+    if (was.link.isConnected) {
+      const r = was.link.getBoundingClientRect();
+      if (r.bottom < 0 || r.top > window.innerHeight) was.link.scrollIntoView({block: 'center'});
+      was.link.focus({preventScroll: true});
+    }
+  };
+  document.addEventListener('keydown', (event) => { if (event.key === 'Escape') closeDrawer(); });
   document.addEventListener('click', (event) => {
-    const back = event.target.closest ? event.target.closest('.src-back') : null;
-    if (back) {
-      const target = lastCite && lastCite.isConnected ? lastCite : document.querySelector('#chat .answer:last-of-type, #chat');
-      if (target) target.scrollIntoView({block: 'center', behavior: 'smooth'});
+    if (!event.target.closest) return;
+    if (event.target.closest('.drawer-back')) { closeDrawer(); return; }
+    const link = event.target.closest('a.cite');
+    if (!link) {  // a tap elsewhere on the page (a tab, a button) puts the drawer away, leaving the page be
+      if (drawer && !drawer.hidden && !drawer.contains(event.target)) { drawer.hidden = true; opened = null; }
       return;
     }
-    const link = event.target.closest ? event.target.closest('a.cite') : null;
-    if (!link) return;
-    lastCite = link;
     event.preventDefault();
     event.stopPropagation();
     const m = (link.getAttribute('href') || '').match(/src-(\\d+)-(\\d+)/);
-    show(link.dataset.turn || (m && m[1]), link.dataset.n || (m && m[2]));
+    const card = show(link.dataset.turn || (m && m[1]), link.dataset.n || (m && m[2]));
+    if (card && phone.matches) openDrawer(card, link);
   }, true);
 }
 """

@@ -1,18 +1,27 @@
 """Conversations kept in the browser (Gradio's `BrowserState`, in its localStorage), so a reload or a
 second tab of the same browser finds them again; another browser never sees them.
 
-The stored value is plain JSON: `{"users": {user: {"current": id, "chats": [chat, ...]}}}`, where a
-chat is `{"id", "title", "created", "turns": [Answer.to_dict(), ...]}`. With a login each user has
-their own part (`user` is the login name; "" without a login). Pure functions over that value, so
-tests call them without a browser.
+The stored value is JSON: `{"users": {user: {"current": id, "chats": [chat, ...]}}}`, where a chat
+is `{"id", "title", "created", "turns": [Answer.to_dict(), ...]}`. With a login each user has their
+own part (`user` is the login name; "" without a login), sealed with a key derived from that user's
+password: `{"sealed": token}`. Gradio encrypts the whole value with a secret the page itself holds,
+so without the seal another user of the same browser could read it from the browser's storage.
+Pure functions over that value, so tests call them without a browser.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import functools
+import hashlib
+import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+from cryptography.fernet import Fernet, InvalidToken
 
 from ..models import Answer, Citation
 
@@ -21,43 +30,94 @@ KEEP_TURNS = 60  # answers kept per conversation, the latest
 Store = dict[str, Any]
 
 
+class Owner(NamedTuple):
+    """Whose conversations: the login name ("" without a login) and the key that seals them (None: kept open)."""
+
+    name: str
+    key: Fernet | None = None
+
+
+User = str | Owner  # a bare name: conversations kept unsealed, as without a login
+
+
+def owner(name: str, password: str | None, salt: str) -> Owner:
+    """The owner `name`, with a key derived from their `password` when there is one (`salt`: this app's)."""
+    return Owner(name, _key(name, password, salt) if name and password else None)
+
+
+@functools.lru_cache(maxsize=64)
+def _key(name: str, password: str, salt: str) -> Fernet:
+    # scrypt: slow to guess from a copied browser storage, derived once per login (cached)
+    raw = hashlib.scrypt(password.encode(), salt=f"{salt}\0{name}".encode(), n=2**14, r=8, p=1, dklen=32)
+    return Fernet(base64.urlsafe_b64encode(raw))
+
+
+class Owners:
+    """Who owns which conversations on this page: `launch()` hands over the page's logins with `use`."""
+
+    def __init__(self, salt: str) -> None:
+        self.salt = salt
+        self.passwords: dict[str, str] = {}
+
+    def use(self, logins: tuple[str, str] | Sequence[tuple[str, str]] | None) -> None:
+        """Seal each login's conversations with a key from its password (None: no login, nothing sealed)."""
+        self.passwords = dict([logins] if isinstance(logins, tuple) else list(logins or []))
+
+    def of(self, name: str) -> Owner:
+        return owner(name, self.passwords.get(name), self.salt)
+
+
 def empty() -> Store:
     return {"users": {}}
 
 
-def _mine(store: Store | None, user: str) -> dict[str, Any]:
-    """The user's part of the stored value; anything damaged or foreign reads as nothing stored."""
+def _mine(store: Store | None, user: User) -> dict[str, Any]:
+    """The user's part of the stored value; anything damaged, foreign or sealed for another key reads as nothing."""
+    who = Owner(user) if isinstance(user, str) else user
     users = store.get("users") if isinstance(store, dict) else None
-    mine = users.get(user) if isinstance(users, dict) else None
+    mine = _unseal(users.get(who.name), who.key) if isinstance(users, dict) else None
     if not isinstance(mine, dict):
         return {"current": None, "chats": []}
     chats = [c for c in mine.get("chats") or [] if isinstance(c, dict) and isinstance(c.get("id"), str)]
     return {"current": mine.get("current"), "chats": chats}
 
 
-def _put(store: Store | None, user: str, mine: dict[str, Any]) -> Store:
+def _unseal(part: Any, key: Fernet | None) -> Any:
+    if key is None:
+        return None if isinstance(part, dict) and "sealed" in part else part
+    try:
+        return json.loads(key.decrypt(str(part.get("sealed")).encode())) if isinstance(part, dict) else None
+    except (InvalidToken, ValueError):  # another key (a changed password) or damaged: nothing stored
+        return None
+
+
+def _put(store: Store | None, user: User, mine: dict[str, Any]) -> Store:
+    who = Owner(user) if isinstance(user, str) else user
     out = copy.deepcopy(store) if isinstance(store, dict) and isinstance(store.get("users"), dict) else empty()
-    out["users"][user] = mine
+    if who.key is None:
+        out["users"][who.name] = mine
+    else:
+        out["users"][who.name] = {"sealed": who.key.encrypt(json.dumps(mine).encode()).decode()}
     return out
 
 
-def chats(store: Store | None, user: str) -> list[dict[str, Any]]:
+def chats(store: Store | None, user: User) -> list[dict[str, Any]]:
     """The user's conversations, newest first."""
     return _mine(store, user)["chats"]
 
 
-def current(store: Store | None, user: str) -> dict[str, Any] | None:
+def current(store: Store | None, user: User) -> dict[str, Any] | None:
     """The conversation the user had open, if it is still kept."""
     mine = _mine(store, user)
     return next((c for c in mine["chats"] if c.get("id") == mine["current"]), None)
 
 
-def choices(store: Store | None, user: str) -> list[tuple[str, str]]:
+def choices(store: Store | None, user: User) -> list[tuple[str, str]]:
     """(label, id) per conversation for a drop-down: its title (the first question unless renamed) and date."""
     return [(f"{c.get('title') or 'Untitled'} · {c.get('created', '')}", c["id"]) for c in chats(store, user)]
 
 
-def save(store: Store | None, user: str, chat_id: str | None, turns: list[Answer]) -> tuple[Store, str | None]:
+def save(store: Store | None, user: User, chat_id: str | None, turns: list[Answer]) -> tuple[Store, str | None]:
     """Store `turns` as conversation `chat_id` (a new one when None); returns the store and the id."""
     if not turns:
         return _put(store, user, _mine(store, user)), chat_id
@@ -73,7 +133,7 @@ def save(store: Store | None, user: str, chat_id: str | None, turns: list[Answer
     return _put(store, user, mine), chat_id
 
 
-def open_chat(store: Store | None, user: str, chat_id: str | None) -> tuple[Store, list[Answer]]:
+def open_chat(store: Store | None, user: User, chat_id: str | None) -> tuple[Store, list[Answer]]:
     """Make `chat_id` the open conversation (None: a new one); returns the store and its answers."""
     mine = _mine(store, user)
     mine["current"] = chat_id
@@ -81,7 +141,7 @@ def open_chat(store: Store | None, user: str, chat_id: str | None) -> tuple[Stor
     return _put(store, user, mine), turns_of(found)
 
 
-def rename(store: Store | None, user: str, chat_id: str | None, title: str) -> Store:
+def rename(store: Store | None, user: User, chat_id: str | None, title: str) -> Store:
     mine = _mine(store, user)
     for c in mine["chats"]:
         if c.get("id") == chat_id and title.strip():
@@ -89,7 +149,7 @@ def rename(store: Store | None, user: str, chat_id: str | None, title: str) -> S
     return _put(store, user, mine)
 
 
-def delete(store: Store | None, user: str, chat_id: str | None) -> Store:
+def delete(store: Store | None, user: User, chat_id: str | None) -> Store:
     """Forget conversation `chat_id`; no conversation is open afterwards."""
     mine = _mine(store, user)
     mine["chats"] = [c for c in mine["chats"] if c.get("id") != chat_id]

@@ -93,6 +93,8 @@ def launch(
     login, or the bearer key of ASSISTANT_API_KEY.
     """
     s = assistant.settings
+    if hasattr(app, "owners"):  # each login's conversations in the browser sealed with a key from its password
+        app.owners.use(auth)
     api_routes = routes(assistant, login=auth, api_key=api_key_from_env())
     if not quiet:
         print(f"* OpenAI-compatible API at http://{s.host}:{s.port}/v1 (docs at /docs)")

@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from ..answer.retrieval import Filters
 from ..api import Assistant, ChatSession
 from ..models import Answer
+from .api_docs import add_docs
 from .modes import EXTRACTIVE, AnswerModes
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,10 @@ def build_api(assistant: Assistant, login: Login = None, api_key: str | None = N
         description="OpenAI-compatible chat over the articles, with citations. "
         "Authenticate with HTTP basic (the page's login) or `Authorization: Bearer <ASSISTANT_API_KEY>` when set.",
         dependencies=[Depends(require_auth(login, api_key))],
+        docs_url=None,  # served from local files by add_docs: the default page loads Swagger UI from a CDN
+        redoc_url=None,
     )
+    add_docs(api)
     api.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     api.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 

@@ -117,8 +117,7 @@ def render_sources(turns: Sequence[Answer], active: int | None = None, file_root
         for i, t in enumerate(turns, 1)
         if t.citations or i == len(turns)  # the last answer's (lack of) sources, never an older answer's
     ]
-    back = '<button type="button" class="src-back">↑ Back to the answer</button>'  # shown on phones
-    return '<div class="src-panel">' + back + "".join(sections) + "</div>"
+    return '<div class="src-panel">' + "".join(sections) + "</div>"
 
 
 def _turn_sources(answer: Answer, turn: int, active: bool, roots: Sequence[Path]) -> str:
