@@ -4,14 +4,15 @@ article itself, near-misses answered as partial, follow-ups that point into the 
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Filters, Settings
-from assistant.answer.answerer import aliased
-from assistant.answer.extractive import PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted, mentioned
-from assistant.answer.followup import _answer_names, needs_context
+from assistant import Answer, Assistant, Citation, Filters, Settings
+from assistant.answer.answerer import aliased, pointed_at
+from assistant.answer.extractive import PARTIAL_LEAD, PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted, mentioned
+from assistant.answer.followup import _answer_names, condense, needs_context
 from assistant.answer.intents import holds, route
 
 from .conftest import DATA, ROOT
@@ -121,6 +122,48 @@ def test_a_pointer_with_a_clitic_leans_on_the_conversation() -> None:
     assert not needs_context("how long until the bridge is repaired?")
 
 
+def test_a_long_conversation_does_not_pile_up_in_the_query() -> None:
+    """Each condensed query carries its context in brackets; the next turn takes the user's words, not those."""
+    history = ["what is the new ferry called?", "when did it start? (Gull Light Callum Reid new ferry)"]
+    query = condense("is it faster?", history)
+    assert "ferry" in query and "start" in query  # the turn that named the subject, and the last turn
+    assert "Callum" not in query and "Gull" not in query  # the earlier turn's added words stay behind
+
+
+def test_a_followup_points_at_the_best_sentence_of_a_hedged_answer() -> None:
+    first, second = "Gull Light began service in April.", "Callum Reid of Port Caddon said it was late."
+    hedged = Answer(
+        text=f"{PARTIAL_LEAD} {first} [1] {second} [2]",
+        lead=PARTIAL_LEAD,
+        partial=True,
+        citations=[
+            Citation(
+                n=1,
+                article_id="a",
+                title="Port Caddon Launches a Ferry",
+                section="",
+                text="",
+                start=0,
+                end=0,
+                sentences=[first],
+            ),
+            Citation(
+                n=2,
+                article_id="a",
+                title="Port Caddon Launches a Ferry",
+                section="",
+                text="",
+                start=0,
+                end=0,
+                sentences=[second],
+            ),
+        ],
+    )
+    said = pointed_at(hedged)
+    assert "Gull Light" in said and "Callum" not in said  # candidates after the best one are not facts
+    assert "Port" not in pointed_at(replace(hedged, partial=False, lead="", text=f"{second} [2]"))  # title names go
+
+
 def test_the_names_an_answer_gives_leave_out_months_and_days() -> None:
     assert _answer_names("On 17 April 1879, Milutin Tesla died on a Monday. [1]") == ["Milutin", "Tesla"]
 
@@ -154,6 +197,16 @@ def test_a_partial_answer_shows_the_closest_few_sentences(two_articles: Assistan
     assert answer.partial and answer.text.startswith(answer.lead)
     assert "reserve" in answer.text
     assert 2 <= sum(len(c.sentences) for c in answer.citations) <= PARTIAL_SENTENCES
+
+
+def test_a_faq_answers_only_its_own_question(two_articles: Assistant) -> None:
+    """ "What routes does the new ferry serve?" is worded like the question, but its answer names no ferry."""
+    answer = two_articles.ask(
+        "what is the new ferry called?", filters=Filters(article_ids=["harbour-town-electric-ferry"])
+    )
+    assert "It runs from Port Caddon to Innis Point" not in answer.text.split(" [")[0]
+    assert holds("name", "The vessel, named Gull Light, replaces the diesel ferry Merrow.", "what's it called?")
+    assert not holds("name", "It runs from Port Caddon to Innis Point.", "what is the new ferry called?")
 
 
 def test_a_followup_asks_for_something_new(two_articles: Assistant) -> None:

@@ -80,7 +80,7 @@ class ExtractiveAnswerer:
             return refused
         turns = self.settings.history_turns
         earlier = list(history)[-turns:] if turns else []
-        said = previous.text if previous and not previous.abstained else ""  # a refusal names nothing to point at
+        said = pointed_at(previous)
         query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters)), filters)
         query = aliased(query, text)
         intent = route(text)
@@ -320,6 +320,21 @@ def aliased(query: str, question: str = "") -> str:
     low = (question or query).lower()
     extra += [alias for phrase, alias in TITLES.items() if phrase in low and alias not in query.lower()]
     return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
+
+
+def pointed_at(previous: Answer | None) -> str:
+    """What a follow-up's pronouns may point at in the last answer: its text, or only its best sentence when it
+    was hedged (the closest few sentences are candidates, not facts stated together); nothing after a refusal.
+    Names of the answer's article title are left out: they are what the whole article is about."""
+    if previous is None or previous.abstained:
+        return ""
+    text = previous.text[len(previous.lead) :] if previous.lead else previous.text
+    if previous.partial and previous.citations and previous.citations[0].sentences:
+        text = previous.citations[0].sentences[0]
+    for title in {c.title for c in previous.citations}:
+        for name in re.findall(r"\b[A-Z][\w'’-]*", title):  # every capitalised word, the first one too
+            text = re.sub(rf"\b{re.escape(name)}\b", "", text)
+    return text
 
 
 def _said(previous: Answer | None) -> frozenset[str]:

@@ -136,8 +136,9 @@ class Candidate:
         return raw[3:] if self.passage.chunk.is_faq and raw.startswith("A: ") else raw
 
 
-def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
-    """Every sentence of the retrieved passages, scored for how well it answers `question`."""
+def score_sentences(question: str, found: Retrieved, expects: str = "") -> list[Candidate]:
+    """Every sentence of the retrieved passages, scored for how well it answers `question` (which expects an
+    answer of type `expects`, see `intents.holds`)."""
     q_stems = stems(question)
     idf = {w: found.idf.get(w, 1.0) for w in q_stems}
     one_article = len({p.chunk.article_id for p in found.passages}) == 1
@@ -158,7 +159,10 @@ def score_sentences(question: str, found: Retrieved) -> list[Candidate]:
             # A FAQ answer answers its own question: when the user asked that question, its
             # similarity counts for the answer sentences too.
             # Only then: a FAQ pair answers the question it answers, not its neighbours.
-            similarity = max(float(dense[i]), p.faq_match if p.faq_match >= FAQ_PARAPHRASE else 0.0)
+            # "What is the new ferry called?" is worded like "What routes does the new ferry serve?" (0.81), but
+            # an answer without a name answers the other one: the FAQ's similarity needs the type asked for.
+            faq = p.faq_match >= FAQ_PARAPHRASE and (not expects or holds(expects, text, question))
+            similarity = max(float(dense[i]), p.faq_match if faq else 0.0)
             score = W_DENSE * similarity + W_LEXICAL * lexical + W_PASSAGE * min(p.score / best_passage, 1.0)
             out.append(Candidate(rank, p, a, b, score, similarity))
     out.sort(key=lambda c: c.score, reverse=True)
@@ -192,7 +196,7 @@ def extractive_answer(
     sentences of the last answer when the question follows up on it: they step back for new ones.
     """
     intent = intent or route(question)
-    candidates = score_sentences(query, found)
+    candidates = score_sentences(query, found, intent.expects)
     if said_before:  # a follow-up asks for something new: the last answer's sentences step back, unless
         # they hold something new of what it asks for ("Where did they meet?" after an answer naming the place)
         stale = [

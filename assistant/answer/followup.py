@@ -51,6 +51,7 @@ CONTINUATIONS = re.compile(
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 CLITIC = re.compile(r"['’](s|re|ve|ll|d)$")
 MARKER = re.compile(r"\[\d+\]")
+ADDED = re.compile(r"(\s*\([^()]*\))+\s*$")  # what condense() and the aliases appended to a query
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 MAX_ANSWER_NAMES = 4
 OWN_SUBJECT_WORDS = 3  # a continuation with a name and this many content words stands alone
@@ -83,13 +84,14 @@ def condense(question: str, history: list[str], previous_answer: str = "", subje
     if not history:
         return f"{question.rstrip()} ({subject})" if subject else question
     asked = {w.lower() for w in content_words(question)}
-    answer_names = _answer_names(previous_answer)
-    for earlier in reversed(history):
-        extra = [w for w in names(earlier) + answer_names + content_words(earlier) if w.lower() not in asked]
-        extra = list(dict.fromkeys(extra))
-        if extra:
-            return f"{question.rstrip()} ({' '.join(extra)})"
-    return question
+    # The user's own words of each earlier turn: a condensed query carries its context in brackets, and
+    # taking those along again at every turn would pile up the whole conversation into the query.
+    own = [ADDED.sub("", h) for h in history]
+    last = own[-1]
+    topic = next((h for h in reversed(own) if not needs_context(h)), last)  # the turn that named the subject
+    words = names(topic) + _answer_names(previous_answer) + content_words(last) + content_words(topic)
+    extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
+    return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
 
 
 def _answer_names(answer: str) -> list[str]:

@@ -263,8 +263,12 @@ def holds(expects: str, sentence: str, question: str) -> bool:
         return bool(HAS_REASON.search(sentence))
     if expects == "items":  # an enumeration: "Brazil, Peru, Colombia and ..." or three new names
         return sentence.count(",") + sentence.count(";") >= ITEM_SEPARATORS or len(new_names(sentence, question)) >= 3
+    if expects == "name" and CALLED.search(question) and NAMING.search(sentence):
+        return True  # "What's the new boat called?": "The vessel, named Gull Light, ..."
     if expects == "name" and (head := _head_noun(question)) and head[:5] in sentence.lower():
         return _named_near(head, sentence, question)  # "Which summit?": a name next to "summit"
+    if expects == "name" and CALLED.search(question):
+        return False  # a name of something else ("It runs from Port Caddon") is not the name asked for
     if expects == "place":  # a name after "in", "at", "near"...: "died in room 3327 of the New Yorker Hotel"
         fresh = set(new_names(sentence, question))
         return any(m.group(1) in fresh for m in PLACE_NAME.finditer(sentence))
@@ -277,6 +281,7 @@ PLACE_NAME = re.compile(
     r"\b(?:in|at|near|outside|inside|from|to|into|on|across|throughout|between|of) (?:the |a |an )?(?:[a-z0-9]+ ){0,3}?"
     r"([A-Z][\w'’.-]*[\w])"
 )
+NAMING = re.compile(r"\b(named|called|known as|dubbed|christened|renamed)\s+(the\s+)?[\"“'‘]?[A-Z]")
 DURATION = re.compile(r"\bhow (long|old|often)\b", re.I)
 ITEM_SEPARATORS = 2  # commas or semicolons that make a sentence an enumeration
 CALENDAR = re.compile(rf"({MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
