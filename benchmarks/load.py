@@ -137,21 +137,21 @@ def ui_rows(args: argparse.Namespace) -> list[dict]:
     from gradio_client import Client as GradioClient
 
     from assistant.ui.app import build_app
-    from assistant.ui.launch import launch
+    from assistant.ui.launch import PortUnavailable, launch
 
     workdir = Path(tempfile.mkdtemp(prefix="load-ui-"))
     shutil.copytree(args.index, workdir / "index")
-    assistant = Assistant.from_settings(
-        Settings.load(
-            env={},
-            index_dir=workdir / "index",
-            upload_dir=workdir / "uploads",
-            corpus_dir=args.corpus,
-            port=free_port(),
-        )
-    )
-    app = build_app(assistant)
-    _, url, _ = launch(app, assistant, prevent_thread_lock=True, quiet=True)
+    for _ in range(5):  # Gradio must be given a port; another program may take it first: then try another
+        settings = dict(index_dir=workdir / "index", upload_dir=workdir / "uploads", corpus_dir=args.corpus)
+        assistant = Assistant.from_settings(Settings.load(env={}, port=free_port(), **settings))
+        app = build_app(assistant)
+        try:
+            _, url, _ = launch(app, assistant, prevent_thread_lock=True, quiet=True)
+            break
+        except PortUnavailable:
+            continue
+    else:
+        raise SystemExit("five free ports in a row were taken before the app could bind them")
     try:
 
         def make(_: int) -> Callable[[str], str]:
@@ -166,6 +166,7 @@ def ui_rows(args: argparse.Namespace) -> list[dict]:
 
 
 def free_port() -> int:
+    """A port nothing is bound to now (the server may still find it taken: `ui_rows` then tries another)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

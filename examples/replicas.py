@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, suppress
 from pathlib import Path
@@ -44,9 +45,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A port nothing is bound to now. Another program may take it before the server binds it: the server
+    then says so and exits, and `Deployment.serve` starts it again on another port."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# What each server logs once it listens, and when its port was taken: chroma's words, and `assistant serve`'s
+LISTENING = ("Frontend server listening", "Running on local URL")
+PORT_TAKEN = ("is not available", "another program uses that port")
 
 
 class Deployment:
@@ -54,9 +62,11 @@ class Deployment:
 
     def __init__(self, work: Path, replicas: int, reader_user: str | None) -> None:
         self.work, self.replicas, self.reader_user = work, replicas, reader_user
-        self.chroma_port = free_port()
-        self.ports = [free_port() for _ in range(replicas)]
+        self.chroma_port = 0
+        self.ports: list[int] = []
         self.procs: list[subprocess.Popen] = []
+        # the latest process of each name, its log, and where in the log that process's output starts
+        self.named: dict[str, tuple[subprocess.Popen, Path, int]] = {}
 
     @property
     def chroma_url(self) -> str:
@@ -89,8 +99,8 @@ class Deployment:
     def start_chroma(self) -> None:
         chroma = Path(sys.executable).with_name("chroma")
         command = [str(chroma if chroma.exists() else "chroma"), "run", "--path", str(self.work / "chroma")]
-        self._spawn("chroma", [*command, "--host", "127.0.0.1", "--port", str(self.chroma_port)])
-        wait_for(f"{self.chroma_url}/api/v2/heartbeat", self.procs[-1], "the Chroma server")
+        started = self.start("chroma", lambda port: [*command, "--host", "127.0.0.1", "--port", str(port)])
+        self.chroma_port = self.serve(*started, "/api/v2/heartbeat", "the Chroma server")
 
     def ingest(self, *paths: Path) -> dict[str, Any]:
         """Run the writer: `assistant ingest PATHS --json`, a process of its own; its report."""
@@ -101,11 +111,28 @@ class Deployment:
         return dict(json.loads(done.stdout))
 
     def start_readers(self) -> None:
-        for n, port in enumerate(self.ports, 1):
-            command = [sys.executable, "-m", "assistant", "serve", "--index", str(self.index), "--port", str(port)]
-            self._spawn(f"reader-{n}", self._as_reader(command))
-        for url, proc in zip(self.urls, self.procs[-self.replicas :], strict=True):
-            wait_for(f"{url}/health", proc, f"the reader at {url}")
+        def command(port: int) -> list[str]:
+            return self._as_reader(
+                [sys.executable, "-m", "assistant", "serve", "--index", str(self.index), "--port", str(port)]
+            )
+
+        started = [self.start(f"reader-{n}", command) for n in range(1, self.replicas + 1)]  # all start at once
+        self.ports = [self.serve(*s, "/health", f"reader {n}") for n, s in enumerate(started, 1)]
+
+    def start(self, name: str, command: Callable[[int], list[str]]) -> tuple[str, Callable[[int], list[str]], int]:
+        """Spawn `command(port)` on a free port; (name, command, port) for `serve` to wait on."""
+        port = free_port()
+        self._spawn(name, command(port))
+        return name, command, port
+
+    def serve(self, name: str, command: Callable[[int], list[str]], port: int, path: str, what: str) -> int:
+        """Wait until `name` answers `path` on its port; the port. If another program took the port before
+        the server could bind it, the server says so and exits: then it starts again on another port."""
+        for _ in range(5):
+            if wait_for(f"http://127.0.0.1:{port}{path}", *self.named[name], what):
+                return port
+            _, _, port = self.start(name, command)
+        raise SystemExit(f"{what} found its port taken five times; see {self.work / 'logs' / name}.log")
 
     def _as_reader(self, command: list[str]) -> list[str]:
         if not self.reader_user:
@@ -115,12 +142,15 @@ class Deployment:
         return [setpriv, f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", *command]
 
     def _spawn(self, name: str, command: list[str]) -> None:
-        log = (self.work / "logs" / f"{name}.log").open("wb")
+        path = self.work / "logs" / f"{name}.log"
+        offset = path.stat().st_size if path.exists() else 0
+        log = path.open("ab")  # a server started again on another port adds to its log
         home = self.work / "home" / name  # its own home (caches, Gradio's temporary files), writable by its user
         home.mkdir(parents=True, exist_ok=True)
         home.chmod(0o777)
         env = {**self.env(), "HOME": str(home), "GRADIO_TEMP_DIR": str(home / "gradio")}
         self.procs.append(subprocess.Popen(command, env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT))
+        self.named[name] = (self.procs[-1], path, offset)
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -154,17 +184,25 @@ def prepare(work: Path, reader_user: str | None) -> None:
                 p.chmod(p.stat().st_mode | 0o444 | (0o111 if p.is_dir() else 0))
 
 
-def wait_for(url: str, proc: subprocess.Popen, what: str, seconds: float = 240) -> None:
+def wait_for(url: str, proc: subprocess.Popen, log: Path, start: int, what: str, seconds: float = 240) -> bool:
+    """True once `proc` listens (its output in `log` from `start` says so: what answers is this process,
+    not another program that took the port) and `url` answers 200; False if it exited because its port was
+    taken."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited with {proc.returncode}; see its log in the work folder")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            pass
+        exited = proc.poll() is not None  # before reading the log: an exited process has written all of it
+        output = log.read_bytes()[start:].decode(errors="replace")
+        if exited:
+            if any(words in output for words in PORT_TAKEN):
+                return False
+            raise SystemExit(f"{what} exited with {proc.returncode}; see {log}")
+        if any(words in output for words in LISTENING):
+            try:
+                with urllib.request.urlopen(url, timeout=2) as reply:
+                    if reply.status == 200:
+                        return True
+            except OSError:
+                pass
         time.sleep(0.3)
     raise SystemExit(f"{what} did not answer {url} within {seconds:.0f} s")
 

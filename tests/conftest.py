@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -107,11 +108,16 @@ def closed_port() -> Iterator[int]:
 
 
 def unused_port() -> int:
-    """A free port for a server that must be given one, below the kernel's ephemeral range (32768+).
+    """A port nothing was bound to a moment ago, between 20000 and 32000, for a server that must be told its port.
 
-    Ports the kernel hands out by itself (outgoing connections, `bind(0)`) come from that range, so no
-    other process is given this one between this check and the server's bind, nor while a test stops a
-    server and starts it again on the same port.
+    Between this check and the server's own bind another program may take the port, so each caller
+    starts its server again on another port when the server reports the port taken, and trusts only a
+    server it has seen listening (`listening_ports`). Servers that can bind port 0 themselves and
+    say which port they got need none of this, and do so (the llama.cpp server, `chroma run` started
+    once, the tests' web servers); Gradio cannot: given port 0 it looks for its own page on port 0.
+
+    Below the kernel's ephemeral range (32768+), which outgoing connections and `bind(0)` draw from: a
+    server stopped and started again on the same port is not beaten to it by the system itself.
     """
     rng = random.Random()
     for _ in range(500):
@@ -123,6 +129,29 @@ def unused_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port between 20000 and 32000")
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports process `pid` listens on, from the kernel's tables: its sockets found in /proc/net/tcp(6).
+
+    A server's own report of its port, when it gives none (`chroma run --port 0` logs port 0), and proof
+    that what answers on a port is this process and not another program that took the port first.
+    """
+    inodes = set()
+    with contextlib.suppress(FileNotFoundError):  # the process has exited
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):  # closed meanwhile
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:["):
+                    inodes.add(link[len("socket:[") : -1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN; field 9: the socket's inode
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 def ctrl_c_works() -> None:

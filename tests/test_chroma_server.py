@@ -23,7 +23,7 @@ from assistant import Assistant, Settings
 from assistant.answer.retrieval import Filters
 from assistant.errors import StoreError
 
-from .conftest import ROOT, SEED, unused_port
+from .conftest import ROOT, SEED, listening_ports, unused_port
 
 pytestmark = pytest.mark.slow
 CHROMA = Path(sys.executable).with_name("chroma")
@@ -32,31 +32,62 @@ QUESTION = "Where did Rubio and Lavrov meet?"
 
 
 class Server:
-    """A `chroma run` process on 127.0.0.1 that can be stopped and started again on the same data."""
+    """A `chroma run` process on 127.0.0.1 that can be stopped and started again on the same data and port.
 
-    def __init__(self, data: Path, port: int, log: Path) -> None:
+    With `port=0` the first start lets the server bind a port the kernel picks, and reads which one
+    from the kernel's socket table (chroma logs port 0): no window in which another program could take
+    it. A restart must use the same port, since the clients under test keep its URL; a fixture that
+    restarts gives a port from `unused_port()`, outside the range the kernel hands out by itself.
+    """
+
+    def __init__(self, data: Path, log: Path, port: int = 0) -> None:
         self.data, self.port, self.log = data, port, log
         self.proc: subprocess.Popen | None = None
+        self.started = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        deadline = time.monotonic() + 120  # a bound against hanging, not a measured result
+        while time.monotonic() < deadline:
+            if self._run_once(deadline):
+                self.started = True
+                return
+            # The port was taken. Before the first start no client has the URL yet: take another port.
+            # On a restart the clients need this port back: wait for whoever holds it, and try again.
+            if not self.started and self.port:
+                self.port = unused_port()
+            time.sleep(0.5)
+        pytest.fail(f"chroma run could not serve on port {self.port}: {self.log.read_text()[-2000:]}")
+
+    def _run_once(self, deadline: float) -> bool:
+        """Start the process; True once it listens and answers, False if it found the port taken."""
+        logged = self.log.stat().st_size if self.log.exists() else 0
         cmd = [str(CHROMA), "run", "--path", str(self.data), "--host", "127.0.0.1", "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2).read()
-                return
-            except OSError:
-                time.sleep(0.3)
-        pytest.fail(f"chroma run did not answer within 90 s: {self.log.read_text()[-2000:]}")
+                output = self.log.read_bytes()[logged:].decode(errors="replace")
+                if "is not available" in output:  # chroma's word for a port in use; it exits 0
+                    return False
+                pytest.fail(f"chroma run exited with {self.proc.returncode}: {output[-2000:]}")
+            ports = listening_ports(self.proc.pid)  # this process's socket: nobody else answers the heartbeat
+            if (self.port in ports) if self.port else ports:
+                self.port = self.port or min(ports)
+                try:
+                    urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2).read()
+                    return True
+                except OSError:
+                    pass
+            time.sleep(0.3)
+        self.stop()
+        pytest.fail(f"chroma run did not answer: {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:
+        """Stop the process and wait until it has exited, so its port is free for a restart."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -68,9 +99,10 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
+    """A server the tests stop and start again: on a port from `unused_port()` (see `Server`)."""
     if not CHROMA.exists():
         pytest.skip("the chroma CLI is not installed next to this Python")
-    s = Server(tmp_path / "chroma-server", unused_port(), tmp_path / "chroma-server.log")  # kept over restarts
+    s = Server(tmp_path / "chroma-server", tmp_path / "chroma-server.log", port=unused_port())
     s.start()
     yield s
     s.stop()

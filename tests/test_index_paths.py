@@ -257,12 +257,11 @@ def test_an_index_on_a_read_only_filesystem(seed_index_dir: Path, tmp_path: Path
 # --- read-only folders answer when the vectors are on a Chroma server ---------------------------------------
 @pytest.mark.slow
 def test_read_only_index_folders_answer_with_a_chroma_server(tmp_path: Path, nobody: Path, mount_point: Path) -> None:
-    from .conftest import unused_port
     from .test_chroma_server import CHROMA, Server
 
     if not CHROMA.exists():
         pytest.skip("the chroma CLI is not installed next to this Python")
-    server = Server(tmp_path / "chroma-data", unused_port(), tmp_path / "chroma.log")
+    server = Server(tmp_path / "chroma-data", tmp_path / "chroma.log")  # on a port the kernel picks
     server.start()
     try:
         built = nobody / "built"

@@ -214,6 +214,47 @@ def test_cli_prints_the_error_without_a_traceback(seed, seed_index_dir: Path, tm
     assert "cannot reach the openai server" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_terminal_chat_reports_an_error_and_answers_the_next_question(
+    llama_server: str, seed_index_dir: Path, tmp_path: Path
+) -> None:
+    """`assistant chat` on the real server: a question answered, one the model cannot take, then one answered.
+
+    The settings let a question run to 20,000 characters, more than the server's 2048-token window
+    holds: llama.cpp's server answers that prompt with an empty stream, which the chat reports on stderr
+    before it reads the next line. The last question must still be answered, and the chat end normally.
+    """
+    first, last = QUESTION, "Who did Secretary Rubio meet?"
+    sentence = "Tell me every detail of the harbour, the weather, the ships and the long history of the town. "
+    too_long = "Where did they meet? " + sentence * (15_000 // len(sentence))  # ~3,000 tokens
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TEST_LLM_DUMMY_KEY="dummy-key",
+        ASSISTANT_LLM_BASE_URL=llama_server,
+        ASSISTANT_MAX_QUESTION_CHARS="20000",
+        **{f"ASSISTANT_{k.upper()}": str(v) for k, v in LLM.items()},
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "chat", "--index", str(seed_index_dir), "--backend", "openai", "--json"],
+        input=f"{first}\n{too_long}\n{last}\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "context window" in errors[0], done.stderr
+    assert "Traceback" not in done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [a["question"] for a in answers] == [first, last]  # the long one has no answer line
+    for a in answers:
+        assert a["backend"] == "openai" and not a["abstained"] and a["citations"], a
+        assert all(c["article_id"] == "us-russia-dialogue-ukraine-peace-talks" for c in a["citations"])
+    assert "Lavrov" in answers[1]["answer"]  # the model's answer or its extractive fallback: both name him
+
+
 def test_llamacpp_backend_answers_in_process(seed) -> None:
     a = with_llm(seed, backend="llamacpp")
     out = list(a.stream(QUESTION))

@@ -15,7 +15,7 @@ from gradio_client.exceptions import AppError
 
 from assistant import Assistant, Settings
 from assistant.ui.app import build_app
-from assistant.ui.launch import auth_from_env, launch
+from assistant.ui.launch import PortUnavailable, auth_from_env, launch
 
 from .conftest import unused_port
 
@@ -28,21 +28,33 @@ SEED_QUESTION = "What is the significance of this meeting?"
 def running_app(
     seed_index_dir: Path, root: Path, auth: tuple[str, str] | None = None, **settings: object
 ) -> Iterator[tuple[str, gr.Blocks]]:
-    """The app over a private copy of the seed index, served on a free port until the block ends."""
+    """The app over a private copy of the seed index, served on a free port until the block ends.
+
+    Gradio must be given its port (given 0 it looks for its own page on port 0), so another program may
+    take the port found free before the server binds it: `launch` then raises `PortUnavailable`, and the
+    app is started again on another port. A port Gradio did bind is this server's.
+    """
     shutil.copytree(seed_index_dir, root / "index")
     (root / "corpus").mkdir()
-    assistant = Assistant.from_settings(
-        Settings.load(
-            env={},
-            index_dir=root / "index",
-            upload_dir=root / "uploads",
-            corpus_dir=root / "corpus",
-            port=unused_port(),
-            **settings,
+    for _ in range(5):
+        assistant = Assistant.from_settings(
+            Settings.load(
+                env={},
+                index_dir=root / "index",
+                upload_dir=root / "uploads",
+                corpus_dir=root / "corpus",
+                port=unused_port(),
+                **settings,
+            )
         )
-    )
-    app = build_app(assistant)
-    _, url, _ = launch(app, assistant, auth=auth, prevent_thread_lock=True, quiet=True)
+        app = build_app(assistant)
+        try:
+            _, url, _ = launch(app, assistant, auth=auth, prevent_thread_lock=True, quiet=True)
+            break
+        except PortUnavailable:
+            continue
+    else:
+        pytest.fail("five free ports in a row were taken before the app could bind them")
     try:
         yield url, app
     finally:

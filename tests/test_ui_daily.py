@@ -150,13 +150,18 @@ def test_a_reload_keeps_the_conversation_and_its_follow_ups(page, app_url: str) 
 
 def test_conversations_new_rename_delete(page) -> None:
     expect = sync_api.expect
+    picker = page.locator("#conversation input")
+    # Each answer is followed by a step that keeps the conversation and shows it in the picker; the next
+    # click waits for it, as a user sees the conversation listed before renaming it or leaving it (sent
+    # earlier, under load the rename read an empty picker: the new conversation was not kept yet).
     ask(page, "Who did Rubio meet?", 1)
+    expect(picker).to_have_value(re.compile(r"^Who did Rubio meet\? · "))
     page.click("#new-chat")
     expect(page.locator("#chat .answer")).to_have_count(0)
     ask(page, "What role does China play?", 1)
+    expect(picker).to_have_value(re.compile(r"^What role does China play\? · "))
     page.fill("#rename-chat input, #rename-chat textarea", "China")
     page.press("#rename-chat input, #rename-chat textarea", "Enter")
-    picker = page.locator("#conversation input")
     expect(picker).to_have_value(re.compile(r"^China · "))
     page.click("#conversation input")
     listed = page.locator("ul[role=listbox] li")

@@ -33,6 +33,10 @@ THEME = gr.themes.Soft(
 USER_ENV, PASSWORD_ENV = "ASSISTANT_UI_USERNAME", "ASSISTANT_UI_PASSWORD"
 
 
+class PortUnavailable(AssistantError):
+    """The server could not listen on its host and port: another program has the port, or it is not allowed."""
+
+
 def auth_from_env(env: Mapping[str, str] | None = None) -> tuple[str, str] | None:
     """The login the page asks for: both variables set gives one, neither gives none."""
     env = os.environ if env is None else env
@@ -103,25 +107,35 @@ def launch(
     except OSError as exc:  # a read-only replica: it answers, uploads are refused with the reason
         log.warning("cannot create the upload folder %s (%s); uploads will fail on this server", s.upload_dir, exc)
     served = [str(Path(d).resolve()) for d in (s.corpus_dir, s.upload_dir) if Path(d).is_dir()]
-    return app.launch(
-        server_name=s.host,
-        server_port=s.port,
-        share=share,
-        auth=auth,
-        prevent_thread_lock=prevent_thread_lock,
-        quiet=quiet,
-        max_file_size=int(s.max_upload_mb * 2**20),
-        allowed_paths=served,
-        css=CSS,
-        js=JS,
-        theme=THEME,
-        footer_links=["api", "settings"],
-        run_history=False,
-        show_error=True,
-        auth_message="Sign in to the article assistant.",
-        # before Gradio's own routes (matched first; Gradio's have no catch-all)
-        app_kwargs={"routes": [health_route(assistant), *api_routes]},
-    )
+    try:
+        return app.launch(
+            server_name=s.host,
+            server_port=s.port,
+            share=share,
+            auth=auth,
+            prevent_thread_lock=prevent_thread_lock,
+            quiet=quiet,
+            max_file_size=int(s.max_upload_mb * 2**20),
+            allowed_paths=served,
+            css=CSS,
+            js=JS,
+            theme=THEME,
+            footer_links=["api", "settings"],
+            run_history=False,
+            show_error=True,
+            auth_message="Sign in to the article assistant.",
+            # before Gradio's own routes (matched first; Gradio's have no catch-all)
+            app_kwargs={"routes": [health_route(assistant), *api_routes]},
+        )
+    except OSError as exc:
+        # Gradio's one error for a port it could not bind (taken, or below 1024 for a user): its advice,
+        # GRADIO_SERVER_PORT, does not apply here, where the port always comes from the settings.
+        if not str(exc).startswith("Cannot find empty port"):
+            raise
+        raise PortUnavailable(
+            f"cannot listen on {s.host}:{s.port}: another program uses that port, or it is not allowed. "
+            "Choose another with --port (or ASSISTANT_PORT)."
+        ) from exc
 
 
 def serve(
