@@ -141,10 +141,14 @@ def tradeoff_table(records: list[Record], thresholds: list[float], current: floa
     """Per threshold: unanswerable declined, answerable refused, answered-and-right, balanced accuracy."""
     ans = [r for r in records if r.answerable and not r.error]
     unans = [r for r in records if not r.answerable and not r.error]
-    lines = [f"{'threshold':>9} {'abst.acc':>9} {'over-ref':>9} {'ans.right':>9} {'precision':>9} {'balanced':>9}"]
+    lines = [
+        f"{'threshold':>9} {'abst.acc':>9} {'+partial':>9} {'over-ref':>9} {'ans.right':>9} {'precision':>9} "
+        f"{'balanced':>9}"
+    ]
     best = max(thresholds, key=lambda t: _balanced(ans, unans, t))
     for t in thresholds:
         acc = _share(unans, lambda r, t=t: r.confidence < t)
+        hedged = _share(unans, lambda r, t=t: r.confidence < t or r.partial)
         over = _share(ans, lambda r, t=t: r.confidence < t)
         right = _share(ans, lambda r, t=t: r.confidence >= t and bool(r.scores.get("containment")))
         kept = [r for r in ans + unans if r.confidence >= t]
@@ -152,10 +156,10 @@ def tradeoff_table(records: list[Record], thresholds: list[float], current: floa
         mark = " <- current" if abs(t - current) < 1e-9 else ""
         mark += " <- best balanced" if t == best else ""
         lines.append(
-            f"{t:>9.2f} {acc:>9.3f} {over:>9.3f} {right:>9.3f} {precision:>9.3f} {_balanced(ans, unans, t):>9.3f}{mark}"
+            f"{t:>9.2f} {acc:>9.3f} {hedged:>9.3f} {over:>9.3f} {right:>9.3f} {precision:>9.3f} {_balanced(ans, unans, t):>9.3f}{mark}"
         )
     lines.append(
-        "abst.acc = unanswerable declined; over-ref = answerable declined; ans.right = answerable, "
+        "abst.acc = unanswerable declined; +partial = declined or answered as partial (hedged); over-ref = answerable declined; ans.right = answerable, "
         "answered and containing a gold answer; precision = right among all answered; balanced = "
         "(abst.acc + 1 - over-ref) / 2"
     )
