@@ -13,7 +13,7 @@ from assistant import Answer, Assistant, Citation, Filters, Settings
 from assistant.answer.answerer import aliased, pointed_at
 from assistant.answer.extractive import PARTIAL_LEAD, PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted, mentioned
 from assistant.answer.followup import _answer_names, condense, needs_context
-from assistant.answer.intents import holds, route
+from assistant.answer.intents import counts_asked, holds, route
 
 from .conftest import DATA, ROOT
 
@@ -95,6 +95,23 @@ def test_answer_types() -> None:
     died = "where did Tesla die?"
     assert holds("place", "On 7 January 1943 Tesla died alone in room 3327 of the New Yorker Hotel.", died)
     assert not holds("place", "On 17 April 1879, Milutin Tesla died at the age of 60.", died)
+    city = "What city in Malaysia was the meeting held in?"  # "between Secretary Rubio ..." names no place
+    assert not holds("place", "The talks between Secretary Rubio and Lavrov took place in Malaysia.", city)
+
+
+def test_a_count_counts_what_was_asked() -> None:
+    hotels = "how many hotels are in the valley?"
+    assert not counts_asked(hotels, "The Coastal Hotels Association noted that tourism uses about 6 percent.")
+    assert counts_asked(hotels, "The valley has 212 small hotels and 40 campsites.")
+    assert counts_asked("how many pupils took part?", "A study of more than 38,000 primary school pupils.")
+    assert counts_asked("why did it close?", "anything")  # not a "how many" question
+
+
+def test_a_count_of_something_else_is_hedged(two_articles: Assistant) -> None:
+    answer = two_articles.ask(
+        "how many ferries does the town own?", filters=Filters(article_ids=["harbour-town-electric-ferry"])
+    )
+    assert answer.abstained or answer.partial
 
 
 def test_title_words_weigh_less_in_the_sentence_score() -> None:

@@ -277,8 +277,9 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     return True
 
 
+# "between Secretary Rubio and ...", "Secretary of State": not every preposition leads to a place.
 PLACE_NAME = re.compile(
-    r"\b(?:in|at|near|outside|inside|from|to|into|on|across|throughout|between|of) (?:the |a |an )?(?:[a-z0-9]+ ){0,3}?"
+    r"\b(?:in|at|near|outside|inside|from|into|across|throughout|around|off) (?:the |a |an )?(?:[a-z0-9]+ ){0,4}?"
     r"([A-Z][\w'’.-]*[\w])"
 )
 NAMING = re.compile(r"\b(named|called|known as|dubbed|christened|renamed)\s+(the\s+)?[\"“'‘]?[A-Z]")
@@ -295,6 +296,26 @@ HEAD = re.compile(r"\b(?:which|what)\s+([a-z]+)", re.I)
 NAME_OF = re.compile(r"\bname of (?:the |a |an |this |that |its |their )?(?:[a-z-]+ ){0,3}?([a-z]+)\s*\??\s*$", re.I)
 CALLED_HEAD = re.compile(r"\b([a-z]+) (?:is |was )?(?:called|named)\s*\??\s*$", re.I)
 NOT_NOUNS = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "will", "would", "can", "could", "the"}
+
+
+HOW_MANY = re.compile(r"\bhow many ([a-z-]+)(?: ([a-z-]+))?", re.I)
+COUNT_WINDOW = 4  # words between a count and the thing counted: "38,000 primary school pupils"
+
+
+def counts_asked(question: str, sentence: str) -> bool:
+    """For "how many <things>": whether `sentence` puts a number within a few words before the things (or a
+    word sharing their first five letters); True for any other question."""
+    m = HOW_MANY.search(question)
+    if not m:
+        return True
+    heads = {w.lower()[:5] for w in m.groups() if w and w.lower() not in STOPWORDS}
+    tokens = [t.strip(".,;:()\"'") for t in sentence.split()]
+    for i, t in enumerate(tokens):
+        if t.lower()[:5] in heads:
+            before = " ".join(tokens[max(i - COUNT_WINDOW, 0) : i])
+            if HAS_NUMBER.search(DATES.sub(" ", before)):
+                return True
+    return False
 
 
 def _head_noun(question: str) -> str:
