@@ -44,7 +44,7 @@ test: install-test chromium
 	$(BIN)/ruff format --no-cache --check $(LINT_PATHS)
 	$(BIN)/mypy --cache-dir=/dev/null assistant
 	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pytest -p no:cacheprovider
-	dir=$$(mktemp -d) && PYTHONDONTWRITEBYTECODE=1 $(MAKE) gate GATE_DIR=$$dir && rm -rf $$dir
+	dir="$$(mktemp -d)" && trap 'rm -rf "$$dir"' EXIT && PYTHONDONTWRITEBYTECODE=1 $(MAKE) gate GATE_DIR="$$dir"
 
 # The shipped seed test set must keep passing: a fresh index of corpus/, scored against evals/seed.jsonl.
 GATE = pass_rate=0.85 containment=0.85 hit@5=0.95 faithfulness=0.95 abstention_accuracy=0.7

@@ -11,7 +11,7 @@ answer asked for. It then grid-searches `abstain_threshold` (under it: decline) 
 subject to over-refusal (answerable questions declined) <= 0.05 in each file. Calibrates on the natural and the
 paraphrase `dev` files (and other files you may tune on); never on a `heldout` one.
 
-    python benchmarks/calibrate_natural.py                       # evals/natural/dev.jsonl
+    python benchmarks/calibrate_natural.py                       # evals/natural/dev.jsonl + evals/paraphrase/dev.jsonl
     python benchmarks/calibrate_natural.py --extra OTHER.jsonl   # add another file of the same shape
 """
 
@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from natural_quality import NATURAL, ROOT, ask, build_index, load
+from natural_quality import NATURAL, ROOT, ask, build_index, load, right
 
 from assistant import Answer, Assistant
 
@@ -42,12 +42,7 @@ def observe(plain: Assistant, hedged: Assistant, rows: list[dict], focus: bool) 
 
 
 def _holds(row: dict, answer: Answer) -> bool:
-    text = answer.text.lower()
-    if answer.abstained:
-        return False
-    if "keys" in row:
-        return sum(k.lower() in text for k in row["keys"]) >= row["min_keys"]
-    return any(x.lower() in text for x in row.get("answers", []))
+    return bool(row["answerable"]) and right(row, answer)  # the benchmark's own scoring
 
 
 def outcome(obs: list[Observation], t_abstain: float, t_partial: float) -> dict[str, float]:

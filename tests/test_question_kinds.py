@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, Citation, Filters, Settings
-from assistant.answer.answerer import aliased, pointed_at
+from assistant.answer.answerer import aliased, background, pointed_at
 from assistant.answer.extractive import PARTIAL_LEAD, PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted, mentioned
 from assistant.answer.followup import _answer_names, condense, needs_context
 from assistant.answer.intents import counts_asked, holds, route
@@ -91,12 +91,15 @@ def test_answer_types() -> None:
     # "since" gives a reason, or a time
     assert holds("reason", "Since the plant is late, water stays short.", "Why is water short?")
     assert not holds("reason", "It is the lowest level since it was filled in 1974.", "What caused it?")
+    assert not holds("reason", "Prices have risen since January.", "What caused it?")
     # a place is a name where a place goes ("in", "at", "of the ..."), not any new name
     died = "where did Tesla die?"
     assert holds("place", "On 7 January 1943 Tesla died alone in room 3327 of the New Yorker Hotel.", died)
     assert not holds("place", "On 17 April 1879, Milutin Tesla died at the age of 60.", died)
     city = "What city in Malaysia was the meeting held in?"  # "between Secretary Rubio ..." names no place
     assert not holds("place", "The talks between Secretary Rubio and Lavrov took place in Malaysia.", city)
+    assert holds("place", "In Paris, he met Curie.", "where did he meet Curie?")
+    assert not holds("name", "It runs from Port Caddon to Innis Point.", "What is it called?")
 
 
 def test_a_count_counts_what_was_asked() -> None:
@@ -131,6 +134,7 @@ def test_offices_and_demonyms_count_as_what_they_name() -> None:
     assert "secretary of state" in aliased("who's America's top diplomat in this story?")
     assert mentioned("European", "a renewed focus on security in europe")
     assert mentioned("Ankara", "the political landscape in turkey")
+    assert not mentioned("Chinese", "a machine that indicated the way")  # a stem inside another word is not it
     assert not mentioned("Martian", "a renewed focus on security in europe")
 
 
@@ -176,13 +180,31 @@ def test_a_followup_points_at_the_best_sentence_of_a_hedged_answer() -> None:
             ),
         ],
     )
-    said = pointed_at(hedged)
-    assert "Gull Light" in said and "Callum" not in said  # candidates after the best one are not facts
-    assert "Port" not in pointed_at(replace(hedged, partial=False, lead="", text=f"{second} [2]"))  # title names go
+    assert pointed_at(hedged) == first  # candidates after the best one are not facts
+    assert pointed_at(replace(hedged, partial=False, lead="", text=f"{second} [2]")) == f"{second} [2]"
+    assert {"port", "caddon", "ferry"} <= background(hedged)
 
 
 def test_the_names_an_answer_gives_leave_out_months_and_days() -> None:
     assert _answer_names("On 17 April 1879, Milutin Tesla died on a Monday. [1]") == ["Milutin", "Tesla"]
+    assert "May" in _answer_names("The deal was signed by Theresa May in London. [1]")  # a name, not a month
+
+
+def test_a_chain_of_bare_followups_keeps_its_subject() -> None:
+    """Only the last three turns are seen; when all of them lean on an earlier one, the oldest keeps its context."""
+    query = condense("What did they say?", ["Where did they meet? (Rubio Riyadh)", "When?", "Why?"])
+    assert "Rubio" in query
+
+
+def test_the_title_of_the_last_answer_is_no_followup_subject() -> None:
+    query = condense(
+        "who paid for it?",
+        ["how much did it cost?"],
+        "Port Caddon paid 11.8 million. [1]",
+        "",
+        frozenset({"port", "caddon"}),
+    )
+    assert "Caddon" not in query and "cost" in query
 
 
 @pytest.fixture(scope="module")

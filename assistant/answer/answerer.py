@@ -21,7 +21,7 @@ from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
 from ..text import clean_question, names, stems
 from .extractive import ALIASES, compose, extractive_answer
-from .followup import condense, needs_context, pointers
+from .followup import WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
 from .intents import ACRONYM, ANY_ACRONYM, Intent, acronym_of, route
 from .retrieval import Filters, Retriever
@@ -80,8 +80,8 @@ class ExtractiveAnswerer:
             return refused
         turns = self.settings.history_turns
         earlier = list(history)[-turns:] if turns else []
-        said = pointed_at(previous)
-        query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters)), filters)
+        said, known = pointed_at(previous), background(previous)
+        query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters), known), filters)
         query = aliased(query, text)
         intent = route(text)
         t0 = time.perf_counter()
@@ -324,17 +324,18 @@ def aliased(query: str, question: str = "") -> str:
 
 def pointed_at(previous: Answer | None) -> str:
     """What a follow-up's pronouns may point at in the last answer: its text, or only its best sentence when it
-    was hedged (the closest few sentences are candidates, not facts stated together); nothing after a refusal.
-    Names of the answer's article title are left out: they are what the whole article is about."""
+    was hedged (the closest few sentences are candidates, not facts stated together); nothing after a refusal."""
     if previous is None or previous.abstained:
         return ""
-    text = previous.text[len(previous.lead) :] if previous.lead else previous.text
     if previous.partial and previous.citations and previous.citations[0].sentences:
-        text = previous.citations[0].sentences[0]
-    for title in {c.title for c in previous.citations}:
-        for name in re.findall(r"\b[A-Z][\w'’-]*", title):  # every capitalised word, the first one too
-            text = re.sub(rf"\b{re.escape(name)}\b", "", text)
-    return text
+        return previous.citations[0].sentences[0]
+    return previous.text[len(previous.lead) :] if previous.lead else previous.text
+
+
+def background(previous: Answer | None) -> frozenset[str]:
+    """The words of the last answer's article titles: what the whole article is about, so no follow-up's subject."""
+    titles = " ".join(c.title for c in previous.citations) if previous else ""
+    return frozenset(w.lower() for w in WORD.findall(titles))
 
 
 def _said(previous: Answer | None) -> frozenset[str]:

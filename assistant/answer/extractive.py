@@ -136,9 +136,10 @@ class Candidate:
         return raw[3:] if self.passage.chunk.is_faq and raw.startswith("A: ") else raw
 
 
-def score_sentences(question: str, found: Retrieved, expects: str = "") -> list[Candidate]:
-    """Every sentence of the retrieved passages, scored for how well it answers `question` (which expects an
-    answer of type `expects`, see `intents.holds`)."""
+def score_sentences(question: str, found: Retrieved, expects: str = "", asked: str = "") -> list[Candidate]:
+    """Every sentence of the retrieved passages, scored for how well it answers `question` (the query as
+    searched); the user's own question `asked` (default: `question`) expects an answer of type `expects`."""
+    asked = asked or question
     q_stems = stems(question)
     idf = {w: found.idf.get(w, 1.0) for w in q_stems}
     one_article = len({p.chunk.article_id for p in found.passages}) == 1
@@ -161,7 +162,7 @@ def score_sentences(question: str, found: Retrieved, expects: str = "") -> list[
             # Only then: a FAQ pair answers the question it answers, not its neighbours.
             # "What is the new ferry called?" is worded like "What routes does the new ferry serve?" (0.81), but
             # an answer without a name answers the other one: the FAQ's similarity needs the type asked for.
-            faq = p.faq_match >= FAQ_PARAPHRASE and (not expects or holds(expects, text, question))
+            faq = p.faq_match >= FAQ_PARAPHRASE and (not expects or holds(expects, text, asked))
             similarity = max(float(dense[i]), p.faq_match if faq else 0.0)
             score = W_DENSE * similarity + W_LEXICAL * lexical + W_PASSAGE * min(p.score / best_passage, 1.0)
             out.append(Candidate(rank, p, a, b, score, similarity))
@@ -196,7 +197,7 @@ def extractive_answer(
     sentences of the last answer when the question follows up on it: they step back for new ones.
     """
     intent = intent or route(question)
-    candidates = score_sentences(query, found, intent.expects)
+    candidates = score_sentences(query, found, intent.expects, question)
     if said_before:  # a follow-up asks for something new: the last answer's sentences step back, unless
         # they hold something new of what it asks for ("Where did they meet?" after an answer naming the place)
         stale = [
@@ -238,11 +239,12 @@ def extractive_answer(
     # "How many hotels are in the valley?" answered by "6 percent of the valley's water use": a number, but not a
     # count of what was asked; hedged (not "the articles don't say": "a population of 282,442" counts people).
     weak = confidence < settings.partial_threshold or not counts_asked(question, chosen[0].text)
-    if missing or weak:
+    hedged = missing or weak
+    if hedged:  # the lead says what is missing only when the closest sentences all lack it
         chosen = _widened(chosen, [c for c in candidates if c.text.strip() not in said_before])
         missing = _missing(intent, question, chosen)
     text, citations = compose(chosen)
-    if missing or weak:
+    if hedged:
         lead = f"The articles don't say {MISSING[intent.expects]}. What they do say:" if missing else PARTIAL_LEAD
         return Answer(
             text=f"{lead} {text}",
@@ -300,13 +302,14 @@ def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieve
 
 
 def mentioned(name: str, seen: str) -> bool:
-    """Whether lower-cased text `seen` mentions `name`, itself, by its stem (Russia/Russian) or by what it stands
-    for (Moscow/Kremlin = Russia, Washington = the US, "top diplomat" = Secretary of State)."""
+    """Whether lower-cased text `seen` mentions `name`, itself, by its stem (Russia/Russian, European/Europe) or
+    by what it stands for (Moscow/Kremlin = Russia, Washington = the US)."""
     low = re.sub(r"['’]s?$", "", name.lower())  # "America's" is America
     if low in seen or (len(low) > 4 and low[:-1] in seen):
         return True
-    for suffix in DEMONYM_SUFFIXES:  # "European" is Europe, "Ukrainian" Ukraine, "Chinese" China
-        if low.endswith(suffix) and len(low) - len(suffix) >= 4 and low[: -len(suffix)] in seen:
+    for suffix in DEMONYM_SUFFIXES:  # "European" is Europe, "Ukrainian" Ukraine, "Chinese" China (not "machine")
+        stem = low[: -len(suffix)]
+        if low.endswith(suffix) and len(stem) >= 4 and re.search(rf"\b{re.escape(stem)}\w{{0,3}}\b", seen):
             return True
     return any(alias in seen for alias in ALIASES.get(low, ()))
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from ..text import content_words, names
-from .intents import CALENDAR
 
 # Words that point back into the conversation.
 ANAPHORA = {
@@ -51,6 +50,11 @@ CONTINUATIONS = re.compile(
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 CLITIC = re.compile(r"['’](s|re|ve|ll|d)$")
 MARKER = re.compile(r"\[\d+\]")
+# Full names only: "May" and "Jan" are people's names too (Theresa May, Jan Lipavsky).
+MONTHS_AND_DAYS = re.compile(
+    r"january|february|march|april|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
 ADDED = re.compile(r"(\s*\([^()]*\))+\s*$")  # what condense() and the aliases appended to a query
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 MAX_ANSWER_NAMES = 4
@@ -74,11 +78,14 @@ def pointers(question: str) -> set[str]:
     return {CLITIC.sub("", w.lower()) for w in WORD.findall(question)} & ANAPHORA
 
 
-def condense(question: str, history: list[str], previous_answer: str = "", subject: str = "") -> str:
+def condense(
+    question: str, history: list[str], previous_answer: str = "", subject: str = "", known: frozenset[str] = frozenset()
+) -> str:
     """The question as a standalone search query, given earlier (already standalone) queries and the
     text of the last answer: in "Who passed on Trump's displeasure?" then "To whom?", the subject of
     "whom" (Lavrov) is in the answer, not in the question. `subject` (the title of the one article in
-    focus) stands in for the conversation when there is none: "When did he die?" on the Tesla page."""
+    focus) stands in for the conversation when there is none: "When did he die?" on the Tesla page. Names in
+    `known` (the words of the last answer's article title) are what the article is about, not a subject."""
     if not needs_context(question):
         return question
     if not history:
@@ -88,8 +95,11 @@ def condense(question: str, history: list[str], previous_answer: str = "", subje
     # taking those along again at every turn would pile up the whole conversation into the query.
     own = [ADDED.sub("", h) for h in history]
     last = own[-1]
-    topic = next((h for h in reversed(own) if not needs_context(h)), last)  # the turn that named the subject
-    words = names(topic) + _answer_names(previous_answer) + content_words(last) + content_words(topic)
+    # the turn that named the subject; when every turn in view leans on an earlier one, the oldest keeps its
+    # added context, which holds the subject ("Who did Rubio meet?" -> "Where?" -> "When?" -> "Why?" -> ...)
+    topic = next((h for h in reversed(own) if not needs_context(h)), history[0])
+    answer = [n for n in _answer_names(previous_answer) if CLITIC.sub("", n.lower()) not in known]
+    words = names(topic) + answer + content_words(last) + content_words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
 
@@ -106,5 +116,5 @@ def _answer_names(answer: str) -> list[str]:
         if named and (head[0] in inner or (len(head) == 2 and head[1][:1].isupper())):
             firsts.append(head[0])
     # "April" and "Monday" are when, not who: "and when was that?" must not search for them
-    given = [n for n in dict.fromkeys(firsts + inner) if not CALENDAR.fullmatch(n.lower())]
+    given = [n for n in dict.fromkeys(firsts + inner) if not MONTHS_AND_DAYS.fullmatch(n.lower())]
     return given[:MAX_ANSWER_NAMES]

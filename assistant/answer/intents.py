@@ -229,7 +229,7 @@ WHY = re.compile(
 )
 # What a sentence says when it gives a reason or a cause.
 HAS_REASON = re.compile(
-    r"\b(because|due to|owing to|thanks to|since (?![0-9]|the (\d|end|start|beginning)|then|it was)|as a result|result(ed|s)? (in|from)|caus(e|ed|es|ing)|"
+    r"\b(because|due to|owing to|thanks to|since (?![0-9]|the (\d|end|start|beginning)|then|it (was|opened|began|started)|last|early|late|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)|as a result|result(ed|s)? (in|from)|caus(e|ed|es|ing)|"
     r"reasons?|led to|leads to|so that|in order to|after|following|amid|means|meant|named (after|for)|"
     r"derives?|comes? from|from the \w+ (word|for)|explained|attributed|blamed|driven by|stems? from|"
     r"therefore|thus|hence|\w+ed by|to (avoid|prevent|allow|make|mark|honou?r|celebrate|emphasi[sz]e))\b",
@@ -279,8 +279,8 @@ def holds(expects: str, sentence: str, question: str) -> bool:
 
 # "between Secretary Rubio and ...", "Secretary of State": not every preposition leads to a place.
 PLACE_NAME = re.compile(
-    r"\b(?:in|at|near|outside|inside|from|into|across|throughout|around|off) (?:the |a |an )?(?:[a-z0-9]+ ){0,4}?"
-    r"([A-Z][\w'’.-]*[\w])"
+    r"\b(?i:in|at|near|outside|inside|from|into|across|throughout|around|off) (?:the |a |an )?(?:[a-z0-9]+ ){0,4}?"
+    r"([A-ZÀ-ÖØ-Þ][\w'’.-]*[\w])"
 )
 NAMING = re.compile(r"\b(named|called|known as|dubbed|christened|renamed)\s+(the\s+)?[\"“'‘]?[A-Z]")
 DURATION = re.compile(r"\bhow (long|old|often)\b", re.I)
@@ -296,6 +296,7 @@ HEAD = re.compile(r"\b(?:which|what)\s+([a-z]+)", re.I)
 NAME_OF = re.compile(r"\bname of (?:the |a |an |this |that |its |their )?(?:[a-z-]+ ){0,3}?([a-z]+)\s*\??\s*$", re.I)
 CALLED_HEAD = re.compile(r"\b([a-z]+) (?:is |was )?(?:called|named)\s*\??\s*$", re.I)
 NOT_NOUNS = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "will", "would", "can", "could", "the"}
+NOT_NOUNS |= {"it", "this", "that", "they", "he", "she", "one", "its", "their"}  # "What is it called?" names no thing
 
 
 HOW_MANY = re.compile(r"\bhow many ([a-z-]+)(?: ([a-z-]+))?", re.I)
