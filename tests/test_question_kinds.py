@@ -48,6 +48,7 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("what steps did the council take?", "list", "items"),
         ("can you boil this down for me?", "summary", ""),
         ("whose byline is on this?", "meta", ""),
+        ("when was the drought article published?", "meta", ""),
         ("what exactly are cilia?", "whois", ""),
         ("sum up the newcastle upon tyne article", "summary", ""),
     ],
@@ -279,6 +280,14 @@ def test_a_summary_request_with_many_articles_and_no_focus_asks_which(tmp_path: 
     assert not named.abstained and {c.article_id for c in named.citations} == {"harbour-solar-ferries"}
     focused = a.ask("Can you summarise it?", filters=Filters(article_ids=[SEED_ID]))
     assert {c.article_id for c in focused.citations} == {SEED_ID}
+
+
+def test_a_question_about_an_unnamed_article_asks_which(two_articles: Assistant) -> None:
+    """Two articles, none in focus, none named: "who's" and "on" in the question are no topic to pick one by."""
+    answer = two_articles.ask("who's the reporter on this story?")
+    assert answer.abstained and answer.text == "Which article do you mean? Name it in the question."
+    named = two_articles.ask("who is the author of the ferry story?")
+    assert not named.abstained and named.citations[0].article_id == "harbour-town-electric-ferry"
 
 
 def test_questions_about_the_article_use_its_byline(seed: Assistant) -> None:

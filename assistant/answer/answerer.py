@@ -19,9 +19,9 @@ from typing import Protocol
 from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
-from ..text import clean_question, names, stems
+from ..text import clean_question, content_words, names, stems
 from .extractive import ALIASES, compose, extractive_answer
-from .followup import WORD, condense, needs_context, pointers
+from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
 from .intents import ACRONYM, ANY_ACRONYM, Intent, acronym_of, route
 from .retrieval import Filters, Retriever
@@ -232,12 +232,9 @@ class ExtractiveAnswerer:
     def about(self, question: str, query: str, filters: Filters | None, previous: Answer | None) -> Answer:
         """Author, date, title or source of the article in focus, from its byline ("About this article")."""
         articles = self.articles(filters)
-        topic = " ".join(w for w in query.split() if w.lower().strip("?.,!") not in ABOUT_WORDS)
+        # "who's the reporter on this story?" names no article: "who's" and "on" are not a topic
+        topic = " ".join(w for w in content_words(query) if CLITIC.sub("", w.lower()) not in ABOUT_WORDS)
         article = self.focus(topic, articles, filters, previous) if articles else None
-        if article is None and topic.strip():
-            found = self.retriever.search(query, SUMMARY_K, filters)
-            share = _shares(found.passages)
-            article = next((a for a in articles if share and a.id == share[0][0]), None)
         if article is None:
             return Answer.abstention(
                 question, query, text="Which article do you mean? Name it in the question.", kind="meta"

@@ -100,7 +100,7 @@ SUMMARY_WORDS = {
 META = re.compile(
     r"\b(who( wrote| authored| penned|('s| is) the (writer|author|journalist|reporter))|(the|its) (author|writer|byline)|"
     r"whose (byline|article|piece|story)|"
-    r"written by|when (was|is) (it|this|(this|the) (article|piece|story|report)) (published|written|posted|out)|"
+    r"written by|when (was|is) (it|this|(this|the) ([\w&-]+ ){0,3}(article|piece|story|report)) (published|written|posted|out)|"
     r"publication date|date of (the )?(article|piece|publication)|"
     r"(title|headline) of (the|this) (article|piece|story))\b",
     re.I,
