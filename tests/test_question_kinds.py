@@ -160,25 +160,16 @@ def test_a_followup_points_at_the_best_sentence_of_a_hedged_answer() -> None:
         partial=True,
         citations=[
             Citation(
-                n=1,
+                n=n,
                 article_id="a",
                 title="Port Caddon Launches a Ferry",
                 section="",
                 text="",
                 start=0,
                 end=0,
-                sentences=[first],
-            ),
-            Citation(
-                n=2,
-                article_id="a",
-                title="Port Caddon Launches a Ferry",
-                section="",
-                text="",
-                start=0,
-                end=0,
-                sentences=[second],
-            ),
+                sentences=[sentence],
+            )
+            for n, sentence in ((1, first), (2, second))
         ],
     )
     assert pointed_at(hedged) == first  # candidates after the best one are not facts

@@ -16,7 +16,7 @@ from assistant.ingest.articles import load_articles
 from assistant.ingest.fetch import FetchOptions
 
 from .docmakers import make_pdf
-from .webserver import BRIDGE, STORM, atom, entry_page, rss, serve
+from .webserver import BRIDGE, STORM, Site, atom, entry_page, rss, serve
 
 BOILERPLATE = ["TRACKER-TOKEN", "COOKIE-NOTICE", "NAV-LINK", "ADVERT-TEXT", "COMMENT-TEXT", "MOST-READ", "FOOTER-TEXT"]
 LOCAL = FetchOptions(allow_private=True, timeout=5)
@@ -179,6 +179,18 @@ def test_a_feed_run_ingests_at_most_the_cap_and_bad_feeds_fail_alone(tmp_path: P
     assert [f.url for f in web.feeds()] == [feed]  # a feed that could not be read is not followed
 
 
+def _news_site(site: Site) -> tuple[str, str]:
+    """The bridge page and a feed of one diary entry, on `site`: their addresses."""
+    page = site.add("/news/bridge.html", BRIDGE)
+    site.add("/diary/1.html", entry_page(1))
+    feed = site.add(
+        "/feed.rss",
+        rss([{"title": "D1", "link": site.base + "/diary/1.html", "guid": "d1"}]),
+        content_type="application/rss+xml",
+    )
+    return page, feed
+
+
 def test_cli_ingests_an_address_and_a_feed_and_lists_feeds(tmp_path: Path) -> None:
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "index"), "ASSISTANT_ALLOW_PRIVATE_URLS": "1"}
 
@@ -186,13 +198,7 @@ def test_cli_ingests_an_address_and_a_feed_and_lists_feeds(tmp_path: Path) -> No
         return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=env)
 
     with serve() as site:
-        page = site.add("/news/bridge.html", BRIDGE)
-        site.add("/diary/1.html", entry_page(1))
-        feed = site.add(
-            "/feed.rss",
-            rss([{"title": "D1", "link": site.base + "/diary/1.html", "guid": "d1"}]),
-            content_type="application/rss+xml",
-        )
+        page, feed = _news_site(site)
         done = cli("ingest", page, "--feed", feed, "--json")
         assert done.returncode == 0, done.stderr
         assert sorted(json.loads(done.stdout)["added"]) == ["127-0-0-1-diary-1-html", "127-0-0-1-news-bridge-html"]
@@ -222,13 +228,7 @@ def test_the_articles_tab_adds_an_address_follows_a_feed_and_shows_pages(tmp_pat
     assert blocks["upload"].file_types == sorted(SUPPORTED_SUFFIXES) and ".pdf" in SUPPORTED_SUFFIXES
     assert blocks["address"].submit_btn == "Add" and blocks["feed"].submit_btn == "Follow"
     with serve() as site:
-        page = site.add("/news/bridge.html", BRIDGE)
-        site.add("/diary/1.html", entry_page(1))
-        feed = site.add(
-            "/feed.rss",
-            rss([{"title": "D1", "link": site.base + "/diary/1.html", "guid": "d1"}]),
-            content_type="application/rss+xml",
-        )
+        page, feed = _news_site(site)
         added = h.add_address(f"{page}\n{site.base}/missing")
         followed = h.follow_feed(feed)
         again = h.follow_feed(feed)

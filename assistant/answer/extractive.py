@@ -141,8 +141,10 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
     searched); the user's own question `asked` (default: `question`) expects an answer of type `expects`."""
     asked = asked or question
     q_stems = stems(question)
-    idf = {w: found.idf.get(w, 1.0) for w in q_stems}
-    one_article = len({p.chunk.article_id for p in found.passages}) == 1
+    weights = {w: found.idf.get(w, 1.0) for w in q_stems}
+    if len({p.chunk.article_id for p in found.passages}) == 1:  # one article, one title
+        weights = _title_weighted(weights, found.passages[0].chunk.title)
+    total = sum(weights.values()) or 1.0
     best_passage = max((p.score for p in found.passages), default=1.0) or 1.0
     out = []
     for rank, p in enumerate(found.passages):
@@ -150,8 +152,6 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
         if not spans or p.chunk.kind == "meta":
             continue  # "About this article" answers questions about the article (intent "meta"), not topical ones
         dense = vectors @ found.query_vector
-        weights = _title_weighted(idf, p.chunk.title) if one_article else idf
-        total = sum(weights.values()) or 1.0
         for i, (a, b) in enumerate(spans):
             text = p.chunk.text[a:b]
             if p.chunk.is_faq and text.startswith("Q: "):
@@ -271,7 +271,7 @@ def _widened(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candi
     for c in candidates:
         if len(out) >= PARTIAL_SENTENCES or c.score < chosen[0].score - PARTIAL_MARGIN:
             break
-        if c not in out and not _same_sentence(c, out):
+        if not _same_sentence(c, out):  # also true of a sentence already chosen
             out.append(c)
     return out
 

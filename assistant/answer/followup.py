@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ..text import content_words, names
+from .intents import DAYS
 
 # Words that point back into the conversation.
 ANAPHORA = {
@@ -52,8 +53,7 @@ CLITIC = re.compile(r"['’](s|re|ve|ll|d)$")
 MARKER = re.compile(r"\[\d+\]")
 # Full names only: "May" and "Jan" are people's names too (Theresa May, Jan Lipavsky).
 MONTHS_AND_DAYS = re.compile(
-    r"january|february|march|april|june|july|august|september|october|november|december|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    rf"january|february|march|april|june|july|august|september|october|november|december|{DAYS}"
 )
 ADDED = re.compile(r"(\s*\([^()]*\))+\s*$")  # what condense() and the aliases appended to a query
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")

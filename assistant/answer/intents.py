@@ -237,9 +237,10 @@ HAS_REASON = re.compile(
 )
 
 
+DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
 HAS_TIME = re.compile(
-    rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({MONTHS})\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({MONTHS})\b|\b({DAYS}|"
     r"yesterday|today|tomorrow|tonight|weekend|spring|summer|autumn|fall|winter|century|centuries|decade|ago|"
     r"years?|months?|weeks?|days?|hours?|morning|evening|night|\d{1,2}:\d\d)\b",
     re.I,
@@ -285,7 +286,7 @@ PLACE_NAME = re.compile(
 NAMING = re.compile(r"\b(named|called|known as|dubbed|christened|renamed)\s+(the\s+)?[\"“'‘]?[A-Z]")
 DURATION = re.compile(r"\bhow (long|old|often)\b", re.I)
 ITEM_SEPARATORS = 2  # commas or semicolons that make a sentence an enumeration
-CALENDAR = re.compile(rf"({MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
+CALENDAR = re.compile(rf"({MONTHS}|{DAYS})")
 # Years and calendar dates are times, not the count or amount a "how many" asks for.
 DATES = re.compile(
     rf"\b\d{{1,2}}(st|nd|rd|th)? (of )?({MONTHS})\b|\b({MONTHS}) \d{{1,2}}(st|nd|rd|th)?\b|"
