@@ -365,3 +365,30 @@ def test_tell_me_more_reads_on_from_the_last_answer(seed: Assistant) -> None:
     assert c.text[c.sentence_spans[0][0] - c.start :].startswith(c.sentences[0])  # spans point at the quoted text
     again = chat.ask("what else?")
     assert min(a for c in again.citations for a, _ in c.sentence_spans) > max(starts)
+
+
+def test_a_question_without_a_subject_stays_with_the_conversation(tmp_path: Path) -> None:
+    """ "How many people died?" after a question about a launch-pad fire is about that fire, although it reads as
+    whole and another article tells how many people died of the plague."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "moon-program.md").write_text(
+        "# The Moon Program\n\nThe program reached the Moon in 1969. It cost about 25 billion dollars.\n\n"
+        "## Setbacks\n\nIn 1967 a cabin fire during a launch-pad test killed the entire crew of the first flight. "
+        "The fire spread in seconds through the pure-oxygen cabin. The hatch could not be opened in time.\n",
+        encoding="utf-8",
+    )
+    (corpus / "plague-in-paris.md").write_text(
+        "# Plague in Paris\n\nIn 1466, perhaps 40,000 people died of the plague in Paris. "
+        "During the 16th and 17th centuries the plague was present in the city about a third of the time.\n",
+        encoding="utf-8",
+    )
+    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
+    assistant.ingest([corpus], progress=False)
+    assert not assistant.ask("how many people died?").abstained  # on its own, the plague article answers it
+    chat = assistant.chat()
+    first = chat.ask("What happened in the cabin fire?")
+    assert first.citations[0].article_id == "moon-program"
+    second = chat.ask("how many people died?")
+    assert not second.abstained and {c.article_id for c in second.citations} == {"moon-program"}
+    assert "entire crew" in second.text and "fire" in second.query

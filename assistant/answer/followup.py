@@ -79,14 +79,20 @@ def pointers(question: str) -> set[str]:
 
 
 def condense(
-    question: str, history: list[str], previous_answer: str = "", subject: str = "", known: frozenset[str] = frozenset()
+    question: str,
+    history: list[str],
+    previous_answer: str = "",
+    subject: str = "",
+    known: frozenset[str] = frozenset(),
+    lean: bool = False,
 ) -> str:
     """The question as a standalone search query, given earlier (already standalone) queries and the
     text of the last answer: in "Who passed on Trump's displeasure?" then "To whom?", the subject of
     "whom" (Lavrov) is in the answer, not in the question. `subject` (the title of the one article in
     focus) stands in for the conversation when there is none: "When did he die?" on the Tesla page. Names in
-    `known` (the words of the last answer's article title) are what the article is about, not a subject."""
-    if not needs_context(question):
+    `known` (the words of the last answer's article title) are what the article is about, not a subject. With
+    `lean`, a question that looks whole ("How many people died?") is read as leaning on the conversation too."""
+    if not (lean or needs_context(question)):
         return question
     if not history:
         return f"{question.rstrip()} ({subject})" if subject else question
