@@ -11,7 +11,16 @@ import pytest
 
 from assistant import Answer, Assistant, Citation, Filters, Settings
 from assistant.answer.answerer import aliased, background, pointed_at
-from assistant.answer.extractive import PARTIAL_LEAD, PARTIAL_SENTENCES, TITLE_WORD_WEIGHT, _title_weighted, mentioned
+from assistant.answer.extractive import (
+    CONTEXT_WORD_WEIGHT,
+    PARTIAL_LEAD,
+    PARTIAL_SENTENCES,
+    TITLE_WORD_WEIGHT,
+    _context_weighted,
+    _title_weighted,
+    mentioned,
+    score_sentences,
+)
 from assistant.answer.followup import _answer_names, condense, needs_context
 from assistant.answer.intents import counts_asked, holds, route
 
@@ -122,6 +131,23 @@ def test_title_words_weigh_less_in_the_sentence_score() -> None:
     """Every sentence of an article is about its title: repeating the title's words is no evidence."""
     weights = _title_weighted({"museum": 2.0, "open": 3.0}, "Victoria and Albert Museum")
     assert weights == {"museum": 2.0 * TITLE_WORD_WEIGHT, "open": 3.0}
+
+
+def test_words_a_followup_took_from_the_conversation_weigh_less(two_articles: Assistant) -> None:
+    """ "who built it? (Gull Light ferry)": the user asked who built it; the bracketed words are context, which
+    every sentence of the last answer holds."""
+    assert _context_weighted({"built": 2.0, "gull": 3.0}, {"built"}) == {
+        "built": 2.0,
+        "gull": 3.0 * CONTEXT_WORD_WEIGHT,
+    }
+    query = "who built it? (Gull Light electric ferry passengers)"
+    found = two_articles.retriever.search(query, None, Filters(article_ids=["harbour-town-electric-ferry"]))
+    flat = {c.text: c.score for c in score_sentences(query, found)}
+    weighted = {c.text: c.score for c in score_sentences(query, found, asked="who built it?")}
+    builders = [t for t in flat if "built" in t]
+    others = [t for t in flat if "built" not in t and "Gull Light" in t]
+    assert builders and others
+    assert all(weighted[t] > flat[t] for t in builders) and all(weighted[t] < flat[t] for t in others)
 
 
 def test_only_the_users_own_names_are_aliased() -> None:
