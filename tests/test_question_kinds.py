@@ -118,6 +118,18 @@ def test_a_count_counts_what_was_asked() -> None:
     assert counts_asked(hotels, "The valley has 212 small hotels and 40 campsites.")
     assert counts_asked("how many pupils took part?", "A study of more than 38,000 primary school pupils.")
     assert counts_asked("why did it close?", "anything")  # not a "how many" question
+    # people go by many words, and a population's number comes after it
+    assert counts_asked("how many kids were in the study?", "A study of more than 38,000 primary school pupils.")
+    assert counts_asked("How many people live in Newcastle?", "Newcastle has a population of 282,442.")
+    assert not counts_asked("how many kids were in the study?", "It compared 12 districts.")
+
+
+def test_a_count_of_what_was_asked_comes_before_other_numbers(two_articles: Assistant) -> None:
+    """ "compared children ... over the 2022-23 and 2023-24 school years" holds numbers but counts no children."""
+    answer = two_articles.ask(
+        "how many kids were in the study?", filters=Filters(article_ids=["brackenridge-free-school-meals-study"])
+    )
+    assert not answer.abstained and "38,000" in answer.citations[0].sentences[0]
 
 
 def test_a_count_of_something_else_is_hedged(two_articles: Assistant) -> None:

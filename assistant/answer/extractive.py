@@ -290,14 +290,21 @@ def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
     """`candidates` with the best sentence that holds the expected answer type first, when the best one
     does not and one within `TYPE_MARGIN` does: "How many pupils were in the study?" wants the sentence
     with the count, not the closer one about who led it."""
-    if not intent.expects or not candidates or holds(intent.expects, candidates[0].text, question):
+    if not intent.expects or not candidates:
         return candidates
-    for i, c in enumerate(candidates[1:], 1):
-        if c.score < candidates[0].score - TYPE_MARGIN:
-            break
-        if holds(intent.expects, c.text, question):
-            return [c, *candidates[:i], *candidates[i + 1 :]]
-    return candidates
+
+    def fits(c: Candidate) -> tuple[bool, bool]:  # of the type asked; and for "how many kids", counts kids
+        typed = holds(intent.expects, c.text, question)
+        return typed, typed and counts_asked(question, c.text)
+
+    best = fits(candidates[0])
+    if all(best):
+        return candidates
+    close = [(i, fits(c)) for i, c in enumerate(candidates) if c.score >= candidates[0].score - TYPE_MARGIN]
+    i = next((i for i, f in close if all(f)), None)
+    if i is None and not best[0]:
+        i = next((i for i, f in close if f[0]), None)
+    return [candidates[i], *candidates[:i], *candidates[i + 1 :]] if i else candidates
 
 
 def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieved) -> float:

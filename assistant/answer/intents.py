@@ -302,6 +302,12 @@ NOT_NOUNS |= {"it", "this", "that", "they", "he", "she", "one", "its", "their"} 
 
 HOW_MANY = re.compile(r"\bhow many ([a-z-]+)(?: ([a-z-]+))?", re.I)
 COUNT_WINDOW = 4  # words between a count and the thing counted: "38,000 primary school pupils"
+# People go by many words: "how many kids" is counted in pupils, "how many people live there" in residents or a
+# population ("a population of 282,442", the number after the word).
+PEOPLE = frozenset(
+    {"peopl", "perso", "kids", "child", "pupil", "stude", "resid", "inhab", "citiz", "popul", "worke", "emplo"}
+    | {"staff", "membe", "passe", "visit", "fans", "spect", "viewe", "soldi", "troop", "adult", "men", "women"}
+)
 
 
 def counts_asked(question: str, sentence: str) -> bool:
@@ -311,11 +317,12 @@ def counts_asked(question: str, sentence: str) -> bool:
     if not m:
         return True
     heads = {w.lower()[:5] for w in m.groups() if w and w.lower() not in STOPWORDS}
+    heads |= PEOPLE if heads & PEOPLE else set()
     tokens = [t.strip(".,;:()\"'") for t in sentence.split()]
     for i, t in enumerate(tokens):
         if t.lower()[:5] in heads:
-            before = " ".join(tokens[max(i - COUNT_WINDOW, 0) : i])
-            if HAS_NUMBER.search(DATES.sub(" ", before)):
+            near = tokens[max(i - COUNT_WINDOW, 0) : i] + (tokens[i + 1 : i + 4] if t.lower()[:5] == "popul" else [])
+            if HAS_NUMBER.search(DATES.sub(" ", " ".join(near))):
                 return True
     return False
 
