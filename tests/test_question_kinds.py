@@ -7,17 +7,20 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Answer, Assistant, Citation, Filters, Settings
 from assistant.answer.answerer import aliased, background, pointed_at
 from assistant.answer.extractive import (
     CONTEXT_WORD_WEIGHT,
+    NEIGHBOUR_WEIGHT,
     PARTIAL_LEAD,
     PARTIAL_SENTENCES,
     TITLE_WORD_WEIGHT,
     _context_weighted,
     _title_weighted,
+    _with_neighbours,
     mentioned,
     score_sentences,
 )
@@ -160,6 +163,16 @@ def test_words_a_followup_took_from_the_conversation_weigh_less(two_articles: As
     others = [t for t in flat if "built" not in t and "Gull Light" in t]
     assert builders and others
     assert all(weighted[t] > flat[t] for t in builders) and all(weighted[t] < flat[t] for t in others)
+
+
+def test_a_sentence_is_read_with_its_neighbours() -> None:
+    """ "It was founded in 1852." next to the sentence naming the museum is closer to a question about the museum
+    than the same sentence among unrelated ones; the order of the sentences' own similarities is kept."""
+    blended = _with_neighbours(np.array([0.2, 0.8, 0.1, 0.1]))
+    assert blended[0] == pytest.approx((0.2 + NEIGHBOUR_WEIGHT * 0.8) / (1 + NEIGHBOUR_WEIGHT))
+    assert blended[3] == pytest.approx(0.1)  # its only neighbour is as far as itself
+    assert blended[2] > blended[3] and list(np.argsort(-blended))[:2] == [1, 0]
+    assert _with_neighbours(np.array([0.5])).tolist() == [0.5]
 
 
 def test_only_the_users_own_names_are_aliased() -> None:
