@@ -14,7 +14,8 @@ are asked of all articles at once.
     python benchmarks/natural_quality.py --fail-under answered=0.85 declined=0.80   # exit 1 below a bound
 
 `evals/paraphrase/` holds everyday rewordings of the shipped article's seed questions (its README says how
-they were written), scored the same way. Tune on the `dev` files only; report the `heldout` ones. `--extra FILE` scores another file of the same shape (or the
+they were written) and `evals/conversations/` long chats about one article, scored the same way. Tune on the
+`dev` files only; report the `heldout` ones. `--extra FILE` scores another file of the same shape (or the
 `turns` shape: a list of user turns, the last one scored) against the same index.
 """
 
@@ -133,7 +134,8 @@ def main() -> int:
         "--sets",
         nargs="*",
         default=["dev", "heldout", "paraphrase/dev", "paraphrase/heldout"],
-        help="sets to score: dev, heldout (evals/natural/) or paraphrase/dev, paraphrase/heldout (evals/paraphrase/)",
+        help="sets to score: dev, heldout (evals/natural/), paraphrase/dev, paraphrase/heldout (evals/paraphrase/), "
+        "conversations/dev, conversations/heldout (evals/conversations/)",
     )
     p.add_argument("--extra", type=Path, action="append", default=[], help="another question file to score")
     p.add_argument("--index", type=Path, default=ROOT / "runs" / "natural-index")

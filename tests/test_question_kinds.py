@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from assistant import Answer, Assistant, Citation, Filters, Settings
-from assistant.answer.answerer import aliased, background, pointed_at
+from assistant.answer.answerer import _said, aliased, background, pointed_at
 from assistant.answer.extractive import (
     CONTEXT_WORD_WEIGHT,
     NEIGHBOUR_WEIGHT,
@@ -199,8 +199,11 @@ def test_a_long_conversation_does_not_pile_up_in_the_query() -> None:
     """Each condensed query carries its context in brackets; the next turn takes the user's words, not those."""
     history = ["what is the new ferry called?", "when did it start? (Gull Light Callum Reid new ferry)"]
     query = condense("is it faster?", history)
-    assert "ferry" in query and "start" in query  # the turn that named the subject, and the last turn
+    assert "ferry" in query  # the turn that named the subject
     assert "Callum" not in query and "Gull" not in query  # the earlier turn's added words stay behind
+    # "it" needs what it is, not the words of the last question; an ellipsis needs them
+    assert "start" not in query
+    assert "start" in condense("and the other one?", history) and "start" in condense("Why?", history)
 
 
 def test_a_followup_points_at_the_best_sentence_of_a_hedged_answer() -> None:
@@ -289,6 +292,27 @@ def test_a_faq_answers_only_its_own_question(two_articles: Assistant) -> None:
     assert "It runs from Port Caddon to Innis Point" not in answer.text.split(" [")[0]
     assert holds("name", "The vessel, named Gull Light, replaces the diesel ferry Merrow.", "what's it called?")
     assert not holds("name", "It runs from Port Caddon to Innis Point.", "what is the new ferry called?")
+
+
+def test_a_faq_pair_answers_only_questions_of_its_kind(two_articles: Assistant) -> None:
+    """ "How much did the ferry project cost and who paid for it?" is worded close to "who built the new ferry?"
+    (0.71) and "When did the electric ferry start carrying passengers?" to "how many passengers can it carry?"."""
+    ferry = Filters(article_ids=["harbour-town-electric-ferry"])
+    built = two_articles.ask("who built the new ferry?", filters=ferry)
+    assert "Brekke Verft" in built.citations[0].sentences[0]
+    carried = two_articles.ask("how many passengers can the new ferry carry?", filters=ferry)
+    assert "148 passengers" in carried.citations[0].sentences[0]  # not the town's 14,200 people either
+
+
+def test_a_followup_may_want_a_sentence_a_hedged_answer_only_offered(two_articles: Assistant) -> None:
+    """A hedged answer states its best sentence; the others were candidates, and the next question may want one."""
+    chat = two_articles.chat()
+    ferry = Filters(article_ids=["harbour-town-electric-ferry"])
+    first = chat.ask("how many people does the ferry serve?", filters=ferry)
+    offered = [s for c in first.citations for s in c.sentences]
+    assert first.partial and len(offered) >= 2
+    assert _said(first) == {offered[0]}  # stated: the best sentence; offered: the rest
+    assert pointed_at(first) == offered[0]
 
 
 def test_a_followup_asks_for_something_new(two_articles: Assistant) -> None:

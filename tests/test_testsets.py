@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -229,3 +230,26 @@ def test_shipped_seed_set_is_complete_and_true_to_the_article() -> None:
             assert all(contains_answer(text, [a]) for a in c.answers), c.id
         else:
             assert not c.answers, c.id
+
+
+@pytest.mark.parametrize("folder", ["natural", "paraphrase", "conversations"])
+def test_shipped_question_sets_quote_their_articles(folder: str) -> None:
+    """Every expected answer of the shipped sets is the article's own words, so a right reply can contain it;
+    a chat's turns are asked in order, each after the turns before it."""
+    texts = {p.stem: p.read_text(encoding="utf-8").lower() for p in (ROOT / "corpus").glob("*.txt")}
+    texts |= {p.stem: p.read_text(encoding="utf-8").lower() for p in (ROOT / "evals/natural/articles").glob("*.txt")}
+    checked = 0
+    for path in sorted((ROOT / "evals" / folder).glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for row in rows:
+            text = texts.get(row.get("article_id", ""))
+            for answer in (row.get("answers") or row.get("keys") or []) if text else []:
+                assert answer.lower() in text, (path.name, row["id"], answer)
+                checked += 1
+    assert checked > 20
+    if folder == "conversations":
+        for path in (ROOT / "evals" / folder).glob("*.jsonl"):
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            for before, row in itertools.pairwise(rows):
+                if row["history"]:
+                    assert row["history"] == [*before["history"], before["question"]]

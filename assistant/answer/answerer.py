@@ -35,6 +35,8 @@ MORE = re.compile(
     r"what happened (next|then|after that|afterwards)|what came next|what next)\b",
     re.I,
 )
+# "What about bikes?", "And China?": the last question again, about something else.
+SWAP = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b|^\s*and\s+(the\s+)?\w+\W*$", re.I)
 MORE_SENTENCES = 2
 MORE_MIN_WORDS = 5  # shorter lines are headings
 SUBJECT_WORDS = 3  # a title this short names the article's subject ("Nikola Tesla", "Fresno, California")
@@ -86,6 +88,9 @@ class ExtractiveAnswerer:
         # in a conversation, "How many people died?" after a question about the Apollo 1 fire is about that fire
         leaning = aliased(condense(text, earlier, said, known=known, lean=True), text) if earlier else query
         intent = route(text)
+        if previous is not None and earlier and SWAP.match(text) and intent.kind == "fact" and not intent.expects:
+            # "how many passengers can it carry?" -> "what about bikes?": the same question about something else
+            intent = Intent("fact", expects=route(previous.question).expects)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         repeat = _said(previous) if earlier and needs_context(text) else frozenset()
@@ -333,8 +338,8 @@ def pointed_at(previous: Answer | None) -> str:
     was hedged (the closest few sentences are candidates, not facts stated together); nothing after a refusal."""
     if previous is None or previous.abstained:
         return ""
-    if previous.partial and previous.citations and previous.citations[0].sentences:
-        return previous.citations[0].sentences[0]
+    if previous.partial:
+        return " ".join(_said(previous))
     return previous.text[len(previous.lead) :] if previous.lead else previous.text
 
 
@@ -345,8 +350,13 @@ def background(previous: Answer | None) -> frozenset[str]:
 
 
 def _said(previous: Answer | None) -> frozenset[str]:
-    """The sentences the last answer quoted."""
-    return frozenset(s.strip() for c in previous.citations for s in c.sentences) if previous else frozenset()
+    """The sentences the last answer stated: all it quoted, or the best one of a hedged answer (the others were
+    shown as candidates, and a follow-up may well want one of them: "what did it replace?")."""
+    if previous is None or not previous.citations:
+        return frozenset()
+    if previous.partial:
+        return frozenset(s.strip() for s in previous.citations[0].sentences[:1])
+    return frozenset(s.strip() for c in previous.citations for s in c.sentences)
 
 
 def _conversation_filters(question: str, filters: Filters | None, previous: Answer | None) -> Filters | None:

@@ -161,6 +161,9 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
         if not spans or p.chunk.kind == "meta":
             continue  # "About this article" answers questions about the article (intent "meta"), not topical ones
         dense = _with_neighbours(vectors @ found.query_vector)
+        # a FAQ pair answers its own question: of the kind asked ("Who paid for it?" is not "Who built it?" but
+        # close enough at 0.71; "When did it start carrying passengers?" does not say how many it carries)
+        asks_alike = p.chunk.is_faq and _alike(_faq_expects(p.chunk.text, spans), expects)
         for i, (a, b) in enumerate(spans):
             text = p.chunk.text[a:b]
             if p.chunk.is_faq and text.startswith("Q: "):
@@ -171,12 +174,28 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
             # Only then: a FAQ pair answers the question it answers, not its neighbours.
             # "What is the new ferry called?" is worded like "What routes does the new ferry serve?" (0.81), but
             # an answer without a name answers the other one: the FAQ's similarity needs the type asked for.
-            faq = p.faq_match >= FAQ_PARAPHRASE and (not expects or holds(expects, text, asked))
+            faq = p.faq_match >= FAQ_PARAPHRASE and asks_alike and (not expects or holds(expects, text, asked))
             similarity = max(float(dense[i]), p.faq_match if faq else 0.0)
             score = W_DENSE * similarity + W_LEXICAL * lexical + W_PASSAGE * min(p.score / best_passage, 1.0)
             out.append(Candidate(rank, p, a, b, score, similarity))
     out.sort(key=lambda c: c.score, reverse=True)
     return out
+
+
+TYPED = {"time", "number", "place", "name", "reason"}
+
+
+def _faq_expects(text: str, spans: list[tuple[int, int]]) -> str:
+    """The answer type a FAQ pair's question expects."""
+    question = next((text[a:b] for a, b in spans if text[a:b].startswith("Q: ")), "")
+    return route(question[3:]).expects if question else ""
+
+
+def _alike(expects: str, other: str) -> bool:
+    """Whether two questions want the same kind of answer: a different type each ("when" and "how many") do not;
+    one that wants nothing in particular, or a list, goes with any ("What stands in the way?" / "What are the
+    obstacles?")."""
+    return expects == other or not {expects, other} <= TYPED
 
 
 def _with_neighbours(dense: np.ndarray) -> np.ndarray:
@@ -225,7 +244,8 @@ def extractive_answer(
     if said_before:  # a follow-up asks for something new: the last answer's sentences step back, unless
         # they hold something new of what it asks for ("Where did they meet?" after an answer naming the place)
         stale = [
-            c.text.strip() in said_before and not (intent.expects and holds(intent.expects, c.text, query))
+            c.text.strip() in said_before
+            and not (intent.expects and holds(intent.expects, c.text, query) and counts_asked(question, c.text))
             for c in candidates
         ]
         candidates = sorted(

@@ -105,7 +105,10 @@ def condense(
     # added context, which holds the subject ("Who did Rubio meet?" -> "Where?" -> "When?" -> "Why?" -> ...)
     topic = next((h for h in reversed(own) if not needs_context(h)), history[0])
     answer = [n for n in _answer_names(previous_answer) if CLITIC.sub("", n.lower()) not in known]
-    words = names(topic) + answer + content_words(last) + content_words(topic)
+    # "why was it late?" needs what "it" is, not the words of the last question ("what about bikes?"); an
+    # ellipsis ("and in the lab?", "Why?") needs them
+    elliptic = CONTINUATIONS.match(question) or not asked
+    words = names(topic) + answer + (content_words(last) if elliptic else []) + content_words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
 

@@ -303,11 +303,9 @@ NOT_NOUNS |= {"it", "this", "that", "they", "he", "she", "one", "its", "their"} 
 HOW_MANY = re.compile(r"\bhow many ([a-z-]+)(?: ([a-z-]+))?", re.I)
 COUNT_WINDOW = 4  # words between a count and the thing counted: "38,000 primary school pupils"
 # People go by many words: "how many kids" is counted in pupils, "how many people live there" in residents or a
-# population ("a population of 282,442", the number after the word).
-PEOPLE = frozenset(
-    {"peopl", "perso", "kids", "child", "pupil", "stude", "resid", "inhab", "citiz", "popul", "worke", "emplo"}
-    | {"staff", "membe", "passe", "visit", "fans", "spect", "viewe", "soldi", "troop", "adult", "men", "women"}
-)
+# population ("a population of 282,442", the number after the word). Not roles: a town's 14,200 people are not
+# the passengers a ferry carries.
+PEOPLE = frozenset({"peopl", "perso", "kids", "child", "pupil", "stude", "resid", "inhab", "citiz", "popul", "adult"})
 
 
 def counts_asked(question: str, sentence: str) -> bool:
