@@ -32,6 +32,7 @@ from assistant.answer.intents import counts_asked, holds, route
 from assistant.models import Chunk, Passage
 
 from .conftest import DATA, ROOT
+from .docmakers import make_pdf
 
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
 
@@ -188,6 +189,7 @@ def test_only_the_users_own_names_are_aliased() -> None:
 
 def test_offices_and_demonyms_count_as_what_they_name() -> None:
     assert "secretary of state" in aliased("who's America's top diplomat in this story?")
+    assert "director" in aliased("who's in charge there?") and "director" in aliased("who is the boss?")
     assert mentioned("European", "a renewed focus on security in europe")
     assert mentioned("Ankara", "the political landscape in turkey")
     assert not mentioned("Chinese", "a machine that indicated the way")  # a stem inside another word is not it
@@ -471,6 +473,26 @@ def test_a_question_without_a_subject_stays_with_the_conversation(tmp_path: Path
     second = chat.ask("how many people died?")
     assert not second.abstained and {c.article_id for c in second.citations} == {"moon-program"}
     assert "entire crew" in second.text and "fire" in second.query
+
+
+def test_a_question_with_its_own_topic_leaves_the_conversation(tmp_path: Path) -> None:
+    """After a question about lantern night, "How many wading birds did biologists count on the mudflats?" is about
+    the tidal report: it is not asked again of lantern night with the conversation's words added."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "lantern-night.md").write_text(
+        "# Lantern Night Returns to Vellmar Harbour\n\nAfter a four-year pause, Vellmar's lantern night came back on "
+        "Saturday. Volunteers floated 3,400 paper lanterns across the harbour, each one carrying a wish written by a "
+        "schoolchild.\n",
+        encoding="utf-8",
+    )
+    make_pdf(corpus / "tidal-report.pdf")
+    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
+    assistant.ingest([corpus], progress=False)
+    chat = assistant.chat()
+    assert "3,400" in chat.ask("How many lanterns were floated at Vellmar's lantern night?").text
+    birds = chat.ask("How many wading birds did biologists count on the mudflats?")
+    assert "212" in birds.text and {c.article_id for c in birds.citations} == {"tidal-report"}
 
 
 def test_a_count_of_the_people_asked_about_comes_first() -> None:

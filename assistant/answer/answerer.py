@@ -39,6 +39,9 @@ MORE = re.compile(
 SWAP = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b|^\s*and\s+(the\s+)?\w+\W*$", re.I)
 MORE_SENTENCES = 2
 MORE_MIN_WORDS = 5  # shorter lines are headings
+# A question of this many content words or fewer ("how many people died?": many, people, died) may lean on the conversation although
+# it reads as whole; a longer one brings its own topic ("how many wading birds did biologists count?").
+LEANING_WORDS = 3
 SUBJECT_WORDS = 3  # a title this short names the article's subject ("Nikola Tesla", "Fresno, California")
 
 
@@ -135,6 +138,8 @@ class ExtractiveAnswerer:
             t0 = time.perf_counter()
             found = self.retriever.search(query, k, scope)
             timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + ms(time.perf_counter() - t0)
+            if query is leaning and query is not asked and len(content_words(question)) > LEANING_WORDS:
+                continue  # "How many wading birds did biologists count?" after lantern night: a new topic
             answer = extractive_answer(question, query, found, self.settings, intent, repeat)
             if not answer.abstained:
                 break
@@ -315,6 +320,8 @@ TITLES = {
     "foreign secretary": "foreign minister",
     "head of state": "president",
     "head of government": "prime minister",
+    "in charge": "director chief head leads",  # "who's in charge there?": its managing director
+    "the boss": "chief executive director head",
 }
 
 
