@@ -82,6 +82,18 @@ def summary_shape(answer: Answer) -> tuple[int, int]:
     return sentences, len({(c.article_id, c.section) for c in answer.citations})
 
 
+def parts_cited(assistant: Assistant, answer: Answer) -> int:
+    """Distinct parts of its article a summary cites: sections, or passages in an article with one section only
+    (the SQuAD articles have no headings, so ">= 2 sections" cannot be asked of them)."""
+    sections = {
+        c.article_id: {ch.section for ch, _, _ in assistant.index.manifest.article_rows(c.article_id)}
+        for c in answer.citations
+    }
+    if any(len(found) > 1 for found in sections.values()):
+        return len({(c.article_id, c.section) for c in answer.citations})
+    return len({(c.article_id, c.start) for c in answer.citations})
+
+
 def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus: bool = True) -> dict[str, Any]:
     by_kind: dict[str, list[bool]] = collections.defaultdict(list)
     answerable, declined, refused, times, shapes, summary_times = [], [], [], [], [], []
@@ -96,7 +108,7 @@ def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus
         if row["answerable"]:
             refused.append(answer.abstained)
         if row.get("kind") == "summary" and row["answerable"]:
-            shapes.append(summary_shape(answer))
+            shapes.append((*summary_shape(answer), parts_cited(assistant, answer)))
             summary_times.append(times[-1])
         if verbose and not ok:
             want = row.get("answers") or row.get("keys") or "(decline)"
@@ -112,7 +124,8 @@ def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus
         "over_refusal": _rate(refused),
         "all": _rate(answerable + declined),
         "kinds": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())},
-        "summaries_3_sentences_2_sections": _rate([s >= 3 and sec >= 2 for s, sec in shapes]) if shapes else None,
+        "summaries_3_sentences_2_sections": _rate([s >= 3 and sec >= 2 for s, sec, _ in shapes]) if shapes else None,
+        "summaries_3_sentences_2_parts": _rate([s >= 3 and part >= 2 for s, _, part in shapes]) if shapes else None,
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(sorted(times)[int(0.95 * (len(times) - 1))], 1),
         "summary_max_ms": round(max(summary_times), 1) if summary_times else None,
@@ -156,7 +169,8 @@ def main() -> int:
             f"  {result['n']} questions: answerable answered right {result['answered']}, unanswerable declined "
             f"{result['declined']}, over-refusal {result['over_refusal']}, all {result['all']}\n  {kinds}\n"
             f"  summaries with >= 3 cited sentences from >= 2 sections: {result['summaries_3_sentences_2_sections']}"
-            f"; p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, slowest summary {result['summary_max_ms']} ms"
+            f" (from >= 2 parts, passages where the article has one section: {result['summaries_3_sentences_2_parts']})"
+            f"\n  p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, slowest summary {result['summary_max_ms']} ms"
         )
     failed = []
     for bound in args.fail_under:
