@@ -518,3 +518,11 @@ def test_a_count_of_the_people_asked_about_comes_first() -> None:
     first = typed_first(route(question), question, candidates)[0]
     assert "282,442" in first.text
     assert TYPE_MARGIN < 1.34 - 0.94  # further behind than another number would be taken from
+
+
+def test_an_off_topic_question_in_a_conversation_is_not_read_as_leaning(seed: Assistant) -> None:
+    """ "What is the recipe for sourdough bread?" after a question about Rubio: the article does not speak of bread
+    (no passage is near it), so it is not asked again with the conversation's words added: declined."""
+    chat = seed.chat()
+    assert not chat.ask("Who did Rubio meet?").abstained
+    assert chat.ask("What is the recipe for sourdough bread?").abstained
