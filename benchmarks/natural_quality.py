@@ -85,11 +85,9 @@ def summary_shape(answer: Answer) -> tuple[int, int]:
 def parts_cited(assistant: Assistant, answer: Answer) -> int:
     """Distinct parts of its article a summary cites: sections, or passages in an article with one section only
     (the SQuAD articles have no headings, so ">= 2 sections" cannot be asked of them)."""
-    sections = {
-        c.article_id: {ch.section for ch, _, _ in assistant.index.manifest.article_rows(c.article_id)}
-        for c in answer.citations
-    }
-    if any(len(found) > 1 for found in sections.values()):
+    articles = {c.article_id for c in answer.citations}
+    sections = {a: {chunk.section for chunk, _, _ in assistant.index.manifest.article_rows(a)} for a in articles}
+    if any(len(names) > 1 for names in sections.values()):
         return len({(c.article_id, c.section) for c in answer.citations})
     return len({(c.article_id, c.start) for c in answer.citations})
 

@@ -23,7 +23,7 @@ from ..text import clean_question, content_words, names, stems
 from .extractive import ALIASES, compose, extractive_answer
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
-from .intents import ACRONYM, ANY_ACRONYM, Intent, acronym_of, route
+from .intents import ACRONYM, ANY_ACRONYM, SWAP, Intent, acronym_of, route
 from .retrieval import Filters, Retriever
 from .summaries import Pick, article_summary, topic_summary
 
@@ -35,8 +35,6 @@ MORE = re.compile(
     r"what happened (next|then|after that|afterwards)|what came next|what next)\b",
     re.I,
 )
-# "What about bikes?", "And China?": the last question again, about something else.
-SWAP = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b|^\s*and\s+(the\s+)?\w+\W*$", re.I)
 MORE_SENTENCES = 2
 MORE_MIN_WORDS = 5  # shorter lines are headings
 # A question that reads as whole ("how many people died?") is read as leaning on the conversation only when the
@@ -91,7 +89,9 @@ class ExtractiveAnswerer:
         query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters), known), filters)
         query = aliased(query, text)
         # in a conversation, "How many people died?" after a question about the Apollo 1 fire is about that fire
-        leaning = aliased(condense(text, earlier, said, known=known, lean=True), text) if earlier else query
+        leaning = query  # a follow-up that reads as one is condensed already
+        if earlier and not needs_context(text):
+            leaning = self._spelled_out(aliased(condense(text, earlier, said, known=known, lean=True), text), filters)
         intent = route(text)
         if previous is not None and earlier and SWAP.match(text) and intent.kind == "fact" and not intent.expects:
             # "how many passengers can it carry?" -> "what about bikes?": the same question about something else
@@ -127,11 +127,12 @@ class ExtractiveAnswerer:
         repeat: frozenset[str],
         timings: dict[str, float],
     ) -> Answer:
-        """The answer from the best retrieved sentences. `queries` are the search query and the same question read
-        as leaning on the conversation. A follow-up stays in the article of the last answer (`previous`, None
-        outside a conversation) while that article answers it, first as asked, then with the conversation's
-        context ("How many people died?" after the Apollo 1 fire), before any article is searched. Retrieval is
-        timed apart in `timings["retrieve_ms"]`, as the speed benchmarks read it."""
+        """The answer from the best retrieved sentences. `queries` are the search query and, for a question that
+        reads as whole, the same question read as leaning on the conversation. A follow-up stays in the article
+        of the last answer (`previous`, None outside a conversation) while that article answers it: first as
+        asked, then (when the article speaks of it at all) with the conversation's context ("How many people
+        died?" after the Apollo 1 fire), before any article is searched. Retrieval is timed apart in
+        `timings["retrieve_ms"]`, as the speed benchmarks read it."""
         asked, leaning = queries
         within = _conversation_filters(question, filters, previous)
         tries: list[tuple[Filters | None, str, bool]] = []  # (scope, query, whether the query leans)
@@ -352,7 +353,7 @@ def pointed_at(previous: Answer | None) -> str:
     if previous is None or previous.abstained:
         return ""
     if previous.partial:
-        return " ".join(_said(previous))
+        return next(iter(_said(previous)), "")
     return previous.text[len(previous.lead) :] if previous.lead else previous.text
 
 

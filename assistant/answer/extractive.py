@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from ..models import Answer, Citation, Passage
 from ..settings import Settings
 from ..text import names, stems
-from .intents import HOW_MANY, Intent, counts_asked, holds, route
+from .intents import HOW_MANY, TYPED, Intent, counts_asked, holds, route
 from .retrieval import FAQ_MATCH, Retrieved
 
 # Weights of the sentence score, tuned on 1,000 SQuAD questions (benchmarks/squad_quality.py): IDF-weighted
@@ -186,13 +187,15 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
     return out
 
 
-TYPED = {"time", "number", "place", "name", "reason"}
-
-
 def _faq_expects(text: str, spans: list[tuple[int, int]]) -> str:
-    """The answer type a FAQ pair's question expects."""
+    """The answer type a FAQ pair's question expects ("" for a pair without a "Q: " sentence: any)."""
     question = next((text[a:b] for a, b in spans if text[a:b].startswith("Q: ")), "")
-    return route(question[3:]).expects if question else ""
+    return _expects_of(question[3:]) if question else ""
+
+
+@lru_cache(maxsize=4096)
+def _expects_of(question: str) -> str:
+    return route(question).expects
 
 
 def _alike(expects: str, other: str) -> bool:
@@ -204,12 +207,13 @@ def _alike(expects: str, other: str) -> bool:
 
 def _with_neighbours(dense: np.ndarray) -> np.ndarray:
     """Each sentence's similarity blended with its closer neighbour's, at `NEIGHBOUR_WEIGHT`: "It was founded in
-    1852." says little alone, and the sentence next to it says what "it" is."""
+    1852." says little alone, and the sentence next to it says what "it" is. The first and last sentences of a
+    passage stand in for their neighbour across the passage's edge (which the passage cut off), so they are
+    never pulled down by it: padding with nothing instead cost one reworded question of the paraphrase dev set."""
     if len(dense) < 2:
         return dense
-    before = np.concatenate([dense[:1], dense[:-1]])
-    after = np.concatenate([dense[1:], dense[-1:]])
-    return (dense + NEIGHBOUR_WEIGHT * np.maximum(before, after)) / (1 + NEIGHBOUR_WEIGHT)
+    closer = np.maximum(np.concatenate([dense[:1], dense[:-1]]), np.concatenate([dense[1:], dense[-1:]]))
+    return (dense + NEIGHBOUR_WEIGHT * closer) / (1 + NEIGHBOUR_WEIGHT)
 
 
 def _context_weighted(idf: dict[str, float], own: set[str]) -> dict[str, float]:

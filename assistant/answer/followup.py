@@ -42,6 +42,8 @@ ANAPHORA = {
     "same",
     "above",
 }
+# Pointers that stand for a thing or person named before ("why was it late?"), not for the last question's words.
+PRONOUNS = {"he", "she", "they", "them", "their", "theirs", "him", "his", "her", "hers", "it", "its"}
 # Short openers that continue the previous question ("And China?", "What about Turkey?").
 CONTINUATIONS = re.compile(
     r"^\s*(and|also|what about|how about|and what about|why( not)?|how so|"
@@ -107,7 +109,7 @@ def condense(
     answer = [n for n in _answer_names(previous_answer) if CLITIC.sub("", n.lower()) not in known]
     # "why was it late?" needs what "it" is, not the words of the last question ("what about bikes?"); an
     # ellipsis ("and in the lab?", "Why?") needs them
-    elliptic = CONTINUATIONS.match(question) or not asked
+    elliptic = not asked or (CONTINUATIONS.match(question) and not pointers(question) & PRONOUNS)
     words = names(topic) + answer + (content_words(last) if elliptic else []) + content_words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question

@@ -176,10 +176,19 @@ def route(question: str) -> Intent:
         return Intent("comparison")
     if LIST.search(q):
         return Intent("list", expects="items")
-    expects = _expects(q)
+    expects = _expects(OPENER.sub("", q))  # "And why?" asks why
     if WHOIS.match(q) and expects in ("", "name") and not CALLED.search(q) and len(content_words(q)) <= 4:
         return Intent("whois")
     return Intent("fact", expects=expects)
+
+
+OPENER = re.compile(r"^(and|also|but|so|then)\s+", re.I)
+# "What about bikes?", "And China?": the last question again, about something else ("And why?" is a question).
+SWAP = re.compile(
+    r"^\s*(and\s+)?(what|how)\s+about\b|^\s*and\s+(?!(why|when|where|who|how|what)\b)(the\s+)?\w+\W*$", re.I
+)
+# The answer types a question can expect besides "" (anything) and "items" (a list).
+TYPED = frozenset({"time", "number", "place", "name", "reason"})
 
 
 def summary_topic(question: str) -> str:
@@ -305,7 +314,8 @@ COUNT_WINDOW = 4  # words between a count and the thing counted: "38,000 primary
 # People go by many words: "how many kids" is counted in pupils, "how many people live there" in residents or a
 # population ("a population of 282,442", the number after the word). Not roles: a town's 14,200 people are not
 # the passengers a ferry carries.
-PEOPLE = frozenset({"peopl", "perso", "kids", "child", "pupil", "stude", "resid", "inhab", "citiz", "popul", "adult"})
+PEOPLE = frozenset({"peopl", "kids", "child", "pupil", "stude", "resid", "inhab", "citiz", "popul", "adult"})
+POPULATION_LINKS = frozenset({"of", "was", "is", "reached"})
 
 
 def counts_asked(question: str, sentence: str) -> bool:
@@ -319,7 +329,9 @@ def counts_asked(question: str, sentence: str) -> bool:
     tokens = [t.strip(".,;:()\"'") for t in sentence.split()]
     for i, t in enumerate(tokens):
         if t.lower()[:5] in heads:
-            near = tokens[max(i - COUNT_WINDOW, 0) : i] + (tokens[i + 1 : i + 4] if t.lower()[:5] == "popul" else [])
+            linked = " ".join(tokens[i + 1 : i + 2]).lower() in POPULATION_LINKS  # "a population of 282,442"
+            after = tokens[i + 2 : i + 4] if t.lower()[:5] == "popul" and linked else []
+            near = tokens[max(i - COUNT_WINDOW, 0) : i] + after
             if HAS_NUMBER.search(DATES.sub(" ", " ".join(near))):
                 return True
     return False
