@@ -533,3 +533,14 @@ def test_and_with_a_question_word_is_its_own_question() -> None:
     assert route("And why?").expects == "reason" and route("and when was that?").expects == "time"
     assert not SWAP.match("And why?") and not SWAP.match("and who?")
     assert SWAP.match("and bikes?") and SWAP.match("what about the islands?")
+
+
+def test_it_after_a_who_question_is_the_thing_asked_about() -> None:
+    """ "who did the study?" -> "how many children were in it?": "it" is the study, not the professor the answer
+    named; "where is she based?" is about her."""
+    history = ["who did the study?"]
+    answer = "The study was led by Professor Amara Osei of the University of Haldane. [1]"
+    it = condense("how many children were in it?", history, answer)
+    assert "study" in it and "Osei" not in it
+    assert "Osei" in condense("where is she based?", history, answer)
+    assert "Gull" in condense("who built it?", ["what's the new ferry called?"], "It is named Gull Light. [1]")

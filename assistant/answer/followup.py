@@ -42,8 +42,11 @@ ANAPHORA = {
     "same",
     "above",
 }
+# The pointers that may stand for a person: after "who ...?" only these point at the person the answer named.
+PERSONAL = {"he", "she", "they", "them", "their", "theirs", "him", "his", "her", "hers"}
 # Pointers that stand for a thing or person named before ("why was it late?"), not for the last question's words.
-PRONOUNS = {"he", "she", "they", "them", "their", "theirs", "him", "his", "her", "hers", "it", "its"}
+PRONOUNS = PERSONAL | {"it", "its"}
+WHO = re.compile(r"^\s*(who|whom|whose)\b", re.I)
 # Short openers that continue the previous question ("And China?", "What about Turkey?").
 CONTINUATIONS = re.compile(
     r"^\s*(and|also|what about|how about|and what about|why( not)?|how so|"
@@ -107,6 +110,8 @@ def condense(
     # added context, which holds the subject ("Who did Rubio meet?" -> "Where?" -> "When?" -> "Why?" -> ...)
     topic = next((h for h in reversed(own) if not needs_context(h)), history[0])
     answer = [n for n in _answer_names(previous_answer) if CLITIC.sub("", n.lower()) not in known]
+    if WHO.match(last) and pointers(question) and not pointers(question) & PERSONAL:
+        answer = []  # "who did the study?" -> "how many children were in it?": "it" is the study, not its authors
     # "why was it late?" needs what "it" is, not the words of the last question ("what about bikes?"); an
     # ellipsis ("and in the lab?", "Why?") needs them
     elliptic = not asked or (CONTINUATIONS.match(question) and not pointers(question) & PRONOUNS)
