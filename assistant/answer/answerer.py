@@ -88,10 +88,6 @@ class ExtractiveAnswerer:
         said, known = pointed_at(previous), background(previous)
         query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters), known), filters)
         query = aliased(query, text)
-        # in a conversation, "How many people died?" after a question about the Apollo 1 fire is about that fire
-        leaning = query  # a follow-up that reads as one is condensed already
-        if earlier and not needs_context(text):
-            leaning = self._spelled_out(aliased(condense(text, earlier, said, known=known, lean=True), text), filters)
         intent = route(text)
         if previous is not None and earlier and SWAP.match(text) and intent.kind == "fact" and not intent.expects:
             # "how many passengers can it carry?" -> "what about bikes?": the same question about something else
@@ -107,6 +103,11 @@ class ExtractiveAnswerer:
         elif intent.kind == "meta":
             answer = self.about(text, query, filters, previous)
         else:
+            # in a conversation, "How many people died?" after a question about the Apollo 1 fire is about that fire
+            leaning = query  # a follow-up that reads as one is condensed already
+            if earlier and not needs_context(text):
+                leaning = aliased(condense(text, earlier, said, known=known, lean=True), text)
+                leaning = self._spelled_out(leaning, filters)
             answer = self.grounded(
                 text, (query, leaning), intent, filters, k, previous if earlier else None, repeat, timings
             )

@@ -110,11 +110,12 @@ def condense(
     # added context, which holds the subject ("Who did Rubio meet?" -> "Where?" -> "When?" -> "Why?" -> ...)
     topic = next((h for h in reversed(own) if not needs_context(h)), history[0])
     answer = [n for n in _answer_names(previous_answer) if CLITIC.sub("", n.lower()) not in known]
-    if WHO.match(last) and pointers(question) and not pointers(question) & PERSONAL:
+    pointing = pointers(question)
+    if WHO.match(last) and pointing and not pointing & PERSONAL:
         answer = []  # "who did the study?" -> "how many children were in it?": "it" is the study, not its authors
     # "why was it late?" needs what "it" is, not the words of the last question ("what about bikes?"); an
     # ellipsis ("and in the lab?", "Why?") needs them
-    elliptic = not asked or (CONTINUATIONS.match(question) and not pointers(question) & PRONOUNS)
+    elliptic = not asked or (CONTINUATIONS.match(question) and not pointing & PRONOUNS)
     words = names(topic) + answer + (content_words(last) if elliptic else []) + content_words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
