@@ -14,6 +14,7 @@ from assistant import Answer, Assistant, Citation, Filters, Settings
 from assistant.answer.answerer import _said, aliased, background, pointed_at
 from assistant.answer.extractive import (
     CONTEXT_WORD_WEIGHT,
+    DEFINITION_MARGIN,
     NEIGHBOUR_WEIGHT,
     PARTIAL_LEAD,
     PARTIAL_SENTENCES,
@@ -23,12 +24,13 @@ from assistant.answer.extractive import (
     _context_weighted,
     _title_weighted,
     _with_neighbours,
+    defining_first,
     mentioned,
     score_sentences,
     typed_first,
 )
 from assistant.answer.followup import _answer_names, condense, needs_context
-from assistant.answer.intents import SWAP, counts_asked, holds, route
+from assistant.answer.intents import SWAP, counts_asked, defines, holds, route, whois_subject
 from assistant.models import Chunk, Passage
 
 from .conftest import DATA, ROOT
@@ -68,6 +70,12 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("when was the drought article published?", "meta", ""),
         ("what exactly are cilia?", "whois", ""),
         ("sum up the newcastle upon tyne article", "summary", ""),
+        # a plural after "what are the / some / Tesla's ..." is a list; without the determiner, a who-is
+        ("What were Tesla's most important inventions?", "list", "items"),
+        ("What are some landmarks in Fresno?", "list", "items"),
+        ("What are the V&A's opening hours?", "list", "items"),
+        ("What are comb jellies?", "whois", ""),
+        ("What were the Crusades?", "whois", ""),
     ],
 )
 def test_router(question: str, kind: str, expects: str) -> None:
@@ -544,3 +552,44 @@ def test_it_after_a_who_question_is_the_thing_asked_about() -> None:
     assert "study" in it and "Osei" not in it
     assert "Osei" in condense("where is she based?", history, answer)
     assert "Gull" in condense("who built it?", ["what's the new ferry called?"], "It is named Gull Light. [1]")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "says_what_it_is"),
+    [
+        ("what does pedagogy mean?", "Different ways to teach are often referred to as pedagogy.", True),
+        ("what was project mercury?", "It followed the one-man Project Mercury, which put Americans in space.", True),
+        ("what is a comb jelly?", "Ctenophora (/tᵻˈnɒfərə/; known as comb jellies) is a phylum of animals.", False),
+        ("what are comb jellies?", "Comb jellies (Ctenophora) are a phylum of marine animals.", True),
+        ("who is Rubio?", "Secretary Rubio met Minister Lavrov in Malaysia.", False),
+        ("what's Levi's Stadium?", "Levi's Stadium is a football stadium in Santa Clara.", True),
+        ("what exactly are cilia?", "The combs are groups of cilia which they use for swimming.", False),
+        ("who was Luther's wife?", "Katharina von Bora was Luther's wife.", False),  # says whose wife, not what
+    ],
+)
+def test_a_sentence_says_what_the_subject_is(question: str, sentence: str, says_what_it_is: bool) -> None:
+    assert defines(whois_subject(question), sentence) is says_what_it_is
+
+
+def test_what_is_x_takes_the_sentence_that_says_what_x_is() -> None:
+    """ "what does pedagogy mean?" in the natural-set index: "Pedagogy can be thought of in two manners." scores 0.1
+    over the sentence that says what it is; a defining sentence further behind than the margin stays behind."""
+    sentences = [
+        "Pedagogy can be thought of in two manners.",
+        "First, teaching itself can be taught in many different ways.",
+        "Different ways to teach are often referred to as pedagogy.",
+    ]
+    text = " ".join(sentences)
+    chunk = Chunk("t::0", "t", "Teacher", "", text, 0, 0, len(text))
+    passage = Passage(chunk, 1.0)
+    spans = [(text.index(x), text.index(x) + len(x)) for x in sentences]
+    question = "what does pedagogy mean?"
+
+    def ranked(scores: list[float]) -> list[Candidate]:
+        candidates = (Candidate(0, passage, a, b, s, s) for (a, b), s in zip(spans, scores, strict=True))
+        return defining_first(question, sorted(candidates, key=lambda c: c.score, reverse=True))
+
+    assert "referred to as pedagogy" in ranked([1.28, 1.2, 1.18])[0].text
+    assert ranked([1.28, 1.2, 1.28 - DEFINITION_MARGIN - 0.05])[0].text.startswith("Pedagogy can")
+    # a question that asks something else keeps the order
+    assert defining_first("when did teaching start?", ranked([1.28, 1.2, 1.18])) == ranked([1.28, 1.2, 1.18])

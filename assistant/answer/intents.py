@@ -120,13 +120,28 @@ LIST = re.compile(
     rf"^\s*(list|name|enumerate)\b|\b(what|which) (are|were) (the |some |all |its |their )?(\w+ ){{0,3}}?({PLURAL_ITEMS})\b|"
     rf"\b(what|which) (?!(did|do|does|will|would|can|could)\b)(\w+ ){{0,3}}({PLURAL_ITEMS})\b|\bwhat (else|other)\b|"
     # any plural after "which" ("which fields did he work in?"), or after "what" when an auxiliary follows
-    r"^\s*which (\w+ )?\w{3,}[^su'\s]s\b|^\s*what (\w+ )?\w{3,}[^su'\s]s (are|were|did|do|does|have|had|has|will)\b",
+    r"^\s*which (\w+ )?\w{3,}[^su'\s]s\b|^\s*what (\w+ )?\w{3,}[^su'\s]s (are|were|did|do|does|have|had|has|will)\b|"
+    # a lower-case plural after "what are the / some / Tesla's ..." ("What were Tesla's most important inventions?",
+    # "What are some landmarks in Fresno?"); without the determiner "What are comb jellies?" asks what they are
+    r"^\s*what (are|were) (the|some|all|its|their|his|her|(the )?[\w.&-]+['’]s) (?-i:([a-z-]+ ){0,3}[a-z-]{2,}[^su'\s]s)\b",
     re.I,
 )
 WHOIS = re.compile(
     r"^\s*(who|what)( exactly)?('s| is| was| are| were)( exactly)? ([\w'’&.-]+ ){0,4}[\w'’&.-]+\s*\??\s*$|"
     r"^\s*what (does|do|did) ([\w'’&.-]+ ){1,4}(mean|stand for)\s*\??\s*$",
     re.I,
+)
+# What a who-is / what-is question asks about: "what exactly are cilia?" -> "cilia".
+WHOIS_SUBJECT = re.compile(
+    r"^\s*(?:who|what)(?: exactly)?(?:'s|’s| is| was| are| were)(?: exactly)?\s+(?:the |a |an )?(?P<x>.+?)\s*\??\s*$|"
+    r"^\s*what (?:does|do|did) (?:the |a |an )?(?P<y>.+?) (?:mean|stand for)\s*\??\s*$",
+    re.I,
+)
+# Sentences that say what something is: "X is a ...", "X, a ...", "X, which ...", "known as X", "X means ...".
+DEFINING = (
+    r"\b{x}\b,?\s+(?:is|was|are|were)\s+(?:a|an|the|one|any)\b|\b{x}\b\s+(?:refers? to|means?|stands? for|denotes)\b|"
+    r"\b{x}\b,\s+(?:a|an|the|which|who)\s|\b{x}\b\s+(?:which|who)\s+(?!(?:they|it|he|she|we|you|i|the|a|an)\b)\w+|"
+    r"\b(?:referred to|known|described|defined|designated) as\s+(?:an?\s+|the\s+)?{x}\b"
 )
 # "What's the new boat called?" asks for a name, not about the boat.
 CALLED = re.compile(r"\b(called|named|known as)\s*\??\s*$|\bname of\b", re.I)
@@ -259,6 +274,25 @@ HAS_NUMBER = re.compile(
     r"hundreds?|thousands?|millions?|billions?|dozens?|half|third|quarter|double|twice|several|few)\b",
     re.I,
 )
+
+
+def whois_subject(question: str) -> str:
+    """What a who-is / what-is question asks about ("" when it has no such shape)."""
+    m = WHOIS_SUBJECT.match(question)
+    return (m.group("x") or m.group("y") or "").strip() if m else ""
+
+
+def defines(subject: str, sentence: str) -> bool:
+    """Whether `sentence` says what `subject` is: "Different ways to teach are often referred to as pedagogy.",
+    "Ctenophora (...) is a phylum of animals" (asides in brackets skipped); the subject's last word may take a
+    plural or possessive ending."""
+    if not subject:
+        return False
+    *head, last = subject.split()
+    tail = re.escape(last[:-1]) + "(?:y|ies)" if last.endswith("y") else re.escape(last) + "(?:e?s)?"
+    x = r"\s+".join([*map(re.escape, head), tail + "(?:['’]s)?"])
+    plain = re.sub(r"\s*\([^)]*\)", "", sentence)
+    return bool(re.search(DEFINING.format(x=x), plain, re.I))
 
 
 def holds(expects: str, sentence: str, question: str) -> bool:
