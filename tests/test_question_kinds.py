@@ -15,6 +15,7 @@ from assistant.answer.answerer import _said, aliased, background, pointed_at
 from assistant.answer.extractive import (
     CONTEXT_WORD_WEIGHT,
     DEFINITION_MARGIN,
+    INHERIT,
     NEIGHBOUR_WEIGHT,
     PARTIAL_LEAD,
     PARTIAL_SENTENCES,
@@ -31,6 +32,7 @@ from assistant.answer.extractive import (
 )
 from assistant.answer.followup import _answer_names, condense, needs_context
 from assistant.answer.intents import SWAP, counts_asked, defines, holds, route, whois_subject
+from assistant.answer.retrieval import Retrieved
 from assistant.models import Chunk, Passage
 
 from .conftest import DATA, ROOT
@@ -186,6 +188,30 @@ def test_a_sentence_is_read_with_its_neighbours() -> None:
     assert blended[3] == pytest.approx(0.1)  # its only neighbour is as far as itself
     assert blended[2] > blended[3] and list(np.argsort(-blended))[:2] == [1, 0]
     assert _with_neighbours(np.array([0.5])).tolist() == [0.5]
+
+
+def test_a_sentence_opening_with_a_pronoun_takes_words_from_the_one_before() -> None:
+    """ "It was due in 2025 ..." is about the plant the sentence before names: for "why will the desalination plant
+    open late?" it holds "open" itself and "desalination plant" at `INHERIT`; the same sentence after one about
+    something else inherits nothing, and a sentence that names its own subject inherits nothing either."""
+
+    def scores(first: str) -> dict[str, float]:
+        sentences = [first, "It was due to open in 2025 but now waits for 2027 after cost disputes."]
+        text = " ".join(sentences)
+        chunk = Chunk("d::0", "d", "", "", text, 0, 0, len(text))
+        spans = [(text.index(x), text.index(x) + len(x)) for x in sentences]
+        found = Retrieved([Passage(chunk, 1.0)], np.zeros(3), {"d::0": (spans, np.zeros((2, 3)))})
+        return {c.text: c.score for c in score_sentences("why will the desalination plant open late?", found)}
+
+    after_plant = scores("The desalination plant near Santa Lua will cost 212 million euros.")
+    after_other = scores("Farmers protested in the capital.")
+    late = "It was due to open in 2025 but now waits for 2027 after cost disputes."
+    q_words = 4  # desalination, plant, open, late: each of weight 1
+    assert after_other[late] == pytest.approx(0.5 * 1 / q_words + 0.25)
+    assert after_plant[late] == pytest.approx(0.5 * (1 + INHERIT * 2) / q_words + 0.25)
+    assert after_plant["The desalination plant near Santa Lua will cost 212 million euros."] == pytest.approx(
+        0.5 * 2 / q_words + 0.25
+    )
 
 
 def test_only_the_users_own_names_are_aliased() -> None:

@@ -122,6 +122,12 @@ COUNT_MARGIN = 0.45
 # containment 0.864 -> 0.866 at 0.3; every other set unchanged).
 DEFINITION_MARGIN = 0.3
 REPEAT_PENALTY = 0.3
+# A sentence that opens with a pronoun ("It was originally due to open in 2025 ...") is about what the sentence
+# before it names: the question words only that one holds count at this weight in its word overlap. 0.5 lifted
+# natural dev 0.867 -> 0.875, the conversation chats 0.894 -> 0.909 and SQuAD containment 0.866 -> 0.869; 0.75-1.0
+# gave nothing more and cost the second blind set a decline.
+INHERIT = 0.5
+POINTER_START = re.compile(r"^(it|its|they|their|he|his|she|her|this|these|those)\b", re.I)
 REPEAT_OVERLAP = 0.8  # share of the shorter sentence's words in the other: a restatement, not a second fact
 QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
 
@@ -173,11 +179,17 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
         # a FAQ pair answers its own question: of the kind asked ("Who paid for it?" is not "Who built it?" but
         # close enough at 0.71; "When did it start carrying passengers?" does not say how many it carries)
         asks_alike = p.chunk.is_faq and _alike(_faq_expects(p.chunk.text, spans), expects)
+        before: set[str] = set()
         for i, (a, b) in enumerate(spans):
             text = p.chunk.text[a:b]
+            own = stems(text)
             if p.chunk.is_faq and text.startswith("Q: "):
+                before = own
                 continue  # a FAQ question is never the answer to itself
-            lexical = sum(weights[w] for w in q_stems & stems(text)) / total
+            lexical = sum(weights[w] for w in q_stems & own) / total
+            if POINTER_START.match(text):
+                lexical += INHERIT * sum(weights[w] for w in (q_stems & before) - own) / total
+            before = own
             # A FAQ answer answers its own question: when the user asked that question, its
             # similarity counts for the answer sentences too.
             # Only then: a FAQ pair answers the question it answers, not its neighbours.
