@@ -78,6 +78,10 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("What are the V&A's opening hours?", "list", "items"),
         ("What are comb jellies?", "whois", ""),
         ("What were the Crusades?", "whois", ""),
+        # "where does the money go?" asks what it is spent on; "where did they go?" for a place
+        ("where does most of it go?", "fact", ""),
+        ("Where does the rest of the money go?", "fact", ""),
+        ("where did they go?", "fact", "place"),
     ],
 )
 def test_router(question: str, kind: str, expects: str) -> None:
@@ -619,3 +623,19 @@ def test_what_is_x_takes_the_sentence_that_says_what_x_is() -> None:
     assert ranked([1.28, 1.2, 1.28 - DEFINITION_MARGIN - 0.05])[0].text.startswith("Pedagogy can")
     # a question that asks something else keeps the order
     assert defining_first("when did teaching start?", ranked([1.28, 1.2, 1.18])) == ranked([1.28, 1.2, 1.18])
+
+
+def test_a_followup_may_want_a_sentence_the_last_answer_quoted_alongside(tmp_path: Path) -> None:
+    """Only the sentence an answer was built on steps back for the next turn: the second one it quoted may be
+    what the follow-up asks about ("where does most of it go?" -> the 60 million for farmers)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(ROOT / "evals" / "natural" / "articles" / "oriel-valley-drought-rationing.txt", corpus)
+    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
+    assistant.ingest([corpus], progress=False)
+    chat = assistant.chat()
+    first = chat.ask("how much emergency money was promised?")
+    assert "95 million euros" in first.citations[0].sentences[0] and "compensation for farmers" in first.text
+    assert _said(first) == {first.citations[0].sentences[0]}
+    second = chat.ask("where does most of it go?")
+    assert not second.abstained and "compensation for farmers" in second.citations[0].sentences[0]

@@ -162,6 +162,12 @@ PLACE = re.compile(
     r"hotel|building|port|airport|station|street|island|river|county|province|neighbou?rhood|district)\b",
     re.I,
 )
+# "Where does the money go?" asks what it is spent on, not for a place.
+SPENT = re.compile(
+    r"^\s*where (does|do|did|will|would) ((the|that|this|all|most|much|some|rest|of) ){0,4}"
+    r"(it|money|funding|funds|cash|budget|spending|revenue|proceeds|share|rest)\b [^?]*\b(go|end up|be spent)\b",
+    re.I,
+)
 NAME = re.compile(
     r"^\s*(who|whom|whose)\b|\bwho (is|was|were|are|did|does|will|runs?|leads?|built|made|owns?)\b|"
     r"\b(what|which) (is|was) the name\b|\bwhat (was|is) (it|he|she|they) called\b|\bto whom\b|"
@@ -233,7 +239,7 @@ def _expects(q: str) -> str:
         return "number"
     if TIME.search(q):
         return "time"
-    if PLACE.search(q):
+    if PLACE.search(q) and not SPENT.search(q):
         return "place"
     if NAME.search(q) or CALLED.search(q) or WHICH_THING.search(q):
         return "name"
