@@ -225,6 +225,12 @@ def test_only_the_users_own_names_are_aliased() -> None:
     assert aliased(condensed, "did he finish his degree?") == condensed
 
 
+def test_how_did_it_go_asks_how_it_was_described() -> None:
+    for question in ("how did it go?", "How did the talks go?", "how was it?"):
+        assert aliased(question).endswith("(described tone outcome)")
+    assert aliased("how did the ferry go from Caddon to Wick?") == "how did the ferry go from Caddon to Wick?"
+
+
 def test_offices_and_demonyms_count_as_what_they_name() -> None:
     assert "secretary of state" in aliased("who's America's top diplomat in this story?")
     assert "director" in aliased("who's in charge there?") and "director" in aliased("who is the boss?")

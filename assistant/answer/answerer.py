@@ -333,6 +333,19 @@ TITLES = {
 }
 
 
+# How people ask about something the article words otherwise: "how did it go?" asks how the event was described
+# (its tone, its outcome), and no sentence says "go".
+IDIOMS = [
+    (
+        re.compile(
+            r"\bhow (did|do|does|has|have) (it|they|that|things|(the|their|this) [\w-]+( [\w-]+)?) (go|goes|gone|went)\W*$|"
+            r"^\s*how (was|were) (it|they|that)\b\W*$"
+        ),
+        "described tone outcome",
+    ),
+]
+
+
 def aliased(query: str, question: str = "") -> str:
     """`query` with what the names of `question` (default: the query) stand for ("What does Moscow say ..." +
     "russia"): articles name the country where people name the capital, and neither the embedding nor the
@@ -345,6 +358,7 @@ def aliased(query: str, question: str = "") -> str:
                 extra.append(alias.strip())
     low = (question or query).lower()
     extra += [alias for phrase, alias in TITLES.items() if phrase in low and alias not in query.lower()]
+    extra += [words for pattern, words in IDIOMS if pattern.search(low) and words not in query.lower()]
     return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
 
 
