@@ -645,3 +645,21 @@ def test_a_followup_may_want_a_sentence_the_last_answer_quoted_alongside(tmp_pat
     assert _said(first) == {first.citations[0].sentences[0]}
     second = chat.ask("where does most of it go?")
     assert not second.abstained and "compensation for farmers" in second.citations[0].sentences[0]
+
+
+def test_a_place_without_a_name_is_not_called_missing(tmp_path: Path) -> None:
+    """ "in a barn near a farm house" names no place, so the answer is hedged, but it must not claim the article
+    does not say where."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kitten.txt").write_text(
+        "The White Kitten\n\nThere lived a little white kitten named Snowdrop in a barn near a farm house. "
+        "Snowdrop slept in the hay above the horses. Her five sisters were all orange. Being different made "
+        "Snowdrop sad, so one day she painted herself with the farmer's orange paint.\n",
+        encoding="utf-8",
+    )
+    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
+    assistant.ingest([corpus], progress=False)
+    answer = assistant.ask("Where did Snowdrop live?")
+    assert not answer.abstained and "barn" in answer.text
+    assert not answer.text.startswith("The articles don't say where")

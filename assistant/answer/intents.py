@@ -327,6 +327,15 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     return True
 
 
+# Where without a name: "in a barn near a farm house", "above the stables", "at the back of the shop".
+COMMON_PLACE = re.compile(
+    r"\b(in|at|near|inside|outside|above|below|under|beneath|behind|beside|next to|across from) (a|an|the|his|her|"
+    r"their|its|our|my) (\w+ ){0,2}?(barn|house|home|farm|room|kitchen|garden|yard|school|shop|store|office|church|"
+    r"park|street|road|village|town|city|forest|woods|field|river|lake|sea|beach|harbou?r|port|station|hospital|"
+    r"building|hall|stables?|attic|basement|cellar|tree|hill|mountain|valley|island|coast|camp|castle|palace|"
+    r"tower|bridge|tunnel|market|square|court|library|museum|hotel|restaurant|apartment|flat|cabin|hut|cave)s?\b",
+    re.I,
+)
 # "between Secretary Rubio and ...", "Secretary of State": not every preposition leads to a place.
 PLACE_NAME = re.compile(
     r"\b(?i:in|at|near|outside|inside|from|into|across|throughout|around|off) (?:the |a |an )?(?:[a-z0-9]+ ){0,4}?"
