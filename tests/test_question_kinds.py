@@ -82,6 +82,8 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("where does most of it go?", "fact", ""),
         ("Where does the rest of the money go?", "fact", ""),
         ("where did they go?", "fact", "place"),
+        ("what colour is the new ferry?", "fact", "colour"),
+        ("What is the color of the kitten?", "fact", "colour"),
     ],
 )
 def test_router(question: str, kind: str, expects: str) -> None:
@@ -132,6 +134,11 @@ def test_answer_types() -> None:
     assert not holds("place", "The talks between Secretary Rubio and Lavrov took place in Malaysia.", city)
     assert holds("place", "In Paris, he met Curie.", "where did he meet Curie?")
     assert not holds("name", "It runs from Port Caddon to Innis Point.", "What is it called?")
+
+
+def test_a_colour_question_wants_a_colour() -> None:
+    assert holds("colour", "There lived a little white kitten named Snowdrop.", "What colour was Snowdrop?")
+    assert not holds("colour", "Snowdrop lived in a barn.", "What colour was Snowdrop?")
 
 
 def test_a_count_counts_what_was_asked() -> None:

@@ -59,6 +59,7 @@ MISSING = {
     "place": "where",
     "name": "who or what exactly",
     "reason": "why",
+    "colour": "what colour",
     "": "exactly that",
 }
 # A best sentence made mostly of the question's own words ("The obstacles are numerous.") announces

@@ -145,6 +145,14 @@ DEFINING = (
 )
 # "What's the new boat called?" asks for a name, not about the boat.
 CALLED = re.compile(r"\b(called|named|known as)\s*\??\s*$|\bname of\b", re.I)
+# "What colour is the new ferry?" wants a colour word ("a little white kitten").
+COLOUR = re.compile(r"\b(what|which) colou?rs?\b|\bthe colou?rs? of\b", re.I)
+HAS_COLOUR = re.compile(
+    r"\b(white|black|red|green|blue|yellow|orange|purple|violet|pink|brown|grey|gray|silver|gold|golden|beige|"
+    r"navy|turquoise|crimson|scarlet|maroon|teal|cream|ivory|tan|bronze|copper|blond|blonde|ginger|dark|pale|"
+    r"light|bright|striped|spotted|colou?red|colou?rful)\b",
+    re.I,
+)
 TIME = re.compile(
     r"^\s*when\b|\b(what|which) (year|date|day|month|time|decade|century)\b|\bhow long ago\b|\bsince when\b|"
     r"\bin what year\b|\bwhen (did|was|were|is|will|does|do)\b",
@@ -209,7 +217,7 @@ SWAP = re.compile(
     r"^\s*(and\s+)?(what|how)\s+about\b|^\s*and\s+(?!(why|when|where|who|how|what)\b)(the\s+)?\w+\W*$", re.I
 )
 # The answer types a question can expect besides "" (anything) and "items" (a list).
-TYPED = frozenset({"time", "number", "place", "name", "reason"})
+TYPED = frozenset({"time", "number", "place", "name", "reason", "colour"})
 
 
 def summary_topic(question: str) -> str:
@@ -235,6 +243,8 @@ def acronym_of(acronym: str, title: str) -> bool:
 
 
 def _expects(q: str) -> str:
+    if COLOUR.search(q):
+        return "colour"
     if NUMBER.search(q):
         return "number"
     if TIME.search(q):
@@ -303,6 +313,8 @@ def defines(subject: str, sentence: str) -> bool:
 
 def holds(expects: str, sentence: str, question: str) -> bool:
     """Whether `sentence` holds something of the type the question expects (True when it expects nothing)."""
+    if expects == "colour":
+        return bool(HAS_COLOUR.search(sentence))
     if expects == "time":
         return bool(HAS_TIME.search(sentence))
     if expects == "number":  # a count or an amount; for "how long/old/often" a duration or a date will do
