@@ -232,10 +232,11 @@ def test_only_the_users_own_names_are_aliased() -> None:
     assert aliased(condensed, "did he finish his degree?") == condensed
 
 
-def test_how_did_it_go_asks_how_it_was_described() -> None:
+def test_how_people_say_it_is_searched_as_articles_say_it() -> None:
     for question in ("how did it go?", "How did the talks go?", "how was it?"):
         assert aliased(question).endswith("(described tone outcome)")
     assert aliased("how did the ferry go from Caddon to Wick?") == "how did the ferry go from Caddon to Wick?"
+    assert aliased("What makes this sit-down unusual?").endswith("(meeting talks)")
 
 
 def test_offices_and_demonyms_count_as_what_they_name() -> None:

@@ -343,6 +343,7 @@ IDIOMS = [
         ),
         "described tone outcome",
     ),
+    (re.compile(r"\b(sit-?downs?|face-to-face|one-on-one|tête-à-tête|tete-a-tete|get-together)\b"), "meeting talks"),
 ]
 
 
