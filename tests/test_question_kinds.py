@@ -83,6 +83,8 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("Where does the rest of the money go?", "fact", ""),
         ("where did they go?", "fact", "place"),
         ("what colour is the new ferry?", "fact", "colour"),
+        ("What's the main takeaway?", "summary", ""),
+        ("what is the bottom line?", "summary", ""),
         ("What is the color of the kitten?", "fact", "colour"),
     ],
 )

@@ -17,7 +17,7 @@ from ..text import STOPWORDS, content_words
 
 SUMMARY = re.compile(
     r"\b(summar(y|ies|ise|ize|ising|izing)|gist|tl;?\s?dr|overview|recap|synopsis|in a nutshell|highlights|"
-    r"key (points|takeaways|facts|findings)|main (points|ideas|takeaways)|takeaways|"
+    r"key (points|takeaways?|facts|findings)|main (points|ideas|takeaways?)|takeaways?|bottom line|big picture|"
     r"what('s| is| was)? (this|the|that) (article|piece|story|report|post|text)( \w+)? about|"
     r"what (is|was) (it|this) about|brief me|sum (it|this) up|the short version|sum up|summed up|"
     r"(quick |short |brief )?run-?down|main (idea|message|argument|point)|outline of|primer on|"
@@ -42,6 +42,11 @@ SUMMARY_WORDS = {
     "key",
     "points",
     "takeaways",
+    "takeaway",
+    "bottom",
+    "line",
+    "big",
+    "picture",
     "main",
     "ideas",
     "article",
