@@ -84,6 +84,8 @@ SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
         ("where did they go?", "fact", "place"),
         ("what colour is the new ferry?", "fact", "colour"),
         ("What's the main takeaway?", "summary", ""),
+        ("who is marco rubio?", "whois", ""),  # typed in lower case, still a name
+        ("who's unhappy about the plan?", "fact", "name"),  # asks for someone, not about someone
         ("what is the bottom line?", "summary", ""),
         ("What is the color of the kitten?", "fact", "colour"),
     ],

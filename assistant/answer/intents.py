@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text import STOPWORDS, content_words
+from ..text import STOPWORDS, content_words, words
 
 SUMMARY = re.compile(
     r"\b(summar(y|ies|ise|ize|ising|izing)|gist|tl;?\s?dr|overview|recap|synopsis|in a nutshell|highlights|"
@@ -136,6 +136,7 @@ WHOIS = re.compile(
     r"^\s*what (does|do|did) ([\w'’&.-]+ ){1,4}(mean|stand for)\s*\??\s*$",
     re.I,
 )
+WHO_ASKS = re.compile(r"\s*who\b", re.I)
 # What a who-is / what-is question asks about: "what exactly are cilia?" -> "cilia".
 WHOIS_SUBJECT = re.compile(
     r"^\s*(?:who|what)(?: exactly)?(?:'s|’s| is| was| are| were)(?: exactly)?\s+(?:the |a |an )?(?P<x>.+?)\s*\??\s*$|"
@@ -211,7 +212,13 @@ def route(question: str) -> Intent:
     if LIST.search(q):
         return Intent("list", expects="items")
     expects = _expects(OPENER.sub("", q))  # "And why?" asks why
-    if WHOIS.match(q) and expects in ("", "name") and not CALLED.search(q) and len(content_words(q)) <= 4:
+    # "who is marco rubio?" asks about someone; "who's unhappy about the plan?" asks for someone: no name in it, and
+    # function words ("about", "the") a name does not have
+    subject = words(whois_subject(q))
+    named = (
+        not WHO_ASKS.match(q) or any(w[:1].isupper() for w in subject) or not {w.lower() for w in subject} & STOPWORDS
+    )
+    if WHOIS.match(q) and named and expects in ("", "name") and not CALLED.search(q) and len(content_words(q)) <= 4:
         return Intent("whois")
     return Intent("fact", expects=expects)
 
