@@ -13,6 +13,7 @@ import pytest
 from assistant import Answer, Assistant, Citation, Filters, Settings
 from assistant.answer.answerer import _said, aliased, background, pointed_at
 from assistant.answer.extractive import (
+    ASKED_WEIGHT,
     CONTEXT_WORD_WEIGHT,
     DEFINITION_MARGIN,
     INHERIT,
@@ -23,6 +24,7 @@ from assistant.answer.extractive import (
     TYPE_MARGIN,
     Candidate,
     _context_weighted,
+    _similarity,
     _title_weighted,
     _with_neighbours,
     defining_first,
@@ -193,6 +195,22 @@ def test_words_a_followup_took_from_the_conversation_weigh_less(two_articles: As
     others = [t for t in flat if "built" not in t and "Gull Light" in t]
     assert builders and others
     assert all(weighted[t] > flat[t] for t in builders) and all(weighted[t] < flat[t] for t in others)
+
+
+def test_the_users_own_words_weigh_in_the_similarity_of_a_query_with_context(two_articles: Assistant) -> None:
+    """ "and who did the commentary? (CBS channel super bowl 50)": the embedding of the whole query leans on its
+    context; the user's own words take `ASKED_WEIGHT` of each sentence's similarity."""
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
+    plain = Retrieved([], np.array([1.0, 0.0]), {})
+    assert _similarity(vectors, plain).tolist() == [1.0, 0.0]
+    with_own = replace(plain, asked_vector=np.array([0.0, 1.0]))
+    assert _similarity(vectors, with_own).tolist() == pytest.approx([1 - ASKED_WEIGHT, ASKED_WEIGHT])
+    # the retriever embeds the user's words only when the query added to them
+    ferry = Filters(article_ids=["harbour-town-electric-ferry"])
+    assert two_articles.retriever.search("who built it?", None, ferry, asked="who built it?").asked_vector is None
+    found = two_articles.retriever.search("who built it? (Gull Light)", None, ferry, asked="who built it?")
+    assert found.asked_vector is not None
+    assert float(found.asked_vector @ two_articles.index.embedder.embed_one("who built it?")) == pytest.approx(1.0)
 
 
 def test_a_sentence_is_read_with_its_neighbours() -> None:

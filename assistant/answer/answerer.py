@@ -144,7 +144,7 @@ class ExtractiveAnswerer:
             if leans and not related:
                 continue  # "What is the recipe for sourdough bread?" after a question about Rubio: a new topic
             t0 = time.perf_counter()
-            found = self.retriever.search(query, k, scope)
+            found = self.retriever.search(query, k, scope, asked=question)
             timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + ms(time.perf_counter() - t0)
             # the conversation's article speaks of what was asked, if not in so many words (Apollo 1 and deaths)
             related = max((p.dense for p in found.passages), default=0.0) >= LEANING_SIMILARITY

@@ -123,6 +123,7 @@ class Retrieved:
     query_vector: np.ndarray
     sentences: dict[str, tuple[list[tuple[int, int]], np.ndarray]]
     idf: dict[str, float] = field(default_factory=dict)  # weights of the query's stemmed words
+    asked_vector: np.ndarray | None = None  # the user's own words, when the query added context to them
 
 
 class Retriever:
@@ -137,14 +138,17 @@ class Retriever:
             return None
         return [a.id for a in self.index.articles() if filters.admits(a)]
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieved:
-        """The top `k` passages for `query` (default `settings.top_k`), best first."""
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None, asked: str = "") -> Retrieved:
+        """The top `k` passages for `query` (default `settings.top_k`), best first. `asked`, the user's own
+        question when `query` added context to it, is embedded too, for the answerer. Each on its own: the int8
+        onnx backend scales activations per batch, so a batch of the two would move both vectors."""
         k = k or self.settings.top_k
         self.index.keyword.refresh()  # another process may have ingested since
         qvec = self.index.embedder.embed_one(query)
+        asked_vector = self.index.embedder.embed_one(asked) if asked and asked != query else None
         allowed = self.allowed_articles(filters)
         if allowed is not None and not allowed:
-            return Retrieved([], qvec, {})
+            return Retrieved([], qvec, {}, asked_vector=asked_vector)
         n = max(self.settings.candidates, k)
         dense = dict(self.index.store.search(qvec, n, allowed))
         if allowed is None:
@@ -157,7 +161,7 @@ class Retriever:
         fused = self._fuse(dense, keyword, rows, qvec)
         passages = _dedupe(fused, k)
         sentences = {p.chunk.id: (rows[p.chunk.id][1], rows[p.chunk.id][2]) for p in passages}
-        return Retrieved(passages, qvec, sentences, self.index.keyword.idf(stems(query)))
+        return Retrieved(passages, qvec, sentences, self.index.keyword.idf(stems(query)), asked_vector)
 
     def _fuse(self, dense: dict[str, float], keyword: dict[str, float], rows: dict, qvec: np.ndarray) -> list[Passage]:
         """Convex combination of normalised dense and BM25 scores; FAQ pairs whose question matches go first.
