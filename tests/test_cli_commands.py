@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -291,6 +293,39 @@ def test_chat_carries_on_after_an_error(seed_index_dir: Path, tmp_path: Path, cl
     errors = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 2 and all(str(closed_port) in e for e in errors), out.stderr
     assert out.stdout == ""
+
+
+def test_ctrl_c_during_an_answer_stops_it_and_keeps_the_chat(seed_index_dir: Path, tmp_path: Path) -> None:
+    """An LLM server that takes the question and never replies: Ctrl-C (SIGINT) stops that answer, not the chat,
+    which reads on; Ctrl-C during a one-shot `ask` ends it with 130 and one line, not a traceback."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(120)
+        env = cli_env(ASSISTANT_LLM_BASE_URL=f"http://127.0.0.1:{server.getsockname()[1]}/v1")
+
+        def start(*args: str) -> subprocess.Popen:
+            command = [sys.executable, "-m", "assistant", *args, "--index", str(seed_index_dir), "--backend", "openai"]
+            pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "stdin": subprocess.PIPE}
+            return subprocess.Popen(command, cwd=tmp_path, env=env, text=True, **pipes)  # type: ignore[call-overload]
+
+        chat = start("chat")
+        chat.stdin.write("Where did Rubio and Lavrov meet?\n")
+        chat.stdin.flush()
+        held, _ = server.accept()  # the question reached the "LLM", which says nothing
+        with held:
+            chat.send_signal(signal.SIGINT)
+            _, err = chat.communicate("/clear\n", timeout=120)  # the chat reads on, then ends with its input
+        assert chat.returncode == 0, err
+        assert "(stopped; the question was not added to the conversation)" in err and "Traceback" not in err
+
+        ask = start("ask", "Who is Lavrov?")
+        held, _ = server.accept()
+        with held:
+            ask.send_signal(signal.SIGINT)
+            _, err = ask.communicate(timeout=120)
+        assert ask.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err
+        assert "Traceback" not in err
 
 
 # --- eval ------------------------------------------------------------------------------------------------

@@ -102,6 +102,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except AssistantError as exc:  # e.g. the LLM server went away: say so and keep the chat
             print(f"error: {exc}", file=sys.stderr, flush=True)
             continue
+        except KeyboardInterrupt:  # Ctrl-C while a slow (LLM) answer is written: drop it, keep the chat
+            print("\n(stopped; the question was not added to the conversation)", file=sys.stderr, flush=True)
+            continue
         print(
             json.dumps(to_json(answer), ensure_ascii=False) if args.json else format_answer(answer) + "\n", flush=True
         )
