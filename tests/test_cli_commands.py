@@ -307,7 +307,7 @@ def test_ctrl_c_during_an_answer_stops_it_and_keeps_the_chat(seed_index_dir: Pat
         def start(*args: str) -> subprocess.Popen:
             command = [sys.executable, "-m", "assistant", *args, "--index", str(seed_index_dir), "--backend", "openai"]
             pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "stdin": subprocess.PIPE}
-            return subprocess.Popen(command, cwd=tmp_path, env=env, text=True, **pipes)  # type: ignore[call-overload]
+            return subprocess.Popen(command, cwd=tmp_path, env=env, text=True, **pipes)
 
         chat = start("chat")
         chat.stdin.write("Where did Rubio and Lavrov meet?\n")

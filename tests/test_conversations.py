@@ -40,6 +40,20 @@ def test_save_open_rename_delete(seed: Assistant) -> None:
     assert [c for _, c in conv.choices(store, "")] == [b] and conv.current(store, "") is None
 
 
+def test_a_new_conversation_named_before_its_first_question_keeps_the_name(seed: Assistant) -> None:
+    store = conv.rename(conv.empty(), "", None, "  China's role ")  # nothing asked yet: nothing stored to rename
+    assert conv.chats(store, "") == []
+    store, chat_id = conv.save(store, "", None, [seed.ask("What role does China play?")])
+    assert conv.current(store, "")["title"] == "China's role"
+    store, other = conv.save(store, "", None, [seed.ask("Who did Rubio meet?")])  # the name went with the first
+    assert conv.current(store, "")["title"] == "Who did Rubio meet?"
+    # a name typed for a new conversation that is left for another one is dropped with it
+    store = conv.rename(store, "", None, "Unused")
+    store, _ = conv.open_chat(store, "", chat_id)
+    store, third = conv.save(store, "", None, [seed.ask("Where did they meet?")])
+    assert third not in (chat_id, other) and conv.current(store, "")["title"] == "Where did they meet?"
+
+
 def test_each_login_has_its_own_conversations(seed: Assistant) -> None:
     store, _ = conv.save(None, "ann", None, [seed.ask("Who did Rubio meet?")])
     assert conv.choices(store, "bob") == [] and conv.current(store, "bob") is None

@@ -77,9 +77,10 @@ def _mine(store: Store | None, user: User) -> dict[str, Any]:
     users = store.get("users") if isinstance(store, dict) else None
     mine = _unseal(users.get(who.name), who.key) if isinstance(users, dict) else None
     if not isinstance(mine, dict):
-        return {"current": None, "chats": []}
+        return {"current": None, "chats": [], "pending": None}
     chats = [c for c in mine.get("chats") or [] if isinstance(c, dict) and isinstance(c.get("id"), str)]
-    return {"current": mine.get("current"), "chats": chats}
+    pending = mine.get("pending") if isinstance(mine.get("pending"), str) else None
+    return {"current": mine.get("current"), "chats": chats, "pending": pending}
 
 
 def _unseal(part: Any, key: Fernet | None) -> Any:
@@ -125,8 +126,10 @@ def save(store: Store | None, user: User, chat_id: str | None, turns: list[Answe
     found = next((c for c in mine["chats"] if c.get("id") == chat_id), None)
     if found is None:
         chat_id = chat_id or uuid.uuid4().hex[:12]
-        found = {"id": chat_id, "title": _title(turns[0].question), "created": f"{datetime.now():%Y-%m-%d %H:%M}"}
+        title = mine["pending"] or _title(turns[0].question)  # named before its first answer, or its question
+        found = {"id": chat_id, "title": title, "created": f"{datetime.now():%Y-%m-%d %H:%M}"}
         mine["chats"].insert(0, found)
+        mine["pending"] = None
     found["turns"] = [t.to_dict() for t in turns[-KEEP_TURNS:]]
     mine["chats"] = mine["chats"][:KEEP_CHATS]
     mine["current"] = chat_id
@@ -137,15 +140,21 @@ def open_chat(store: Store | None, user: User, chat_id: str | None) -> tuple[Sto
     """Make `chat_id` the open conversation (None: a new one); returns the store and its answers."""
     mine = _mine(store, user)
     mine["current"] = chat_id
+    mine["pending"] = None  # a name typed for a conversation never saved goes with it
     found = next((c for c in mine["chats"] if c.get("id") == chat_id), None)
     return _put(store, user, mine), turns_of(found)
 
 
 def rename(store: Store | None, user: User, chat_id: str | None, title: str) -> Store:
+    """Name conversation `chat_id`; a new conversation, not saved yet (nothing asked), takes the name when it is."""
     mine = _mine(store, user)
-    for c in mine["chats"]:
-        if c.get("id") == chat_id and title.strip():
-            c["title"] = _title(title)
+    if not title.strip():
+        return _put(store, user, mine)
+    found = next((c for c in mine["chats"] if c.get("id") == chat_id), None)
+    if found is None:
+        mine["pending"] = _title(title)
+    else:
+        found["title"] = _title(title)
     return _put(store, user, mine)
 
 
@@ -153,7 +162,7 @@ def delete(store: Store | None, user: User, chat_id: str | None) -> Store:
     """Forget conversation `chat_id`; no conversation is open afterwards."""
     mine = _mine(store, user)
     mine["chats"] = [c for c in mine["chats"] if c.get("id") != chat_id]
-    mine["current"] = None
+    mine["current"] = mine["pending"] = None
     return _put(store, user, mine)
 
 
