@@ -315,8 +315,14 @@ def test_ctrl_c_during_an_answer_stops_it_and_keeps_the_chat(seed_index_dir: Pat
         held, _ = server.accept()  # the question reached the "LLM", which says nothing
         with held:
             chat.send_signal(signal.SIGINT)
-            _, err = chat.communicate("/clear\n", timeout=120)  # the chat reads on, then ends with its input
+            chat.stdin.write("Who is Lavrov?\n")  # the chat reads on: the next question reaches the LLM too
+            chat.stdin.flush()
+            again, _ = server.accept()
+            with again:
+                chat.send_signal(signal.SIGINT)
+                _, err = chat.communicate("", timeout=120)  # then it ends with its input
         assert chat.returncode == 0, err
+        assert err.count("(stopped; the question was not added to the conversation)") == 2, err
         assert "(stopped; the question was not added to the conversation)" in err and "Traceback" not in err
 
         ask = start("ask", "Who is Lavrov?")

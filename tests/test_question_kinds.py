@@ -309,6 +309,9 @@ def test_a_followup_points_at_the_best_sentence_of_a_hedged_answer() -> None:
     assert pointed_at(hedged) == first  # candidates after the best one are not facts
     assert pointed_at(replace(hedged, partial=False, lead="", text=f"{second} [2]")) == f"{second} [2]"
     assert {"port", "caddon", "ferry"} <= background(hedged)
+    # a stated answer of two sentences: only the one it was built on steps back for the next turn
+    stated = replace(hedged, partial=False, lead="", text=f"{first} [1] {second} [2]")
+    assert _said(stated) == {first} and _said(hedged) == {first} and _said(None) == frozenset()
 
 
 def test_the_names_an_answer_gives_leave_out_months_and_days() -> None:
@@ -672,7 +675,6 @@ def test_a_followup_may_want_a_sentence_the_last_answer_quoted_alongside(tmp_pat
     chat = assistant.chat()
     first = chat.ask("how much emergency money was promised?")
     assert "95 million euros" in first.citations[0].sentences[0] and "compensation for farmers" in first.text
-    assert _said(first) == {first.citations[0].sentences[0]}
     second = chat.ask("where does most of it go?")
     assert not second.abstained and "compensation for farmers" in second.citations[0].sentences[0]
 

@@ -144,7 +144,9 @@ class ExtractiveAnswerer:
             if leans and not related:
                 continue  # "What is the recipe for sourdough bread?" after a question about Rubio: a new topic
             t0 = time.perf_counter()
-            found = self.retriever.search(query, k, scope, asked=question)
+            # the user's own words weigh in only where the query is the question as asked: the leaning query
+            # exists because those words alone do not reach the conversation's article
+            found = self.retriever.search(query, k, scope, asked="" if leans else question)
             timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + ms(time.perf_counter() - t0)
             # the conversation's article speaks of what was asked, if not in so many words (Apollo 1 and deaths)
             related = max((p.dense for p in found.passages), default=0.0) >= LEANING_SIMILARITY
@@ -343,7 +345,7 @@ IDIOMS = [
         ),
         "described tone outcome",
     ),
-    (re.compile(r"\b(sit-?downs?|face-to-face|one-on-one|tête-à-tête|tete-a-tete|get-together)\b"), "meeting talks"),
+    (re.compile(r"\b(sit-?downs?|face-to-face|tête-à-tête|tete-a-tete|get-together)\b"), "meeting talks"),
 ]
 
 

@@ -17,7 +17,9 @@ from ..text import STOPWORDS, content_words, words
 
 SUMMARY = re.compile(
     r"\b(summar(y|ies|ise|ize|ising|izing)|gist|tl;?\s?dr|overview|recap|synopsis|in a nutshell|highlights|"
-    r"key (points|takeaways?|facts|findings)|main (points|ideas|takeaways?)|takeaways?|bottom line|big picture|"
+    r"key (points|takeaways?|facts|findings)|main (points|ideas|takeaways?)|takeaways?|big picture|"
+    # "the bottom line" as what it all comes to, not the money ("did the bottom line improve?")
+    r"what('s| is) the bottom line|bottom line (here|on|of)|"
     r"what('s| is| was)? (this|the|that) (article|piece|story|report|post|text)( \w+)? about|"
     r"what (is|was) (it|this) about|brief me|sum (it|this) up|the short version|sum up|summed up|"
     r"(quick |short |brief )?run-?down|main (idea|message|argument|point)|outline of|primer on|"
@@ -128,7 +130,9 @@ LIST = re.compile(
     r"^\s*which (\w+ )?\w{3,}[^su'\s]s\b|^\s*what (\w+ )?\w{3,}[^su'\s]s (are|were|did|do|does|have|had|has|will)\b|"
     # a lower-case plural after "what are the / some / Tesla's ..." ("What were Tesla's most important inventions?",
     # "What are some landmarks in Fresno?"); without the determiner "What are comb jellies?" asks what they are
-    r"^\s*what (are|were) (the|some|all|its|their|his|her|(the )?[\w.&-]+['’]s) (?-i:([a-z-]+ ){0,3}[a-z-]{2,}[^su'\s]s)\b",
+    # and not when the plural does something ("what are the talks about?", "what are the farmers asking for?")
+    r"^\s*what (are|were) (the|some|all|its|their|his|her|(the )?[\w.&-]+['’]s) (?-i:([a-z-]+ ){0,3}[a-z-]{2,}[^su'\s]s)\b"
+    r"(?!\s+(\w+ing|about|for|like|up to)\b)",
     re.I,
 )
 WHOIS = re.compile(
@@ -139,25 +143,25 @@ WHOIS = re.compile(
 WHO_ASKS = re.compile(r"\s*who\b", re.I)
 # What a who-is / what-is question asks about: "what exactly are cilia?" -> "cilia".
 WHOIS_SUBJECT = re.compile(
-    r"^\s*(?:who|what)(?: exactly)?(?:'s|’s| is| was| are| were)(?: exactly)?\s+(?:the |a |an )?(?P<x>.+?)\s*\??\s*$|"
-    r"^\s*what (?:does|do|did) (?:the |a |an )?(?P<y>.+?) (?:mean|stand for)\s*\??\s*$",
+    r"^\s*(?:who|what)(?: exactly)?(?:'s|’s| is| was| are| were)(?: exactly)?\s+(?:the |a |an )?(?P<x>.+)$|"
+    r"^\s*what (?:does|do|did) (?:the |a |an )?(?P<y>.+) (?:mean|stand for)\W*$",
     re.I,
 )
 # Sentences that say what something is: "X is a ...", "X, a ...", "X, which ...", "known as X", "X means ...".
 DEFINING = (
-    r"\b{x}\b,?\s+(?:is|was|are|were)\s+(?:a|an|the|one|any)\b|\b{x}\b\s+(?:refers? to|means?|stands? for|denotes)\b|"
-    r"\b{x}\b,\s+(?:a|an|the|which|who)\s|\b{x}\b\s+(?:which|who)\s+(?!(?:they|it|he|she|we|you|i|the|a|an)\b)\w+|"
-    r"\b(?:referred to|known|described|defined|designated) as\s+(?:an?\s+|the\s+)?{x}\b"
+    r"{x},?\s+(?:is|was|are|were)\s+(?:a|an|the|one|any)\b|{x}\s+(?:refers? to|means?|stands? for|denotes)\b|"
+    r"{x},\s+(?:a|an|the|which|who)\s|{x}\s+(?:which|who)\s+(?!(?:they|it|he|she|we|you|i|the|a|an)\b)\w+|"
+    r"\b(?:referred to|known|described|defined|designated) as\s+(?:an?\s+|the\s+)?{x}"
 )
+PRONOUN_SUBJECTS = {"it", "he", "she", "they", "him", "her", "them", "this", "that", "these", "those", "you", "we"}
 # "What's the new boat called?" asks for a name, not about the boat.
 CALLED = re.compile(r"\b(called|named|known as)\s*\??\s*$|\bname of\b", re.I)
 # "What colour is the new ferry?" wants a colour word ("a little white kitten").
 COLOUR = re.compile(r"\b(what|which) colou?rs?\b|\bthe colou?rs? of\b", re.I)
+# Lower case only: "the White House", "the Gold Coast" are names, not colours.
 HAS_COLOUR = re.compile(
-    r"\b(white|black|red|green|blue|yellow|orange|purple|violet|pink|brown|grey|gray|silver|gold|golden|beige|"
-    r"navy|turquoise|crimson|scarlet|maroon|teal|cream|ivory|tan|bronze|copper|blond|blonde|ginger|dark|pale|"
-    r"light|bright|striped|spotted|colou?red|colou?rful)\b",
-    re.I,
+    r"\b(white|black|red|green|blue|yellow|orange|purple|violet|pink|brown|grey|gray|golden|beige|navy|turquoise|"
+    r"crimson|scarlet|maroon|teal|cream|ivory|blond|blonde|ginger|striped|spotted|colou?red|colou?rful)\b"
 )
 TIME = re.compile(
     r"^\s*when\b|\b(what|which) (year|date|day|month|time|decade|century)\b|\bhow long ago\b|\bsince when\b|"
@@ -179,7 +183,8 @@ PLACE = re.compile(
 # "Where does the money go?" asks what it is spent on, not for a place.
 SPENT = re.compile(
     r"^\s*where (does|do|did|will|would) ((the|that|this|all|most|much|some|rest|of) ){0,4}"
-    r"(it|money|funding|funds|cash|budget|spending|revenue|proceeds|share|rest)\b [^?]*\b(go|end up|be spent)\b",
+    r"(money|funding|funds|cash|budget|spending|revenue|proceeds|share|rest|(most|much|some|all|rest) of it)\b"
+    r" [^?]*\b(go|end up|be spent)\b",
     re.I,
 )
 NAME = re.compile(
@@ -214,9 +219,12 @@ def route(question: str) -> Intent:
     expects = _expects(OPENER.sub("", q))  # "And why?" asks why
     # "who is marco rubio?" asks about someone; "who's unhappy about the plan?" asks for someone: no name in it, and
     # function words ("about", "the") a name does not have
-    subject = words(whois_subject(q))
+    subject = {w.lower(): w for w in words(whois_subject(q))}
     named = (
-        not WHO_ASKS.match(q) or any(w[:1].isupper() for w in subject) or not {w.lower() for w in subject} & STOPWORDS
+        not WHO_ASKS.match(q)
+        or any(w[:1].isupper() for w in subject.values())
+        or not set(subject) & STOPWORDS
+        or set(subject) <= PRONOUN_SUBJECTS  # "who is she?"
     )
     if WHOIS.match(q) and named and expects in ("", "name") and not CALLED.search(q) and len(content_words(q)) <= 4:
         return Intent("whois")
@@ -307,19 +315,21 @@ HAS_NUMBER = re.compile(
 def whois_subject(question: str) -> str:
     """What a who-is / what-is question asks about ("" when it has no such shape)."""
     m = WHOIS_SUBJECT.match(question)
-    return (m.group("x") or m.group("y") or "").strip() if m else ""
+    # the trailing "?" and spaces go here, not in the pattern: ".+?\s*\??\s*$" backtracks on long runs of spaces
+    return (m.group("x") or m.group("y") or "").strip().rstrip("?").strip() if m else ""
 
 
 def defines(subject: str, sentence: str) -> bool:
     """Whether `sentence` says what `subject` is: "Different ways to teach are often referred to as pedagogy.",
     "Ctenophora (...) is a phylum of animals" (asides in brackets skipped); the subject's last word may take a
     plural or possessive ending."""
-    if not subject:
+    subject = subject.replace("’", "'")
+    if not subject.strip() or subject.lower() in PRONOUN_SUBJECTS:  # "what is it?": any "It is a ..." would do
         return False
     *head, last = subject.split()
     tail = re.escape(last[:-1]) + "(?:y|ies)" if last.endswith("y") else re.escape(last) + "(?:e?s)?"
-    x = r"\s+".join([*map(re.escape, head), tail + "(?:['’]s)?"])
-    plain = re.sub(r"\s*\([^)]*\)", "", sentence)
+    x = r"(?<!\w)" + r"\s+".join([*map(re.escape, head), tail + "(?:'s)?"]) + r"(?!\w)"  # "U.S.", "C++" too
+    plain = re.sub(r"\s*\([^)]*\)", "", sentence).replace("’", "'")
     return bool(re.search(DEFINING.format(x=x), plain, re.I))
 
 

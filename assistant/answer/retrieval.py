@@ -132,6 +132,13 @@ class Retriever:
     def __init__(self, index: Index, settings: Settings) -> None:
         self.index = index
         self.settings = settings
+        self._last: tuple[str, np.ndarray] | None = None
+
+    def _embedded(self, text: str) -> np.ndarray:
+        """`text` embedded, once for the several searches one question may make (the last text is kept)."""
+        if self._last is None or self._last[0] != text:
+            self._last = (text, self.index.embedder.embed_one(text))
+        return self._last[1]
 
     def allowed_articles(self, filters: Filters | None) -> list[str] | None:
         if not filters:
@@ -145,7 +152,7 @@ class Retriever:
         k = k or self.settings.top_k
         self.index.keyword.refresh()  # another process may have ingested since
         qvec = self.index.embedder.embed_one(query)
-        asked_vector = self.index.embedder.embed_one(asked) if asked and asked != query else None
+        asked_vector = self._embedded(asked) if asked and asked != query else None
         allowed = self.allowed_articles(filters)
         if allowed is not None and not allowed:
             return Retrieved([], qvec, {}, asked_vector=asked_vector)

@@ -1,8 +1,9 @@
 """Conversations kept in the browser (Gradio's `BrowserState`, in its localStorage), so a reload or a
 second tab of the same browser finds them again; another browser never sees them.
 
-The stored value is JSON: `{"users": {user: {"current": id, "chats": [chat, ...]}}}`, where a chat
-is `{"id", "title", "created", "turns": [Answer.to_dict(), ...]}`. With a login each user has their
+The stored value is JSON: `{"users": {user: {"current": id, "chats": [chat, ...], "pending": title}}}`,
+where a chat is `{"id", "title", "created", "turns": [Answer.to_dict(), ...]}` and `pending` is the name given to
+a new conversation before its first question (None otherwise). With a login each user has their
 own part (`user` is the login name; "" without a login), sealed with a key derived from that user's
 password: `{"sealed": token}`. Gradio encrypts the whole value with a secret the page itself holds,
 so without the seal another user of the same browser could read it from the browser's storage.
@@ -151,10 +152,10 @@ def rename(store: Store | None, user: User, chat_id: str | None, title: str) -> 
     if not title.strip():
         return _put(store, user, mine)
     found = next((c for c in mine["chats"] if c.get("id") == chat_id), None)
-    if found is None:
-        mine["pending"] = _title(title)
-    else:
+    if found is not None:
         found["title"] = _title(title)
+    elif chat_id is None:  # not one deleted in another tab meanwhile: that name goes nowhere
+        mine["pending"] = _title(title)
     return _put(store, user, mine)
 
 
