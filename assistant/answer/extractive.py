@@ -384,7 +384,7 @@ def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
     i = next((i for i, f in near if all(f)), None)
     if i is None and not best[0]:
         i = next((i for i, f in close if f[0]), None)
-    return [candidates[i], *candidates[:i], *candidates[i + 1 :]] if i else candidates
+    return _to_front(candidates, i or 0)
 
 
 def defining_first(question: str, candidates: list[Candidate]) -> list[Candidate]:
@@ -398,6 +398,11 @@ def defining_first(question: str, candidates: list[Candidate]) -> list[Candidate
     i = next(
         (i for i, c in enumerate(candidates) if c.score >= top - DEFINITION_MARGIN and defines(subject, c.text)), 0
     )
+    return _to_front(candidates, i)
+
+
+def _to_front(candidates: list[Candidate], i: int) -> list[Candidate]:
+    """`candidates` with the one at `i` first, the others in their order."""
     return [candidates[i], *candidates[:i], *candidates[i + 1 :]] if i else candidates
 
 

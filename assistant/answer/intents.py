@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..text import STOPWORDS, content_words, words
 
@@ -323,14 +324,19 @@ def defines(subject: str, sentence: str) -> bool:
     """Whether `sentence` says what `subject` is: "Different ways to teach are often referred to as pedagogy.",
     "Ctenophora (...) is a phylum of animals" (asides in brackets skipped); the subject's last word may take a
     plural or possessive ending."""
-    subject = subject.replace("’", "'")
+    pattern = _defining(subject.replace("’", "'"))
+    return pattern is not None and bool(pattern.search(re.sub(r"\s*\([^)]*\)", "", sentence).replace("’", "'")))
+
+
+@lru_cache(maxsize=256)
+def _defining(subject: str) -> re.Pattern[str] | None:
+    """The `DEFINING` pattern for `subject`, built once for all the sentences it is tried on; None for no subject."""
     if not subject.strip() or subject.lower() in PRONOUN_SUBJECTS:  # "what is it?": any "It is a ..." would do
-        return False
+        return None
     *head, last = subject.split()
     tail = re.escape(last[:-1]) + "(?:y|ies)" if last.endswith("y") else re.escape(last) + "(?:e?s)?"
     x = r"(?<!\w)" + r"\s+".join([*map(re.escape, head), tail + "(?:'s)?"]) + r"(?!\w)"  # "U.S.", "C++" too
-    plain = re.sub(r"\s*\([^)]*\)", "", sentence).replace("’", "'")
-    return bool(re.search(DEFINING.format(x=x), plain, re.I))
+    return re.compile(DEFINING.format(x=x), re.I)
 
 
 def holds(expects: str, sentence: str, question: str) -> bool:

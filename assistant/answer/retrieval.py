@@ -136,9 +136,10 @@ class Retriever:
 
     def _embedded(self, text: str) -> np.ndarray:
         """`text` embedded, once for the several searches one question may make (the last text is kept)."""
-        if self._last is None or self._last[0] != text:
-            self._last = (text, self.index.embedder.embed_one(text))
-        return self._last[1]
+        last = self._last  # read once: another thread may replace it meanwhile
+        if last is None or last[0] != text:
+            last = self._last = (text, self.index.embedder.embed_one(text))
+        return last[1]
 
     def allowed_articles(self, filters: Filters | None) -> list[str] | None:
         if not filters:
