@@ -43,6 +43,27 @@ from .docmakers import make_pdf
 SEED_ID = "us-russia-dialogue-ukraine-peace-talks"
 
 
+def indexed(corpus: Path) -> Assistant:
+    """An assistant over the files of `corpus`, its index beside the folder."""
+    assistant = Assistant.from_settings(Settings(index_dir=corpus.parent / "index"))
+    assistant.ingest([corpus], progress=False)
+    return assistant
+
+
+def passage_of(title: str, sentences: list[str]) -> tuple[Passage, list[tuple[int, int]]]:
+    """A passage of an article titled `title` made of `sentences`, and their spans in it."""
+    text = " ".join(sentences)
+    chunk = Chunk("t::0", "t", title, "", text, 0, 0, len(text))
+    return Passage(chunk, 1.0), [(text.index(x), text.index(x) + len(x)) for x in sentences]
+
+
+def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list[Candidate]:
+    """`sentences` of one passage as answer candidates with these `scores`, best first."""
+    passage, spans = passage_of(title, sentences)
+    made = (Candidate(0, passage, a, b, s, s) for (a, b), s in zip(spans, scores, strict=True))
+    return sorted(made, key=lambda c: c.score, reverse=True)
+
+
 @pytest.mark.parametrize(
     ("question", "kind", "expects"),
     [
@@ -229,11 +250,10 @@ def test_a_sentence_opening_with_a_pronoun_takes_words_from_the_one_before() -> 
     something else inherits nothing, and a sentence that names its own subject inherits nothing either."""
 
     def scores(first: str) -> dict[str, float]:
-        sentences = [first, "It was due to open in 2025 but now waits for 2027 after cost disputes."]
-        text = " ".join(sentences)
-        chunk = Chunk("d::0", "d", "", "", text, 0, 0, len(text))
-        spans = [(text.index(x), text.index(x) + len(x)) for x in sentences]
-        found = Retrieved([Passage(chunk, 1.0)], np.zeros(3), {"d::0": (spans, np.zeros((2, 3)))})
+        passage, spans = passage_of(
+            "", [first, "It was due to open in 2025 but now waits for 2027 after cost disputes."]
+        )
+        found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((2, 3)))})
         return {c.text: c.score for c in score_sentences("why will the desalination plant open late?", found)}
 
     after_plant = scores("The desalination plant near Santa Lua will cost 212 million euros.")
@@ -344,9 +364,7 @@ def two_articles(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     corpus.mkdir()
     for name in ("harbour-town-electric-ferry.txt", "brackenridge-free-school-meals-study.txt"):
         shutil.copy(ROOT / "evals" / "natural" / "articles" / name, corpus / name)
-    assistant = Assistant.from_settings(Settings(index_dir=root / "index"))
-    assistant.ingest([corpus], progress=False)
-    return assistant
+    return indexed(corpus)
 
 
 def test_a_why_question_gets_the_sentence_that_gives_the_reason(two_articles: Assistant) -> None:
@@ -541,8 +559,7 @@ def test_a_question_without_a_subject_stays_with_the_conversation(tmp_path: Path
         "During the 16th and 17th centuries the plague was present in the city about a third of the time.\n",
         encoding="utf-8",
     )
-    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
-    assistant.ingest([corpus], progress=False)
+    assistant = indexed(corpus)
     assert not assistant.ask("how many people died?").abstained  # on its own, the plague article answers it
     chat = assistant.chat()
     first = chat.ask("What happened in the cabin fire?")
@@ -564,8 +581,7 @@ def test_a_question_with_its_own_topic_leaves_the_conversation(tmp_path: Path) -
         encoding="utf-8",
     )
     make_pdf(corpus / "tidal-report.pdf")
-    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
-    assistant.ingest([corpus], progress=False)
+    assistant = indexed(corpus)
     chat = assistant.chat()
     assert "3,400" in chat.ask("How many lanterns were floated at Vellmar's lantern night?").text
     birds = chat.ask("How many wading birds did biologists count on the mudflats?")
@@ -581,16 +597,7 @@ def test_a_count_of_the_people_asked_about_comes_first() -> None:
         "Newcastle has a population of 282,442.",
         "The castle was built in 1080.",
     ]
-    text = " ".join(sentences)
-    chunk = Chunk("n::0", "n", "Newcastle", "", text, 0, 0, len(text))
-    passage = Passage(chunk, 1.0)
-    spans = [(text.index(x), text.index(x) + len(x)) for x in sentences]
-    scores = [1.34, 0.94, 1.2]
-    candidates = sorted(
-        (Candidate(0, passage, a, b, s, s) for (a, b), s in zip(spans, scores, strict=True)),
-        key=lambda c: c.score,
-        reverse=True,
-    )
+    candidates = candidates_of("Newcastle", sentences, [1.34, 0.94, 1.2])
     question = "How many people live in Newcastle?"
     first = typed_first(route(question), question, candidates)[0]
     assert "282,442" in first.text and "1080" not in first.text
@@ -648,15 +655,10 @@ def test_what_is_x_takes_the_sentence_that_says_what_x_is() -> None:
         "First, teaching itself can be taught in many different ways.",
         "Different ways to teach are often referred to as pedagogy.",
     ]
-    text = " ".join(sentences)
-    chunk = Chunk("t::0", "t", "Teacher", "", text, 0, 0, len(text))
-    passage = Passage(chunk, 1.0)
-    spans = [(text.index(x), text.index(x) + len(x)) for x in sentences]
     question = "what does pedagogy mean?"
 
     def ranked(scores: list[float]) -> list[Candidate]:
-        candidates = (Candidate(0, passage, a, b, s, s) for (a, b), s in zip(spans, scores, strict=True))
-        return defining_first(question, sorted(candidates, key=lambda c: c.score, reverse=True))
+        return defining_first(question, candidates_of("Teacher", sentences, scores))
 
     assert "referred to as pedagogy" in ranked([1.28, 1.2, 1.18])[0].text
     assert ranked([1.28, 1.2, 1.28 - DEFINITION_MARGIN - 0.05])[0].text.startswith("Pedagogy can")
@@ -670,8 +672,7 @@ def test_a_followup_may_want_a_sentence_the_last_answer_quoted_alongside(tmp_pat
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(ROOT / "evals" / "natural" / "articles" / "oriel-valley-drought-rationing.txt", corpus)
-    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
-    assistant.ingest([corpus], progress=False)
+    assistant = indexed(corpus)
     chat = assistant.chat()
     first = chat.ask("how much emergency money was promised?")
     assert "95 million euros" in first.citations[0].sentences[0] and "compensation for farmers" in first.text
@@ -690,8 +691,7 @@ def test_a_place_without_a_name_is_not_called_missing(tmp_path: Path) -> None:
         "Snowdrop sad, so one day she painted herself with the farmer's orange paint.\n",
         encoding="utf-8",
     )
-    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
-    assistant.ingest([corpus], progress=False)
+    assistant = indexed(corpus)
     answer = assistant.ask("Where did Snowdrop live?")
     assert not answer.abstained and "barn" in answer.text
     assert not answer.text.startswith("The articles don't say where")
