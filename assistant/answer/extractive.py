@@ -20,6 +20,7 @@ from ..models import Answer, Citation, Passage
 from ..settings import Settings
 from ..text import names, stems
 from .intents import COMMON_PLACE, HOW_MANY, TYPED, Intent, counts_asked, defines, holds, route, whois_subject
+from .polar import verdict
 from .retrieval import FAQ_MATCH, Retrieved
 
 # Weights of the sentence score, tuned on 1,000 SQuAD questions (benchmarks/squad_quality.py): IDF-weighted
@@ -304,8 +305,9 @@ def extractive_answer(
         return Answer.abstention(question, query, confidence=conf, kind=intent.kind)
     faq = _matched_faq(found, candidates)
     if faq:  # the question was asked in a FAQ: its answer, whole and in order, is the answer
-        text, citations = compose(faq)
-        return Answer(text=text, citations=citations, question=question, query=query, confidence=conf, kind=intent.kind)
+        return _settled(
+            question, faq, Answer(text="", question=question, query=query, confidence=conf, kind=intent.kind)
+        )
     many = intent.kind in ("list", "comparison")
     limit = LIST_SENTENCES if many else settings.max_answer_sentences
     margin = LIST_MARGIN if many else SECOND_SENTENCE_MARGIN
@@ -343,7 +345,19 @@ def extractive_answer(
             kind=intent.kind,
             partial=True,
         )
-    return Answer(text=text, citations=citations, question=question, query=query, confidence=conf, kind=intent.kind)
+    return _settled(
+        question, chosen, Answer(text="", question=question, query=query, confidence=conf, kind=intent.kind)
+    )
+
+
+def _settled(question: str, chosen: Sequence[Span], answer: Answer) -> Answer:
+    """`answer` made of the `chosen` sentences, opened by "Yes." or "No." when the first one settles a polar
+    question in so many words (`polar.verdict`); the verdict is framing, the sentence after it is the evidence."""
+    text, citations = compose(chosen)
+    first = chosen[0].text.lstrip()
+    title = chosen[0].passage.chunk.title
+    said = "" if re.match(r"(yes|no)\b", first, re.I) else verdict(question, first, title)
+    return replace(answer, text=f"{said} {text}" if said else text, lead=said, citations=citations)
 
 
 def _missing(intent: Intent, question: str, chosen: list[Candidate]) -> bool:
