@@ -295,6 +295,15 @@ def test_a_pointer_with_a_clitic_leans_on_the_conversation() -> None:
     assert not needs_context("how long until the bridge is repaired?")
 
 
+def test_an_existential_there_points_nowhere() -> None:
+    """ "Was there an accident?" after "what rockets did apollo use?" is about accidents, not rockets."""
+    assert not needs_context("was there an accident?")
+    assert not needs_context("are there any fees for children?")
+    assert needs_context("is there more?")  # names nothing: it continues the conversation
+    assert needs_context("what did they do there?")  # "there" as a place, and "they"
+    assert condense("was there an accident?", ["what rockets did apollo use?"]) == "was there an accident?"
+
+
 def test_a_long_conversation_does_not_pile_up_in_the_query() -> None:
     """Each condensed query carries its context in brackets; the next turn takes the user's words, not those."""
     history = ["what is the new ferry called?", "when did it start? (Gull Light Callum Reid new ferry)"]

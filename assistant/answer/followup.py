@@ -64,6 +64,12 @@ ADDED = re.compile(r"(\s*\([^()]*\))+\s*$")  # what condense() and the aliases a
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 MAX_ANSWER_NAMES = 4
 OWN_SUBJECT_WORDS = 3  # a continuation with a name and this many content words stands alone
+# "Was there an accident?", "are there any fees?": "there" says that something exists, it points at no place; a
+# question that names the thing stands alone (within the conversation's article: `Answerer.grounded`).
+EXISTENTIAL = re.compile(
+    r"\b(is|are|was|were|be|been|isn['’]t|aren['’]t|wasn['’]t|weren['’]t) there\b|\bthere(['’]s| (is|are|was|were|will|has|have|had|might|may|could|would|must)\b)",
+    re.I,
+)
 
 
 def needs_context(question: str) -> bool:
@@ -75,12 +81,16 @@ def needs_context(question: str) -> bool:
     if pointers(question):
         # "What did Lavrov say about it?" names its subject; "Where did they meet?" does not.
         return not names(question)
+    if EXISTENTIAL.search(question):
+        return not own  # "Was there an accident?" names what it asks about; "Is there more?" does not
     return len(own) <= 1  # "Why?", "Where exactly?"
 
 
 def pointers(question: str) -> set[str]:
-    """The words of `question` that point back into the conversation ("that's" is "that")."""
-    return {CLITIC.sub("", w.lower()) for w in WORD.findall(question)} & ANAPHORA
+    """The words of `question` that point back into the conversation ("that's" is "that"; an existential "there"
+    is no pointer)."""
+    found = {CLITIC.sub("", w.lower()) for w in WORD.findall(question)} & ANAPHORA
+    return found - {"there"} if EXISTENTIAL.search(question) else found
 
 
 def condense(
