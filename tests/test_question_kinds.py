@@ -305,6 +305,14 @@ def test_an_existential_there_points_nowhere() -> None:
     assert condense("was there an accident?", ["what rockets did apollo use?"]) == "was there an accident?"
 
 
+def test_a_question_that_only_asks_takes_the_words_of_the_one_before() -> None:
+    """ "since when?" after "is it free?" asks since when it is free, whatever the conversation's subject."""
+    history = ["what is the v&a? (Victoria and Albert Museum)", "who is it named after?", "is it free?"]
+    assert "free" in condense("since when?", history)
+    assert "free" in condense("how long?", history)
+    assert "free" not in condense("when was it founded?", history)  # names what it asks about
+
+
 def test_a_long_conversation_does_not_pile_up_in_the_query() -> None:
     """Each condensed query carries its context in brackets; the next turn takes the user's words, not those."""
     history = ["what is the new ferry called?", "when did it start? (Gull Light Callum Reid new ferry)"]

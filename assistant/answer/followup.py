@@ -63,6 +63,9 @@ MONTHS_AND_DAYS = re.compile(
 ADDED = re.compile(r"(\s*\([^()]*\))+\s*$")  # what condense() and the aliases appended to a query
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 MAX_ANSWER_NAMES = 4
+# Words that ask without naming anything: "since when?", "how long?", "where exactly?", "who else?" are as
+# elliptic as "when?" and take the words of the question before them ("is it free?" -> "since when?").
+ASKING = {"since", "long", "much", "many", "old", "often", "far", "exactly", "else", "anything", "like", "example"}
 OWN_SUBJECT_WORDS = 3  # a continuation with a name and this many content words stands alone
 # "Was there an accident?", "are there any fees?": "there" says that something exists, it points at no place; a
 # question that names the thing stands alone (within the conversation's article: `Answerer.grounded`).
@@ -125,7 +128,7 @@ def condense(
         answer = []  # "who did the study?" -> "how many children were in it?": "it" is the study, not its authors
     # "why was it late?" needs what "it" is, not the words of the last question ("what about bikes?"); an
     # ellipsis ("and in the lab?", "Why?") needs them
-    elliptic = not asked or (CONTINUATIONS.match(question) and not pointing & PRONOUNS)
+    elliptic = not asked - ASKING or (CONTINUATIONS.match(question) and not pointing & PRONOUNS)
     words = names(topic) + answer + (content_words(last) if elliptic else []) + content_words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
