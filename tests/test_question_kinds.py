@@ -74,6 +74,10 @@ def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list
         ("Who is the writer?", "meta", ""),
         ("who's the reporter on this story?", "meta", ""),
         ("What are the main obstacles to peace?", "list", "items"),
+        ("who performed at the halftime show?", "list", "items"),  # usually several people
+        ("who were the main speakers?", "list", "items"),
+        ("who were the Beatles?", "whois", ""),  # a name, not people in the plural
+        ("who built the ferry?", "fact", "name"),
         ("How do the two sides differ on the war?", "comparison", ""),
         ("Who is Marco Rubio?", "whois", ""),
         ("What year did the meeting happen?", "fact", "time"),

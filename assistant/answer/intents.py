@@ -133,7 +133,11 @@ LIST = re.compile(
     # "What are some landmarks in Fresno?"); without the determiner "What are comb jellies?" asks what they are
     # and not when the plural does something ("what are the talks about?", "what are the farmers asking for?")
     r"^\s*what (are|were) (the|some|all|its|their|his|her|(the )?[\w.&-]+['’]s) (?-i:([a-z-]+ ){0,3}[a-z-]{2,}[^su'\s]s)\b"
-    r"(?!\s+(\w+ing|about|for|like|up to)\b)",
+    r"(?!\s+(\w+ing|about|for|like|up to)\b)|"
+    # people in the plural: "who were the main speakers?" (not "who were the Beatles?"), and what several people
+    # usually do together: "who performed at the halftime show?", "who attended the talks?"
+    r"^\s*(and )?who (are|were) (the|some|all|its|their) (?-i:([a-z-]+ ){0,3}[a-z-]{2,}[^su'\s]s)\b|"
+    r"^\s*(and )?who (else )?(performed|attended|took part|participated|competed|spoke|testified|signed|joined)\b",
     re.I,
 )
 WHOIS = re.compile(
