@@ -315,6 +315,8 @@ def test_a_question_that_only_asks_takes_the_words_of_the_one_before() -> None:
     assert "free" in condense("since when?", history)
     assert "free" in condense("how long?", history)
     assert "free" not in condense("when was it founded?", history)  # names what it asks about
+    assert needs_context("what's more common?")  # "what's" names nothing
+    assert "what's" not in condense("is that going down?", ["what's more common?"])
 
 
 def test_a_long_conversation_does_not_pile_up_in_the_query() -> None:

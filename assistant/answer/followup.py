@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import content_words, names
+from ..text import STOPWORDS, content_words, names
 from .intents import DAYS
 
 # Words that point back into the conversation.
@@ -78,7 +78,7 @@ EXISTENTIAL = re.compile(
 
 def needs_context(question: str) -> bool:
     """True when the question leans on earlier turns instead of naming its subject."""
-    own = content_words(question)
+    own = _words(question)
     if CONTINUATIONS.match(question):
         # "And China?" continues; "And how does Trump feel about the war?" names its own subject.
         return not (names(question) and len(own) >= OWN_SUBJECT_WORDS)
@@ -88,6 +88,12 @@ def needs_context(question: str) -> bool:
     if EXISTENTIAL.search(question):
         return not own  # "Was there an accident?" names what it asks about; "Is there more?" does not
     return len(own) <= 1  # "Why?", "Where exactly?"
+
+
+def _words(text: str) -> list[str]:
+    """The content words of `text` without question words under a clitic: "what's more common?" names only
+    "common" ("what's" is "what is"), and a later query should not search for "what's"."""
+    return [w for w in content_words(text) if CLITIC.sub("", w.lower()) not in STOPWORDS]
 
 
 def pointers(question: str) -> set[str]:
@@ -117,7 +123,7 @@ def condense(
         return question
     if subject or not history:
         return f"{question.rstrip()} ({subject})" if subject else question
-    asked = {w.lower() for w in content_words(question)}
+    asked = {w.lower() for w in _words(question)}
     # The user's own words of each earlier turn: a condensed query carries its context in brackets, and
     # taking those along again at every turn would pile up the whole conversation into the query.
     own = [ADDED.sub("", h) for h in history]
@@ -132,7 +138,7 @@ def condense(
     # "why was it late?" needs what "it" is, not the words of the last question ("what about bikes?"); an
     # ellipsis ("and in the lab?", "Why?") needs them
     elliptic = not asked - ASKING or (CONTINUATIONS.match(question) and not pointing & PRONOUNS)
-    words = names(topic) + answer + (content_words(last) if elliptic else []) + content_words(topic)
+    words = names(topic) + answer + (_words(last) if elliptic else []) + _words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
 
