@@ -268,7 +268,14 @@ def _wire_chat(h: Handlers, p: Parts, owners: conversations.Owners) -> None:
     bar = p.bar
     inputs = [p.message, p.chatbot, p.session, p.article_filter, p.tag_filter, p.backend, p.top_k]
     outputs = [p.message, p.chatbot, p.session, p.sources]
-    opts: dict[str, Any] = {"concurrency_id": "answers", "concurrency_limit": 4, "show_progress": "minimal"}
+    # "always_last": a question sent while the last one is still being answered (a slow LLM, a busy machine, or an
+    # empty message just sent) is asked when that answer is done; Gradio's default ("once") dropped it silently
+    opts: dict[str, Any] = {
+        "concurrency_id": "answers",
+        "concurrency_limit": 4,
+        "show_progress": "minimal",
+        "trigger_mode": "always_last",
+    }
 
     def after(session: Any, store: Any, chat_id: Any, request: gr.Request) -> tuple[Any, ...]:
         """Keep the conversation in the browser and refresh the export buttons."""
