@@ -21,7 +21,7 @@ from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
 from ..text import clean_question, content_words, names, stems
 from .extractive import ALIASES, compose, extractive_answer
-from .followup import CLITIC, THING, WORD, condense, needs_context, pointers
+from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
 from .intents import ACRONYM, ANY_ACRONYM, SWAP, Intent, acronym_of, route
 from .retrieval import Filters, Retriever
@@ -86,10 +86,7 @@ class ExtractiveAnswerer:
         turns = self.settings.history_turns
         earlier = list(history)[-turns:] if turns else []
         said, known = pointed_at(previous), background(previous)
-        hedged = previous is not None and previous.partial
-        query = self._spelled_out(
-            condense(text, earlier, said, self._subject(text, earlier, filters, hedged), known), filters
-        )
+        query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters), known), filters)
         query = aliased(query, text)
         intent = route(text)
         if previous is not None and earlier and SWAP.match(text) and intent.kind == "fact" and not intent.expects:
@@ -222,15 +219,15 @@ class ExtractiveAnswerer:
         titles = [a.title for a in self.articles(filters) if all(acronym_of(x, a.title) for x in short)]
         return f"{query} ({titles[0]})" if len(titles) == 1 else query
 
-    def _subject(self, question: str, history: list[str], filters: Filters | None, hedged: bool = False) -> str:
+    def _subject(self, question: str, history: list[str], filters: Filters | None) -> str:
         """The name of the one article in focus, for a first question whose pronoun points at it ("When did
         he die?" on the "Nikola Tesla" page). Only a short title is a name: a headline's words would outweigh
         the question's own."""
-        if names(question) or not pointers(question) or (history and not (hedged and pointers(question) <= THING)):
+        if history or names(question) or not pointers(question):
             return ""
         articles = self.articles(filters)
         title = articles[0].title if len(articles) == 1 else ""
-        return title if len(content_words(title)) <= SUBJECT_WORDS else ""
+        return title if len(title.split()) <= SUBJECT_WORDS else ""
 
     def articles(self, filters: Filters | None) -> list[ArticleInfo]:
         return [a for a in self.index.articles() if not filters or filters.admits(a)]

@@ -45,8 +45,7 @@ ANAPHORA = {
 # The pointers that may stand for a person: after "who ...?" only these point at the person the answer named.
 PERSONAL = {"he", "she", "they", "them", "their", "theirs", "him", "his", "her", "hers"}
 # Pointers that stand for a thing or person named before ("why was it late?"), not for the last question's words.
-THING = {"it", "its"}
-PRONOUNS = PERSONAL | THING
+PRONOUNS = PERSONAL | {"it", "its"}
 WHO = re.compile(r"^\s*(who|whom|whose)\b", re.I)
 # Short openers that continue the previous question ("And China?", "What about Turkey?").
 CONTINUATIONS = re.compile(
@@ -114,14 +113,12 @@ def condense(
     """The question as a standalone search query, given earlier (already standalone) queries and the
     text of the last answer: in "Who passed on Trump's displeasure?" then "To whom?", the subject of
     "whom" (Lavrov) is in the answer, not in the question. `subject` (the title of the one article in
-    focus) stands in for the conversation when there is none ("When did he die?" on the Tesla page), or when the
-    last answer was hedged and "it" is asked about ("what was it first called?" on the V&A's page: the museum,
-    not the galleries a weak answer named). Names in
+    focus) stands in for the conversation when there is none: "When did he die?" on the Tesla page. Names in
     `known` (the words of the last answer's article title) are what the article is about, not a subject. With
     `lean`, a question that looks whole ("How many people died?") is read as leaning on the conversation too."""
     if not (lean or needs_context(question)):
         return question
-    if subject or not history:
+    if not history:
         return f"{question.rstrip()} ({subject})" if subject else question
     asked = {w.lower() for w in _words(question)}
     # The user's own words of each earlier turn: a condensed query carries its context in brackets, and
