@@ -309,9 +309,7 @@ def extractive_answer(
         return Answer.abstention(question, query, confidence=conf, kind=intent.kind)
     faq = _matched_faq(found, candidates)
     if faq:  # the question was asked in a FAQ: its answer, whole and in order, is the answer
-        return _settled(
-            question, faq, Answer(text="", question=question, query=query, confidence=conf, kind=intent.kind)
-        )
+        return _settled(question, query, faq, conf, intent.kind)
     many = intent.kind in ("list", "comparison")
     limit = LIST_SENTENCES if many else settings.max_answer_sentences
     margin = LIST_MARGIN if many else SECOND_SENTENCE_MARGIN
@@ -354,19 +352,25 @@ def extractive_answer(
             kind=intent.kind,
             partial=True,
         )
-    return _settled(
-        question, chosen, Answer(text="", question=question, query=query, confidence=conf, kind=intent.kind)
-    )
+    return _settled(question, query, chosen, conf, intent.kind)
 
 
-def _settled(question: str, chosen: Sequence[Span], answer: Answer) -> Answer:
-    """`answer` made of the `chosen` sentences, opened by "Yes." or "No." when the first one settles a polar
+def _settled(question: str, query: str, chosen: Sequence[Span], confidence: float, kind: str) -> Answer:
+    """The answer made of the `chosen` sentences, opened by "Yes." or "No." when the first one settles a polar
     question in so many words (`polar.verdict`); the verdict is framing, the sentence after it is the evidence."""
     text, citations = compose(chosen)
     first = chosen[0].text.lstrip()
     title = chosen[0].passage.chunk.title
     said = "" if re.match(r"(yes|no)\b", first, re.I) else verdict(question, first, title)
-    return replace(answer, text=f"{said} {text}" if said else text, lead=said, citations=citations)
+    return Answer(
+        text=f"{said} {text}" if said else text,
+        lead=said,
+        citations=citations,
+        question=question,
+        query=query,
+        confidence=confidence,
+        kind=kind,
+    )
 
 
 def _missing(intent: Intent, question: str, chosen: list[Candidate]) -> bool:
@@ -393,9 +397,15 @@ def _typed_within(
     for c in candidates:
         if c.score < best.score - margin:
             return None
-        if holds(intent.expects, c.text, question) and counts_asked(question, c.text):
+        if all(_fits(intent, question, c)):
             return c
     return None
+
+
+def _fits(intent: Intent, question: str, c: Candidate) -> tuple[bool, bool]:
+    """Whether `c` holds the type the question expects; and, for "how many kids", whether it counts kids."""
+    typed = holds(intent.expects, c.text, question)
+    return typed, typed and counts_asked(question, c.text)
 
 
 def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> list[Candidate]:
@@ -406,15 +416,13 @@ def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
     if not intent.expects or not candidates:
         return candidates
 
-    def fits(c: Candidate) -> tuple[bool, bool]:  # of the type asked; and for "how many kids", counts kids
-        typed = holds(intent.expects, c.text, question)
-        return typed, typed and counts_asked(question, c.text)
-
-    best = fits(candidates[0])
+    best = _fits(intent, question, candidates[0])
     if all(best):
         return candidates
     margin = COUNT_MARGIN if HOW_MANY.search(question) else TYPE_MARGIN
-    near = [(i, fits(c)) for i, c in enumerate(candidates) if c.score >= candidates[0].score - margin]
+    near = [
+        (i, _fits(intent, question, c)) for i, c in enumerate(candidates) if c.score >= candidates[0].score - margin
+    ]
     close = [(i, f) for i, f in near if candidates[i].score >= candidates[0].score - TYPE_MARGIN]
     i = next((i for i, f in near if all(f)), None)
     if i is None and not best[0]:

@@ -77,7 +77,8 @@ def verdict(question: str, sentence: str, title: str = "") -> str:
         return ""
     if COPULA.match(question) and not any(PARTICIPLE.search(w) for w in content_words(question)):
         return ""  # "is oxygen a metal?": both words in a sentence do not make oxygen a metal
-    needed = asked - stems(title) if len(asked - stems(title)) >= 2 else asked
+    untitled = asked - stems(title)
+    needed = untitled if len(untitled) >= 2 else asked
     return "Yes." if len(needed) >= 2 and needed <= stems(sentence) else ""
 
 
