@@ -151,6 +151,11 @@ def main() -> int:
         "conversations/dev, conversations/heldout (evals/conversations/)",
     )
     p.add_argument("--extra", type=Path, action="append", default=[], help="another question file to score")
+    p.add_argument(
+        "--no-focus",
+        action="store_true",
+        help="ask the --sets questions over all articles too, as a user who picks no article does",
+    )
     p.add_argument("--index", type=Path, default=ROOT / "runs" / "natural-index")
     p.add_argument("-v", "--verbose", action="store_true", help="print every miss")
     p.add_argument("--fail-under", nargs="*", default=[], help="bounds on the last set, e.g. answered=0.85")
@@ -166,7 +171,7 @@ def main() -> int:
     assistant = build_index(args.index, args.batch_size)
     print(f"natural quality; {len(assistant.articles())} articles indexed; {load_note()}")
     result: dict[str, Any] = {}
-    for path, focus in [(_set_path(name), True) for name in args.sets] + [(e, False) for e in args.extra]:
+    for path, focus in [(_set_path(name), not args.no_focus) for name in args.sets] + [(e, False) for e in args.extra]:
         print(
             f"\n{path.parent.name}/{path.name}"
             + (" (each question with its article in focus)" if focus else " (all articles)")

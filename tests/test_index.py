@@ -163,6 +163,28 @@ def test_keyword_index_persists_without_rebuild(seed: Assistant, monkeypatch: py
     assert fresh.keyword.search("Lavrov Malaysia", 3)
 
 
+def test_keyword_scores_reach_the_dense_candidates_beyond_its_own_top(seed: Assistant) -> None:
+    keyword = seed.index.keyword
+    ranked = keyword.search("Neptune Arctic Malaysia", 100)
+    assert len(ranked) > 3
+    full = dict(ranked)
+    top = keyword.search("Neptune Arctic Malaysia", 1)
+    unmatched = next(c.id for c in seed.index.manifest.all_chunks() if c.id not in full)
+    also = [ranked[-1][0], ranked[2][0], top[0][0], unmatched]
+    got = keyword.search("Neptune Arctic Malaysia", 1, also=also)
+    # the best one, then the others asked for with the scores a full search gives them; no zero scores
+    assert got == [top[0], (ranked[-1][0], full[ranked[-1][0]]), (ranked[2][0], full[ranked[2][0]])]
+
+
+def test_search_fuses_each_candidate_with_its_own_keyword_score(seed: Assistant) -> None:
+    few = Assistant.from_settings(seed.settings.model_copy(update={"candidates": 2, "top_k": 8}))
+    passages = few.retriever.search("What did Lavrov and Rubio discuss in Malaysia?").passages
+    matched = dict(few.index.keyword.search("What did Lavrov and Rubio discuss in Malaysia?", 100))
+    assert len(passages) > 2
+    assert all(p.keyword == matched.get(p.chunk.id, 0.0) for p in passages)
+    assert sum(p.keyword > 0 for p in passages) > 2  # more than the two keyword candidates
+
+
 def test_foreign_index_folder_gives_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "foreign"
     folder.mkdir()

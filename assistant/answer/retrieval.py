@@ -164,7 +164,7 @@ class Retriever:
         else:
             admitted = set(allowed)
             keyword_ids = {c for c in self.index.keyword.ids if _article(c) in admitted}
-        keyword = dict(self.index.keyword.search(query, n, keyword_ids))
+        keyword = dict(self.index.keyword.search(query, n, keyword_ids, also=dense))
         rows = self.index.chunk_rows(set(dense) | set(keyword))  # drops chunks of articles being written
         fused = self._fuse(dense, keyword, rows, qvec)
         passages = _dedupe(fused, k)

@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -195,8 +196,13 @@ class KeywordIndex:
             out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
         return out
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """Up to `k` (chunk id, BM25 score) pairs, best first; only ids in `allowed` when given."""
+    def search(
+        self, query: str, k: int, allowed: set[str] | None = None, also: Iterable[str] = ()
+    ) -> list[tuple[str, float]]:
+        """Up to `k` (chunk id, BM25 score) pairs, best first; only ids in `allowed` when given. The
+        scores of the ids in `also` (say, the dense search's candidates) follow, when they match at all
+        and are not among the `k`: from the same scoring pass, so fusion sees every candidate's keyword
+        score, not only the `k` best ones'."""
         import bm25s
 
         ids, row, bm25 = self._state  # one snapshot: an ingest may swap in a new index meanwhile
@@ -210,7 +216,10 @@ class KeywordIndex:
             mask = np.zeros(len(ids), dtype=scores.dtype)
             mask[[row[c] for c in allowed if c in row]] = 1
             scores = scores * mask
-        return [(ids[int(d)], float(scores[d])) for d in top_k(scores, k)]
+        best = top_k(scores, k)
+        taken = set(best.tolist())
+        extra = [r for r in dict.fromkeys(row[c] for c in also if c in row) if r not in taken and scores[r] > 0]
+        return [(ids[int(d)], float(scores[d])) for d in [*best.tolist(), *extra]]
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
