@@ -369,6 +369,27 @@ def test_a_chain_of_bare_followups_keeps_its_subject() -> None:
     assert "Rubio" in query
 
 
+def test_a_chain_of_leaning_turns_carries_its_subject_not_what_each_turn_asked() -> None:
+    """When every turn in view leans on an earlier one, the oldest passes on the names it carried (the subject),
+    not the other words it had added: those asked something else and pull the search to the same sentences."""
+    history = [
+        "since when? (Victoria Albert Museum London free founded)",
+        "how big is it?",
+        "how many galleries?",
+    ]
+    query = condense("what was it first called?", history)
+    assert all(w in query for w in ("Victoria", "Albert", "Museum", "London"))
+    assert "free" not in query and "founded" not in query
+
+
+def test_a_count_of_one_thing_leans_on_the_conversation() -> None:
+    """ "how many galleries?" names galleries; "many" only asks, so of what is unsaid."""
+    assert needs_context("how many galleries?") and needs_context("how long was the wait?")
+    assert not needs_context("how many galleries does the museum have?")
+    assert not needs_context("how old was Tesla?")  # a name and what is asked about it
+    assert "Museum" in condense("how many galleries?", ["what is the v&a? (Victoria and Albert Museum)"])
+
+
 def test_the_title_of_the_last_answer_is_no_followup_subject() -> None:
     query = condense(
         "who paid for it?",

@@ -86,7 +86,9 @@ def needs_context(question: str) -> bool:
         return not names(question)
     if EXISTENTIAL.search(question):
         return not own  # "Was there an accident?" names what it asks about; "Is there more?" does not
-    return len(own) <= 1  # "Why?", "Where exactly?"
+    # "Why?", "Where exactly?"; "how many galleries?" names one thing ("many" only asks): of what is unsaid.
+    # "how old was Tesla?" says of what
+    return len(own) <= 1 or (len([w for w in own if w.lower() not in ASKING]) <= 1 and not names(question))
 
 
 def _words(text: str) -> list[str]:
@@ -127,7 +129,11 @@ def condense(
     last = own[-1]
     # the turn that named the subject; when every turn in view leans on an earlier one, the oldest keeps its
     # added context, which holds the subject ("Who did Rubio meet?" -> "Where?" -> "When?" -> "Why?" -> ...)
-    topic = next((h for h in reversed(own) if not needs_context(h)), history[0])
+    topic = next((h for h in reversed(own) if not needs_context(h)), None)
+    # the subject carried that far is in that turn's names; its other added words are what earlier turns asked
+    # ("is it free?" -> "since when?"), and piling them up pulls every later search to the same sentences
+    carried = names(history[0]) if topic is None else []
+    topic = own[0] if topic is None else topic
     answer = [n for n in _answer_names(previous_answer) if CLITIC.sub("", n.lower()) not in known]
     pointing = pointers(question)
     if WHO.match(last) and pointing and not pointing & PERSONAL:
@@ -135,7 +141,7 @@ def condense(
     # "why was it late?" needs what "it" is, not the words of the last question ("what about bikes?"); an
     # ellipsis ("and in the lab?", "Why?") needs them
     elliptic = not asked - ASKING or (CONTINUATIONS.match(question) and not pointing & PRONOUNS)
-    words = names(topic) + answer + (_words(last) if elliptic else []) + _words(topic)
+    words = carried + names(topic) + answer + (_words(last) if elliptic else []) + _words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
 
