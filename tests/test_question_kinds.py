@@ -92,6 +92,8 @@ def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list
         ("which fields did Tesla work in?", "list", "items"),
         ("give me a quick rundown of martin luther", "summary", ""),
         ("what's Levi's Stadium?", "whois", ""),
+        ("what's Washington's position?", "fact", ""),  # a possessive before a common noun asks for the position
+        ("who's Tesla's father?", "fact", "name"),
         ("what does pedagogy mean?", "whois", ""),
         ("what did people back then think caused the plague?", "fact", ""),  # "people" after "did" is no list
         ("what steps did the council take?", "list", "items"),

@@ -146,6 +146,7 @@ WHOIS = re.compile(
     re.I,
 )
 WHO_ASKS = re.compile(r"\s*who\b", re.I)
+OWNED = re.compile(r"\w['’]s?\s+[a-z]")  # a possessive before a common noun: "Tesla's birthday", "the Kremlin's view"
 # What a who-is / what-is question asks about: "what exactly are cilia?" -> "cilia".
 WHOIS_SUBJECT = re.compile(
     r"^\s*(?:who|what)(?: exactly)?(?:'s|’s| is| was| are| were)(?: exactly)?\s+(?:the |a |an )?(?P<x>.+)$|"
@@ -231,7 +232,16 @@ def route(question: str) -> Intent:
         or not set(subject) & STOPWORDS
         or set(subject) <= PRONOUN_SUBJECTS  # "who is she?"
     )
-    if WHOIS.match(q) and named and expects in ("", "name") and not CALLED.search(q) and len(content_words(q)) <= 4:
+    # "what's Washington's position?" asks for the position (a fact); "what's Levi's Stadium?" names a place
+    owned = OWNED.search(whois_subject(q))
+    if (
+        WHOIS.match(q)
+        and named
+        and not owned
+        and expects in ("", "name")
+        and not CALLED.search(q)
+        and len(content_words(q)) <= 4
+    ):
         return Intent("whois")
     return Intent("fact", expects=expects)
 
