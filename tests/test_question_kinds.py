@@ -29,11 +29,12 @@ from assistant.answer.extractive import (
     _with_neighbours,
     defining_first,
     mentioned,
+    says_not,
     score_sentences,
     typed_first,
 )
 from assistant.answer.followup import _answer_names, condense, needs_context
-from assistant.answer.intents import SWAP, counts_asked, defines, holds, route, whois_subject
+from assistant.answer.intents import SWAP, counts_asked, defines, holds, route, states, whois_subject
 from assistant.answer.retrieval import Retrieved
 from assistant.eval.testsets import read_squad, squad_articles
 from assistant.models import Chunk, Passage
@@ -514,6 +515,22 @@ def test_before_saying_the_articles_dont_say_where_it_looks_further(tmp_path: Pa
     answer = assistant.ask("where is the v&a?")
     assert not answer.text.startswith("The articles don't say where") and "Brompton" in answer.text
     assert answer.partial  # still hedged: the best sentence is not the one that answers
+
+
+def test_before_saying_the_article_does_not_name_it_the_whole_article_is_read(two_articles: Assistant) -> None:
+    """ "The vessel, named Gull Light, replaces the diesel ferry Merrow, ..." opens a chunk about the old ferry's
+    fuel and faults, which the search ranks below the five passages it returns."""
+    ferry = Filters(article_ids=["harbour-town-electric-ferry"])
+    answer = two_articles.ask("What is the new electric ferry called?", filters=ferry)
+    assert not says_not(answer) and "named Gull Light" in answer.text
+
+
+def test_only_a_stated_time_or_number_far_away_overturns_the_articles_dont_say() -> None:
+    """What the whole-article reading accepts: "will likely take years, if not decades, to heal" is no year."""
+    assert states("time", "It opened in May 1852.", "when?") and states("time", "at 2:45 a.m.", "when?")
+    assert not states("time", "will take years, if not decades", "what year?")
+    assert not states("time", "a 24–10 lead with 3:08 left", "when was that?")
+    assert not states("number", "several people were hurt", "how many people were hurt?")
 
 
 def test_questions_about_the_article_use_its_byline(seed: Assistant) -> None:

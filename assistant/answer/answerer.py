@@ -20,10 +20,10 @@ from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
 from ..text import clean_question, content_words, names, stems
-from .extractive import ALIASES, compose, extractive_answer
+from .extractive import ALIASES, compose, extractive_answer, says_not
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
-from .intents import ACRONYM, ANY_ACRONYM, SWAP, Intent, acronym_of, route
+from .intents import ACRONYM, ANY_ACRONYM, SWAP, Intent, acronym_of, route, states
 from .retrieval import Filters, Retriever
 from .summaries import Pick, article_summary, topic_summary
 
@@ -42,6 +42,9 @@ MORE_MIN_WORDS = 5  # shorter lines are headings
 # fire to "how many people died?" 0.23; the shipped article to "What is the recipe for sourdough bread?" 0.05, to
 # "who won the world cup?" 0.06, the ferry article to "what is the capital of France?" 0.16.
 LEANING_SIMILARITY = 0.2
+# Before an answer says the article does not say what was asked, it reads the whole article when it has at most
+# this many chunks (a dot product per sentence: a 100-chunk article is ~1,500 sentences, about a millisecond).
+WHOLE_ARTICLE_CHUNKS = 100
 SUBJECT_WORDS = 3  # a title this short names the article's subject ("Nikola Tesla", "Fresno, California")
 
 
@@ -151,6 +154,14 @@ class ExtractiveAnswerer:
             # the conversation's article speaks of what was asked, if not in so many words (Apollo 1 and deaths)
             related = max((p.dense for p in found.passages), default=0.0) >= LEANING_SIMILARITY
             answer = extractive_answer(question, query, found, self.settings, intent, repeat)
+            if says_not(answer):
+                # before saying the article does not say when (or who, where...), read the rest of it: a short
+                # fact in a chunk about something else ("The vessel, named Gull Light, replaces ...") is not
+                # among the passages retrieved
+                wider = self.retriever.whole_article(found, answer.citations[0].article_id, WHOLE_ARTICLE_CHUNKS)
+                again = extractive_answer(question, query, wider, self.settings, intent, repeat) if wider else None
+                if again is not None and not again.abstained and _states_more(intent, question, answer, again):
+                    answer = again
             if not answer.abstained:
                 break
         return answer
@@ -363,6 +374,14 @@ def aliased(query: str, question: str = "") -> str:
     extra += [alias for phrase, alias in TITLES.items() if phrase in low and alias not in query.lower()]
     extra += [words for pattern, words in IDIOMS if pattern.search(low) and words not in query.lower()]
     return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
+
+
+def _states_more(intent: Intent, question: str, answer: Answer, again: Answer) -> bool:
+    """Whether `again` no longer says the articles don't say, because a sentence `answer` did not have states
+    what was asked (a year, a figure, a name: `states`)."""
+    before = {s for c in answer.citations for s in c.sentences}
+    new = [s for c in again.citations for s in c.sentences if s not in before]
+    return not says_not(again) and any(states(intent.expects, s, question) for s in new)
 
 
 def pointed_at(previous: Answer | None) -> str:

@@ -68,6 +68,14 @@ MISSING = {
     "colour": "what colour",
     "": "exactly that",
 }
+SAYS_NOT = "The articles don't say"
+
+
+def says_not(answer: Answer) -> bool:
+    """Whether `answer` claims the articles do not say what was asked (the type it expects)."""
+    return answer.partial and answer.lead.startswith(SAYS_NOT)
+
+
 # A best sentence made mostly of the question's own words ("The obstacles are numerous.") announces
 # the answer rather than giving it: the sentence after it is added.
 NOVELTY_MIN = 0.5
@@ -340,8 +348,8 @@ def extractive_answer(
     text, citations = compose(chosen)
     if hedged:
         # "in a barn near a farm house" names no place but may well say where: hedged, without claiming it is not said
-        says_not = missing and not (intent.expects == "place" and any(COMMON_PLACE.search(c.text) for c in chosen))
-        lead = f"The articles don't say {MISSING[intent.expects]}. What they do say:" if says_not else PARTIAL_LEAD
+        says_none = missing and not (intent.expects == "place" and any(COMMON_PLACE.search(c.text) for c in chosen))
+        lead = f"{SAYS_NOT} {MISSING[intent.expects]}. What they do say:" if says_none else PARTIAL_LEAD
         return Answer(
             text=f"{lead} {text}",
             lead=lead,

@@ -326,6 +326,28 @@ HAS_NUMBER = re.compile(
     re.I,
 )
 
+# What states a time or a number rather than hinting at one: a year, a month, a day, a clock time; a figure or a
+# number word ("years", "several" and "a few" are no answer to "what year?" or "how many?").
+CALENDAR_TIME = re.compile(
+    rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({MONTHS}|{DAYS})\b|\b\d{{1,2}}[:.]\d\d ?[ap]\.?m\b", re.I
+)  # a clock time with a.m./p.m. only: "with 3:08 left" is a game clock
+STATED_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozen)\b",
+    re.I,
+)
+
+
+def states(expects: str, sentence: str, question: str) -> bool:
+    """Like `holds`, but only a stated time or number counts: the stricter test for evidence found far from the
+    passages retrieved, where a loose match ("will take years") would turn "the articles don't say when" into a
+    guess."""
+    if expects == "time" and not DURATION.search(question):
+        return bool(CALENDAR_TIME.search(sentence))
+    if expects == "number":
+        return bool(STATED_NUMBER.search(DATES.sub(" ", sentence))) and holds(expects, sentence, question)
+    return holds(expects, sentence, question)
+
 
 def whois_subject(question: str) -> str:
     """What a who-is / what-is question asks about ("" when it has no such shape)."""

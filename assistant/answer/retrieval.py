@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -170,6 +170,18 @@ class Retriever:
         passages = _dedupe(fused, k)
         sentences = {p.chunk.id: (rows[p.chunk.id][1], rows[p.chunk.id][2]) for p in passages}
         return Retrieved(passages, qvec, sentences, self.index.keyword.idf(stems(query)), asked_vector)
+
+    def whole_article(self, found: Retrieved, article_id: str, limit: int) -> Retrieved | None:
+        """`found` with every other chunk of `article_id` after its passages, ranked as low as its last one (their
+        sentences compete on their own words and meaning); None when the article has more than `limit` chunks."""
+        rows = self.index.manifest.article_rows(article_id)
+        if not found.passages or len(rows) > limit:
+            return None
+        have = {p.chunk.id for p in found.passages}
+        floor = min(p.score for p in found.passages)
+        more = [(Passage(chunk, floor), (spans, vectors)) for chunk, spans, vectors in rows if chunk.id not in have]
+        sentences = {**found.sentences, **{p.chunk.id: sv for p, sv in more}}
+        return replace(found, passages=[*found.passages, *(p for p, _ in more)], sentences=sentences)
 
     def _fuse(self, dense: dict[str, float], keyword: dict[str, float], rows: dict, qvec: np.ndarray) -> list[Passage]:
         """Convex combination of normalised dense and BM25 scores; FAQ pairs whose question matches go first.
