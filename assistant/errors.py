@@ -60,3 +60,11 @@ def missing_extra(package: str, purpose: str, extra: str = "") -> AssistantError
     """The error for an optional dependency that is not installed, naming the command to run."""
     command = f"pip install '.[{extra}]'" if extra else f"pip install {package}"
     return AssistantError(f"{purpose} needs the package {package!r}, which is not installed. Run: {command}")
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an ingest. The articles finished before it are saved (each is written whole or not at all),
+    so the same ingest again resumes: it skips them."""
+
+    def __init__(self) -> None:
+        super().__init__("finished articles are saved; run the same command again to resume")

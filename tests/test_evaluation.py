@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pytest
@@ -17,7 +18,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant import Assistant, Settings
 from assistant.cli.main import main
-from assistant.eval.records import METRICS, EvaluationError, Record, Report, parse_bounds
+from assistant.eval.records import METRICS, EvaluationError, EvaluationInterrupted, Record, Report, parse_bounds
 from assistant.eval.report import compare_runs, load_run, write_run
 from assistant.eval.run import (
     Judge,
@@ -343,3 +344,51 @@ def test_eval_tab_errors_are_shown_to_the_user(seed_assistant: Assistant, tmp_pa
     bad.write_text('{"answers": ["x"]}\n', encoding="utf-8")
     with pytest.raises(gr.Error, match=r"bad\.jsonl:1"):
         run_evaluation(None, str(bad), 0, get_assistant=lambda: seed_assistant, runs_dir=tmp_path)
+
+
+def test_ctrl_c_during_a_run_keeps_the_report_of_the_questions_asked(
+    seed_assistant: Assistant, seed_index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    cases = load_testset(small_set(tmp_path))
+    assert len(cases) > 3
+
+    def stop_at_three(done: int, total: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(EvaluationInterrupted) as stopped:
+        evaluate(seed_assistant, cases, progress=stop_at_three, name="stopped")
+    report = stopped.value.report
+    assert [r.id for r in report.records] == [c.id for c in cases[:3]] and report.summary["questions"] == 3
+    assert report.meta["interrupted"] == f"after 3 of {len(cases)} questions"
+
+    def stop_at_once(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as early:  # before any question is answered there is nothing to report
+        evaluate(seed_assistant, cases, progress=stop_at_once)
+    assert not isinstance(early.value, EvaluationInterrupted)
+
+
+def test_cli_eval_interrupted_writes_the_partial_run(
+    seed_index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.eval.run as run_module
+
+    real, calls = run_module.run_case, []
+
+    def interrupted_third(*args: Any, **kwargs: Any) -> Record:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as Ctrl-C lands while the third question is answered
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "run_case", interrupted_third)
+    testset, out = small_set(tmp_path), tmp_path / "run"
+    code = main(["eval", str(testset), "--index", str(seed_index_dir), "--out", str(out), "--quiet"])
+    total = len(load_testset(testset))
+    assert code == 130
+    assert f"interrupted after 2 of {total} questions" in capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["metrics"]["questions"] == 2 and summary["interrupted"] == f"after 2 of {total} questions"
+    assert (out / "report.html").is_file() and len((out / "results.jsonl").read_text().splitlines()) == 2

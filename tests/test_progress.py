@@ -69,15 +69,18 @@ def _write_corpus(folder: Path) -> None:
         )
 
 
-def _ingest(folder: Path, index: Path, *extra: str) -> subprocess.Popen:
+def _ingest(folder: Path, index: Path, *extra: str, command: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`assistant ingest <folder>` (or `command`, with `folder` as the corpus folder) on `index`."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "HF_HUB_OFFLINE": "1",
         # groups of 64 chunks (the floor; 4 x 16 would be less), so the 600 chunks take about ten
         "ASSISTANT_EMBEDDING_BATCH_SIZE": "16",
+        "ASSISTANT_CORPUS_DIR": str(folder),
     }
-    cmd = [sys.executable, "-m", "assistant", "ingest", str(folder), "--index", str(index), *extra]
+    args = command or ("ingest", str(folder))
+    cmd = [sys.executable, "-m", "assistant", *args, "--index", str(index), *extra]
     return subprocess.Popen(
         cmd,
         env=env,
@@ -132,3 +135,17 @@ def test_ctrl_c_then_resume_skips_finished_articles(tmp_path: Path) -> None:
     assert set(report["unchanged"]) == done
     assert len(report["added"]) == ARTICLES - len(done) and not report["updated"]
     assert set(_statuses(index).values()) == {"done"} and len(_statuses(index)) == ARTICLES
+
+
+def test_ctrl_c_while_serve_indexes_the_corpus_says_how_to_resume(tmp_path: Path) -> None:
+    """`assistant serve --ingest` indexes the corpus folder before it serves: stopped then, it says what
+    `assistant ingest` says, and the articles finished are kept."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    _write_corpus(corpus)
+    proc = _ingest(corpus, index, "--port", "0", command=("serve", "--ingest"))
+    _interrupt_after_first_group(proc, index)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted: finished articles are saved; run the same command again to resume" in err
+    assert "Running on" not in out + err  # it never served a half-built index
+    assert 0 < sum(s == "done" for s in _statuses(index).values()) < ARTICLES

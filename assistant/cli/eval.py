@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..eval.records import METRICS, EvaluationError, Report, parse_bounds
+from ..eval.records import METRICS, EvaluationError, EvaluationInterrupted, Report, parse_bounds
 from ..eval.run import evaluate, make_judge
 from ..eval.testsets import TestCase, corpus_from_testset, load_testset
 from .common import make_assistant
@@ -65,10 +65,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise EvaluationError(f"unexpected arguments {' '.join(args.runs)}; usage: {USAGE}")
     bounds = parse_bounds(args.fail_under)  # a typo in a bound fails before a long run, not after
     cases = load_testset(args.testset)
-    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
-        report = _run(args, cases, tmp)
     from ..eval.report import write_run  # here: matplotlib would add 0.6 s to every other command
 
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
+        try:
+            report = _run(args, cases, tmp)
+        except EvaluationInterrupted as stop:
+            out = write_run(stop.report, args.out)
+            print(
+                f"interrupted {stop.report.meta['interrupted']}: the report of those is in {out / 'report.html'}",
+                file=sys.stderr,
+            )
+            return 130
     out = write_run(report, args.out)
     failed = report.check(bounds)
     _print_run(args, report, out, failed)

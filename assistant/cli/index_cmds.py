@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import asdict
 
 from ..models import IngestReport
@@ -35,14 +34,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     assistant = make_assistant(args)
     progress = not (args.quiet or args.json)  # the bar goes to stderr; --json keeps both streams clean
     feeds_only = (args.feed or args.feeds) and not args.paths
-    try:
-        report = None if feeds_only else assistant.ingest(args.paths or None, prune=args.prune, progress=progress)
-        if args.feed or args.feeds:
-            polled = assistant.ingest_feeds(args.feed, refresh=args.feeds, progress=progress)
-            report = polled if report is None else _merged(report, polled)
-    except KeyboardInterrupt:
-        print("interrupted: finished articles are saved; run the same command again to resume", file=sys.stderr)
-        return 130
+    # Ctrl-C: `main` says "interrupted" and, for an ingest under way, how to resume (IngestInterrupted)
+    report = None if feeds_only else assistant.ingest(args.paths or None, prune=args.prune, progress=progress)
+    if args.feed or args.feeds:
+        polled = assistant.ingest_feeds(args.feed, refresh=args.feeds, progress=progress)
+        report = polled if report is None else _merged(report, polled)
     assert report is not None
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))

@@ -44,6 +44,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AssistantError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return getattr(exc, "exit_code", 2)  # the index-path errors have their own codes (errors.py)
-    except KeyboardInterrupt:  # Ctrl-C: stop quietly, with the shell's exit code for SIGINT
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C: stop quietly, with the shell's exit code for SIGINT
+        print(f"interrupted: {exc}" if str(exc) else "interrupted", file=sys.stderr)
         return 130

@@ -90,6 +90,14 @@ class Record:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+class EvaluationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: a `KeyboardInterrupt` that carries the report of the questions asked so far."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(report.meta.get("interrupted", "interrupted"))
+        self.report = report
+
+
 @dataclass
 class Report:
     """A finished run: per-question records, the summary metrics and what was run how."""

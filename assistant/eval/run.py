@@ -22,7 +22,7 @@ from ..answer.retrieval import Filters
 from ..errors import AssistantError
 from ..models import Answer
 from . import metrics as m
-from .records import EvaluationError, Record, Report
+from .records import EvaluationError, EvaluationInterrupted, Record, Report
 from .testsets import TestCase
 
 if TYPE_CHECKING:
@@ -62,21 +62,27 @@ def evaluate(
     if callable(progress):
         progress(0, len(cases))  # show the bar while the model loads
     assistant.index.embedder.embed_one("warm up")  # load the model now, so it is not billed to question 1
-    records = []
-    for i, case in enumerate(tqdm(cases, desc="evaluating", unit="q", disable=progress is not True), 1):
-        records.append(run_case(assistant, case, sources, judge, focus))
-        if callable(progress):
-            progress(i, len(cases))
+    records: list[Record] = []
     meta = {
         "name": name,
         "created": datetime.now().isoformat(timespec="seconds"),
-        "questions": len(records),
         "settings": assistant.settings.model_dump(mode="json"),
         "articles": len(infos),
         "judge": judge is not None,
         "focus": focus,
     }
-    return Report(name, records, summarize(records), meta)
+    try:
+        for i, case in enumerate(tqdm(cases, desc="evaluating", unit="q", disable=progress is not True), 1):
+            records.append(run_case(assistant, case, sources, judge, focus))
+            if callable(progress):
+                progress(i, len(cases))
+    except KeyboardInterrupt:
+        if not records:
+            raise
+        # the questions asked so far are scored: a long run stopped by hand still says how it was going
+        meta.update(questions=len(records), interrupted=f"after {len(records)} of {len(cases)} questions")
+        raise EvaluationInterrupted(Report(name, records, summarize(records), meta)) from None
+    return Report(name, records, summarize(records), {**meta, "questions": len(records)})
 
 
 def run_case(

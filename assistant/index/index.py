@@ -27,7 +27,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
-from ..errors import IndexReadOnly
+from ..errors import IndexReadOnly, IngestInterrupted
 from ..ingest.articles import load_articles
 from ..ingest.chunking import chunk_article, context_text, sentence_spans
 from ..ingest.fetch import FetchOptions, is_url
@@ -269,6 +269,8 @@ class Index:
             try:
                 self._remove(sorted(stale), report)
                 self._write(plan, report, progress)
+            except KeyboardInterrupt:
+                raise IngestInterrupted from None  # the command that was stopped, whichever, says how to resume
             finally:
                 self._rebuild_keywords()
                 self._bump_generation(report)
