@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..errors import IngestInterrupted
 from ..eval.records import METRICS, EvaluationError, EvaluationInterrupted, Report, parse_bounds
 from ..eval.run import evaluate, make_judge
 from ..eval.testsets import TestCase, corpus_from_testset, load_testset
@@ -90,7 +91,12 @@ def _run(args: argparse.Namespace, cases: list[TestCase], tmp: str) -> Report:
         extra["index_dir"] = Path(tmp) / "index"  # a fresh index that lives as long as the run
     assistant = make_assistant(args, **extra)
     if args.corpus_from_testset:
-        ingest = assistant.ingest_articles(corpus_from_testset(args.testset), progress=progress)
+        try:
+            ingest = assistant.ingest_articles(corpus_from_testset(args.testset), progress=progress)
+        except IngestInterrupted:
+            if "index_dir" in extra:  # a temporary index: nothing is kept to resume from
+                raise KeyboardInterrupt from None
+            raise
         if not ingest.ok:
             raise EvaluationError(
                 "ingesting the test set's articles failed: " + "; ".join(f"{f.path}: {f.error}" for f in ingest.failed)
