@@ -391,6 +391,10 @@ def test_a_count_of_one_thing_leans_on_the_conversation() -> None:
     assert not needs_context("how many galleries does the museum have?")
     assert not needs_context("how old was Tesla?")  # a name and what is asked about it
     assert "Museum" in condense("how many galleries?", ["what is the v&a? (Victoria and Albert Museum)"])
+    # a modal and "anyone" name nothing either: help with what is the last question's
+    assert needs_context("could anyone else help?")
+    assert "peace" in condense("could anyone else help?", ["what stands in the way of peace?"])
+    assert not needs_context("could China help broker peace?")
 
 
 def test_the_title_of_the_last_answer_is_no_followup_subject() -> None:

@@ -65,7 +65,30 @@ SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 MAX_ANSWER_NAMES = 4
 # Words that ask without naming anything: "since when?", "how long?", "where exactly?", "who else?" are as
 # elliptic as "when?" and take the words of the question before them ("is it free?" -> "since when?").
-ASKING = {"since", "long", "much", "many", "old", "often", "far", "exactly", "else", "anything", "like", "example"}
+ASKING = {
+    "since",
+    "long",
+    "much",
+    "many",
+    "old",
+    "often",
+    "far",
+    "exactly",
+    "else",
+    "anything",
+    "anyone",
+    "anybody",
+    "someone",
+    "somebody",
+    "something",
+    "like",
+    "example",
+    "could",  # modals ask how likely, not about what: "could anyone else help?"
+    "would",
+    "might",
+    "must",
+    "may",
+}
 OWN_SUBJECT_WORDS = 3  # a continuation with a name and this many content words stands alone
 # "Was there an accident?", "are there any fees?": "there" says that something exists, it points at no place; a
 # question that names the thing stands alone (within the conversation's article: `Answerer.grounded`).
