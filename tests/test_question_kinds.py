@@ -497,6 +497,10 @@ def test_a_summary_request_with_many_articles_and_no_focus_asks_which(tmp_path: 
     assert "US-Russia Dialogue" in answer.text
     named = a.ask("Summarize the ferry article")  # names its article: that one is summarised
     assert not named.abstained and {c.article_id for c in named.citations} == {"harbour-solar-ferries"}
+    a.ingest([DATA / "town-briefs.jsonl"], progress=False)  # two dated briefs (and a broken line)
+    asked = a.ask("Can you summarise it?").text
+    assert "the newest first" in asked
+    assert asked.index("Night Buses Return") < asked.index("Lindholm Library") < asked.index("US-Russia Dialogue")
     focused = a.ask("Can you summarise it?", filters=Filters(article_ids=[SEED_ID]))
     assert {c.article_id for c in focused.citations} == {SEED_ID}
 

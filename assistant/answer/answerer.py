@@ -190,11 +190,14 @@ class ExtractiveAnswerer:
             titles = len({p.passage.chunk.article_id for p in picks})
             lead = f"What the articles say about this ({titles} of them):"  # the topic is not echoed back
             return _summary_answer(question, intent.topic, picks, lead)
-        listed = "; ".join(f'"{a.title}" ({a.id})' for a in articles[:5])
+        # the likeliest first: with no topic and no conversation to go by, a reader of news means a recent article
+        newest = sorted(articles, key=lambda a: a.date, reverse=True)  # ISO dates; undated ones last, in order
+        listed = "; ".join(f'"{a.title}" ({a.id})' for a in newest[:5])
+        order = ", the newest first" if any(a.date for a in articles) else ""
         return Answer.abstention(
             question,
             query,
-            text=f"Which article should I summarise? {len(articles)} are indexed, for example: {listed}. "
+            text=f"Which article should I summarise? {len(articles)} are indexed{order}, for example: {listed}. "
             "Name it in the question, or pick it in the article filter.",
             kind="summary",
         )
