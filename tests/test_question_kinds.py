@@ -508,7 +508,8 @@ def test_a_summary_request_with_many_articles_and_no_focus_asks_which(tmp_path: 
 def test_a_question_about_an_unnamed_article_asks_which(two_articles: Assistant) -> None:
     """Two articles, none in focus, none named: "who's" and "on" in the question are no topic to pick one by."""
     answer = two_articles.ask("who's the reporter on this story?")
-    assert answer.abstained and answer.text == "Which article do you mean? Name it in the question."
+    assert answer.abstained and answer.text.startswith("Which article do you mean? 2 are indexed, for example:")
+    assert "Port Caddon Launches" in answer.text and answer.text.endswith("pick it in the article filter.")
     named = two_articles.ask("who is the author of the ferry story?")
     assert not named.abstained and named.citations[0].article_id == "harbour-town-electric-ferry"
 

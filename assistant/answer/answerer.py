@@ -190,16 +190,8 @@ class ExtractiveAnswerer:
             titles = len({p.passage.chunk.article_id for p in picks})
             lead = f"What the articles say about this ({titles} of them):"  # the topic is not echoed back
             return _summary_answer(question, intent.topic, picks, lead)
-        # the likeliest first: with no topic and no conversation to go by, a reader of news means a recent article
-        newest = sorted(articles, key=lambda a: a.date, reverse=True)  # ISO dates; undated ones last, in order
-        listed = "; ".join(f'"{a.title}" ({a.id})' for a in newest[:5])
-        order = ", the newest first" if any(a.date for a in articles) else ""
         return Answer.abstention(
-            question,
-            query,
-            text=f"Which article should I summarise? {len(articles)} are indexed{order}, for example: {listed}. "
-            "Name it in the question, or pick it in the article filter.",
-            kind="summary",
+            question, query, text=f"Which article should I summarise? {_which(articles)}", kind="summary"
         )
 
     def focus(
@@ -280,7 +272,7 @@ class ExtractiveAnswerer:
         article = self.focus(topic, articles, filters, previous) if articles else None
         if article is None:
             return Answer.abstention(
-                question, query, text="Which article do you mean? Name it in the question.", kind="meta"
+                question, query, text=f"Which article do you mean? {_which(articles)}", kind="meta"
             )
         rows = [r for r in self.index.manifest.article_rows(article.id) if r[0].kind == "meta"]
         wants_author = any(w in question.lower() for w in ("who", "author", "writer", "wrote", "written", "byline"))
@@ -377,6 +369,20 @@ def aliased(query: str, question: str = "") -> str:
     extra += [alias for phrase, alias in TITLES.items() if phrase in low and alias not in query.lower()]
     extra += [words for pattern, words in IDIOMS if pattern.search(low) and words not in query.lower()]
     return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
+
+
+def _which(articles: list[ArticleInfo]) -> str:
+    """What to tell a user who did not say which article: the likeliest titles, and how to name one. With no topic
+    and no conversation to go by, a reader of news most likely means a recent article: the newest come first."""
+    if not articles:
+        return "Name it in the question."
+    newest = sorted(articles, key=lambda a: a.date, reverse=True)  # ISO dates; undated ones last, in order
+    listed = "; ".join(f'"{a.title}" ({a.id})' for a in newest[:5])
+    order = ", the newest first" if any(a.date for a in articles) else ""
+    return (
+        f"{len(articles)} are indexed{order}, for example: {listed}. "
+        "Name it in the question, or pick it in the article filter."
+    )
 
 
 def _states_more(intent: Intent, question: str, answer: Answer, again: Answer) -> bool:
