@@ -534,23 +534,6 @@ def test_before_saying_the_article_does_not_name_it_the_whole_article_is_read(tw
     assert not says_not(answer) and "named Gull Light" in answer.text
 
 
-def test_a_sentence_closer_than_any_retrieved_brings_its_chunk_along(two_articles: Assistant) -> None:
-    """A short fact inside a chunk about something else ("Gull Light was built by Brekke Verft" after a paragraph on
-    the old ferry's fuel) is diluted in the chunk's vector: the chunk holding the article's closest sentence is
-    read too when that sentence is closer than every sentence retrieved. Here the query is that sentence itself."""
-    retriever, ferry = two_articles.retriever, Filters(article_ids=["harbour-town-electric-ferry"])
-    target = "Gull Light was built by Brekke Verft, a family-owned shipyard in western Norway."
-    found = retriever.search("how much did the ferry cost?", k=2, filters=ferry)
-    assert all("Brekke" not in p.chunk.text for p in found.passages)
-    aimed = replace(found, query_vector=two_articles.index.embedder.embed_one(target))
-    more = retriever.with_best_sentences(aimed, 1, 100)
-    assert len(more.passages) == 3 and target in more.passages[-1].chunk.text
-    assert more.passages[-1].score == min(p.score for p in found.passages)  # ranked as the last one, not above it
-    assert retriever.with_best_sentences(aimed, 1, 5) is aimed  # a longer article than the limit: left as it is
-    # the query's own closest sentences are among those retrieved: nothing is added
-    assert retriever.with_best_sentences(found, 1, 100) is found
-
-
 def test_only_a_stated_time_or_number_far_away_overturns_the_articles_dont_say() -> None:
     """What the whole-article reading accepts: "will likely take years, if not decades, to heal" is no year."""
     assert states("time", "It opened in May 1852.", "when?") and states("time", "at 2:45 a.m.", "when?")

@@ -45,11 +45,6 @@ LEANING_SIMILARITY = 0.2
 # Before an answer says the article does not say what was asked, it reads the whole article when it has at most
 # this many chunks (a dot product per sentence: a 100-chunk article is ~1,500 sentences, about a millisecond).
 WHOLE_ARTICLE_CHUNKS = 100
-# Chunks of the best passage's article added for holding a sentence closer to the question than any retrieved
-# (`Retriever.with_best_sentences`). 1: conversations dev 0.838 -> 0.848 (batch-16 index 0.828 -> 0.859), the
-# second blind set +1, a new 20-turn chat 13 -> 16, natural dev -1 ("who won super bowl 50?" took a second
-# sentence from the added chunk); 2 gave less.
-BEST_SENTENCE_CHUNKS = 1
 SUBJECT_WORDS = 3  # a title this short names the article's subject ("Nikola Tesla", "Fresno, California")
 
 
@@ -155,7 +150,6 @@ class ExtractiveAnswerer:
             # the user's own words weigh in only where the query is the question as asked: the leaning query
             # exists because those words alone do not reach the conversation's article
             found = self.retriever.search(query, k, scope, asked="" if leans else question)
-            found = self.retriever.with_best_sentences(found, BEST_SENTENCE_CHUNKS, WHOLE_ARTICLE_CHUNKS)
             timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + ms(time.perf_counter() - t0)
             # the conversation's article speaks of what was asked, if not in so many words (Apollo 1 and deaths)
             related = max((p.dense for p in found.passages), default=0.0) >= LEANING_SIMILARITY

@@ -171,33 +171,6 @@ class Retriever:
         sentences = {p.chunk.id: (rows[p.chunk.id][1], rows[p.chunk.id][2]) for p in passages}
         return Retrieved(passages, qvec, sentences, self.index.keyword.idf(stems(query)), asked_vector)
 
-    def with_best_sentences(self, found: Retrieved, n: int, limit: int) -> Retrieved:
-        """`found` plus the chunks of its best passage's article that hold the `n` sentences closest to the query
-        (by meaning, as the answerer weighs it), ranked as low as its last passage. A short fact inside a chunk
-        about something else ("Gull Light was built by Brekke Verft" after a paragraph on the old ferry's fuel)
-        is diluted in that chunk's vector and missed by the chunk search. Articles over `limit` chunks: unchanged."""
-        if not found.passages or n <= 0:
-            return found
-        article = found.passages[0].chunk.article_id
-        rows = self.index.manifest.article_rows(article)
-        if len(rows) > limit:
-            return found
-        have = {p.chunk.id for p in found.passages}
-        best: list[tuple[float, int]] = []
-        for i, (chunk, _spans, vectors) in enumerate(rows):
-            if chunk.kind != "text" or chunk.id in have or not len(vectors):
-                continue
-            best.append((float(_mixed(vectors, found).max()), i))
-        # only a sentence closer in meaning than every sentence already retrieved earns its chunk a place
-        bar = max((float(_mixed(v, found).max()) for _, v in found.sentences.values() if len(v)), default=0.0)
-        picked = [rows[i] for sim, i in sorted(best, reverse=True)[:n] if sim > bar]
-        if not picked:
-            return found
-        floor = min(p.score for p in found.passages)
-        more = [Passage(chunk, floor) for chunk, _, _ in picked]
-        sentences = {**found.sentences, **{chunk.id: (spans, vectors) for chunk, spans, vectors in picked}}
-        return replace(found, passages=[*found.passages, *more], sentences=sentences)
-
     def whole_article(self, found: Retrieved, article_id: str, limit: int) -> Retrieved | None:
         """`found` with every other chunk of `article_id` after its passages, ranked as low as its last one (their
         sentences compete on their own words and meaning); None when the article has more than `limit` chunks."""
@@ -229,12 +202,6 @@ class Retriever:
             out.append(Passage(chunk, score, dense.get(cid, 0.0), keyword.get(cid, 0.0), faq))
         out.sort(key=lambda p: p.score, reverse=True)
         return out
-
-
-def _mixed(vectors: np.ndarray, found: Retrieved) -> np.ndarray:
-    """Sentence similarities to the query, half to the user's own words when the query added context to them."""
-    sims = vectors @ found.query_vector
-    return sims if found.asked_vector is None else 0.5 * sims + 0.5 * (vectors @ found.asked_vector)
 
 
 def _article(chunk_id: str) -> str:
