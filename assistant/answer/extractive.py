@@ -348,8 +348,8 @@ def extractive_answer(
     text, citations = compose(chosen)
     if hedged:
         # "in a barn near a farm house" names no place but may well say where: hedged, without claiming it is not said
-        says_none = missing and not (intent.expects == "place" and any(COMMON_PLACE.search(c.text) for c in chosen))
-        lead = f"{SAYS_NOT} {MISSING[intent.expects]}. What they do say:" if says_none else PARTIAL_LEAD
+        unsaid = missing and not (intent.expects == "place" and any(COMMON_PLACE.search(c.text) for c in chosen))
+        lead = f"{SAYS_NOT} {MISSING[intent.expects]}. What they do say:" if unsaid else PARTIAL_LEAD
         return Answer(
             text=f"{lead} {text}",
             lead=lead,

@@ -225,7 +225,8 @@ def route(question: str) -> Intent:
     expects = _expects(OPENER.sub("", q))  # "And why?" asks why
     # "who is marco rubio?" asks about someone; "who's unhappy about the plan?" asks for someone: no name in it, and
     # function words ("about", "the") a name does not have
-    subject = {w.lower(): w for w in words(whois_subject(q))}
+    asked_about = whois_subject(q)
+    subject = {w.lower(): w for w in words(asked_about)}
     named = (
         not WHO_ASKS.match(q)
         or any(w[:1].isupper() for w in subject.values())
@@ -233,7 +234,7 @@ def route(question: str) -> Intent:
         or set(subject) <= PRONOUN_SUBJECTS  # "who is she?"
     )
     # "what's Washington's position?" asks for the position (a fact); "what's Levi's Stadium?" names a place
-    owned = OWNED.search(whois_subject(q))
+    owned = OWNED.search(asked_about)
     if (
         WHOIS.match(q)
         and named
@@ -314,14 +315,16 @@ HAS_REASON = re.compile(
 
 DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
+YEAR = r"\b(1[0-9]{3}|20[0-9]{2})s?\b"  # "1852", "2020s"
+NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
 HAS_TIME = re.compile(
-    rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({MONTHS})\b|\b({DAYS}|"
+    rf"{YEAR}|\b({MONTHS})\b|\b({DAYS}|"
     r"yesterday|today|tomorrow|tonight|weekend|spring|summer|autumn|fall|winter|century|centuries|decade|ago|"
     r"years?|months?|weeks?|days?|hours?|morning|evening|night|\d{1,2}:\d\d)\b",
     re.I,
 )
 HAS_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    rf"\d|\b({NUMBER_WORDS}|"
     r"hundreds?|thousands?|millions?|billions?|dozens?|half|third|quarter|double|twice|several|few)\b",
     re.I,
 )
@@ -329,13 +332,9 @@ HAS_NUMBER = re.compile(
 # What states a time or a number rather than hinting at one: a year, a month, a day, a clock time; a figure or a
 # number word ("years", "several" and "a few" are no answer to "what year?" or "how many?").
 CALENDAR_TIME = re.compile(
-    rf"\b(1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b({MONTHS}|{DAYS})\b|\b\d{{1,2}}[:.]\d\d ?[ap]\.?m\b", re.I
+    rf"{YEAR}|\b({MONTHS}|{DAYS})\b|\b\d{{1,2}}[:.]\d\d ?[ap]\.?m\b", re.I
 )  # a clock time with a.m./p.m. only: "with 3:08 left" is a game clock
-STATED_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion|dozen)\b",
-    re.I,
-)
+STATED_NUMBER = re.compile(rf"\d|\b({NUMBER_WORDS}|hundred|thousand|million|billion|dozen)\b", re.I)
 
 
 def states(expects: str, sentence: str, question: str) -> bool:
