@@ -222,6 +222,24 @@ def test_plain_text_without_tags_or_byline(tmp_path: Path) -> None:
     assert article.text.startswith("The river festival")  # no heading line for the untitled section
 
 
+def test_plain_text_opening_with_a_paragraph_takes_its_title_from_the_file_name(tmp_path: Path) -> None:
+    # A lead paragraph is not a title line: it stays in the body (it answers the most questions).
+    lead = (
+        "Super Bowl 50 was an American football game to determine the champion of the National Football "
+        "League (NFL) for the 2015 season. The Denver Broncos defeated the Carolina Panthers 24-10."
+    )
+    article = one(write(tmp_path, "Super_Bowl_50.txt", f"{lead}\n\nThe game was played on February 7, 2016.\n"))
+    assert article.title == "Super Bowl 50"
+    assert article.sections[0].text == f"{lead}\n\nThe game was played on February 7, 2016."
+    # a short opening line, or one sentence of a few words, is still the title
+    assert one(write(tmp_path, "a.txt", "Ferry Service Resumes\n\nThe ferry runs again.\n")).title == (
+        "Ferry Service Resumes"
+    )
+    assert one(write(tmp_path, "b.txt", "Council approves the budget.\n\nThe vote was 7-2.\n")).title == (
+        "Council approves the budget."
+    )
+
+
 def test_plain_text_by_line_and_unprefixed_faq(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -287,8 +305,21 @@ def test_markdown_title_from_first_heading_and_qa_lines(tmp_path: Path) -> None:
     ]
 
 
-def test_markdown_without_title_is_an_error(tmp_path: Path) -> None:
-    assert "no title found" in reason_of(write(tmp_path, "untitled.md", "Just some text without any heading.\n"))
+def test_markdown_without_title_takes_the_file_name(tmp_path: Path) -> None:
+    article = one(write(tmp_path, "ferry-timetable.md", "Just some text without any heading.\n"))
+    assert article.title == "ferry timetable"
+    assert article.text == "Just some text without any heading."
+
+
+def test_an_untitled_page_whose_address_names_nothing_is_reported() -> None:
+    from assistant.ingest.articles import to_articles
+    from assistant.ingest.formats import parse_markdown
+
+    articles, failures = to_articles([parse_markdown("Some text.\n")], "https://example.com/", "example-com")
+    assert articles == []
+    assert [(f.path, f.error) for f in failures] == [
+        ("https://example.com/", "no title found: add a title line (or '# Title' heading) to the text")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -497,7 +528,7 @@ def test_load_articles_keeps_good_files_and_reports_each_bad_one(tmp_path: Path)
         "empty.txt": b"",
         "broken.json": b'{"title": ',
         "binary.html": b"\x89PNG\r\n\x1a\n\x00\x00\x00",
-        "nested/notitle.md": b"No heading here.",
+        "nested/nobody.md": b"# A heading and nothing under it\n",
     }
     for name, content in bad.items():
         write(folder, name, content)

@@ -142,6 +142,8 @@ def to_articles(items: list[Draft | FormatError], source: str, stem: str) -> tup
         article = _to_article(item, source, stem)
         if article.title and article.text:
             articles.append(article)
+        elif not item.title.strip() and not article.title:  # untitled, and the address names nothing either
+            failures.append(Failure(source, "no title found: add a title line (or '# Title' heading) to the text"))
         else:  # the reader saw text, but it was only invisible characters (zero-width spaces, BOMs)
             missing = "title" if not article.title else "body text"
             failures.append(
@@ -163,7 +165,7 @@ def _to_article(draft: Draft, source: str, stem: str) -> Article:
         article_id = f"{stem}-{_slug(draft.title) or draft.number}"
     article = build_article(
         id=article_id,
-        title=draft.title,
+        title=draft.title or ("" if draft.number else name_title(source)),
         source=source,
         author=draft.author,
         date=draft.date,
@@ -175,6 +177,14 @@ def _to_article(draft: Draft, source: str, stem: str) -> Article:
     )
     article.pages = _page_starts(article.text, draft.page_marks)
     return article
+
+
+def name_title(source: str) -> str:
+    """The title an untitled text or Markdown article takes from its file's name, or its address's last part:
+    "Super_Bowl_50.txt" -> "Super Bowl 50", "ferry-timetable.md" -> "ferry timetable"."""
+    name = Path(urlsplit(source).path if is_url(source) else source).stem
+    name = name.replace("_", " ")
+    return _line(name if " " in name else name.replace("-", " "))
 
 
 def _page_starts(text: str, marks: list[tuple[str, int]]) -> list[tuple[int, int]]:

@@ -66,9 +66,10 @@ def parse_date(value: str) -> str | None:
     return first.date().isoformat() if first.date() == second.date() else None
 
 
-def checked(draft: Draft, where: str) -> Draft:
-    """`draft` itself once it has a title and some body text, else FormatError naming `where`."""
-    if not draft.title.strip():
+def checked(draft: Draft, where: str, untitled: bool = False) -> Draft:
+    """`draft` itself once it has a title (unless `untitled`: the file's name will give it one) and some body
+    text, else FormatError naming `where`."""
+    if not untitled and not draft.title.strip():
         raise FormatError(f"no title found in {where}")
     if not any(text.strip() for _, text in draft.sections) and not draft.faq:
         raise FormatError(f"no body text found in {where}")
@@ -172,13 +173,17 @@ class Outline:
 
 
 def parse_text(text: str) -> Draft:
-    """A plain-text article: optional `#tag` line, title line, optional teaser + byline, then the body."""
+    """A plain-text article: optional `#tag` line, title line, optional teaser + byline, then the body.
+
+    A first line that reads as a paragraph (over 25 words, or a sentence of over 12) is body text, not a
+    title: the article is untitled and takes its file's name ("Super_Bowl_50.txt" -> "Super Bowl 50").
+    """
     blocks = [[ln.strip() for ln in b.splitlines() if ln.strip()] for b in re.split(r"\n\s*\n", text.strip())]
     blocks = [b for b in blocks if b]
     tags = _take_tags(blocks)
     if not blocks:
         raise FormatError("no title found: the file holds only a line of #tags")
-    title = re.sub(r"^#+\s+", "", blocks[0].pop(0))
+    title = re.sub(r"^#+\s+", "", blocks[0].pop(0)) if _is_title_line(blocks[0][0]) else ""
     blocks = [b for b in blocks if b]
     draft = Draft(title=title, tags=tags)
     _take_byline(blocks, draft, seed_style=bool(tags))
@@ -190,7 +195,12 @@ def parse_text(text: str) -> Draft:
         else:
             outline.paragraph("\n".join(block))
     draft.sections, draft.faq = outline.finish()
-    return checked(draft, "the text after the title")
+    return checked(draft, "the text after the title" if title else "the text", untitled=True)
+
+
+def _is_title_line(line: str) -> bool:
+    words = line.split()
+    return len(words) <= 25 and not (line.endswith(".") and len(words) > 12)
 
 
 def _take_tags(blocks: list[list[str]]) -> list[str]:
@@ -267,7 +277,8 @@ _MD_INLINE = [
 
 
 def parse_markdown(text: str) -> Draft:
-    """A Markdown article with optional YAML front matter; the title is `title:` or the first heading."""
+    """A Markdown article with optional YAML front matter; the title is `title:` or the first heading (without
+    either, the article takes its file's name)."""
     meta, body = _front_matter(text)
     draft = Draft(
         title=_meta_str(meta, "title"),
@@ -279,9 +290,7 @@ def parse_markdown(text: str) -> Draft:
         teaser=_meta_str(meta, "teaser") or _meta_str(meta, "description") or _meta_str(meta, "summary"),
     )
     draft.title, draft.sections, draft.faq = markdown_outline(body, draft.title)
-    if not draft.title:
-        raise FormatError("no title found: add a 'title:' to the front matter or a '# Title' heading")
-    return checked(draft, "the Markdown body")
+    return checked(draft, "the Markdown body", untitled=True)
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], str]:
