@@ -413,6 +413,46 @@ def test_jsonl_keeps_good_lines_and_reports_the_bad_one(tmp_path: Path) -> None:
     assert reason_of(path).startswith("line 3: invalid JSON")
 
 
+def test_jsonl_of_a_news_export_reads_its_own_field_names(tmp_path: Path) -> None:
+    # the keys scrapers and news APIs use (news-please, NewsAPI): ingested without renaming
+    record = {
+        "Headline": "Ferry Service Resumes",
+        "maintext": "The ferry runs again from Monday, the council said.",
+        "date_publish": "2023-01-04 08:00:00",
+        "authors": ["Ann Lee", "Bo Park"],
+        "link": "https://news.example/ferry",
+        "description": "Crossings restart after the storm.",
+        "keywords": ["transport", "council"],
+    }
+    article = one(write(tmp_path, "export.jsonl", json.dumps(record) + "\n"))
+    assert (article.title, article.author, article.date) == ("Ferry Service Resumes", "Ann Lee, Bo Park", "2023-01-04")
+    assert (article.url, article.teaser, article.tags) == (
+        "https://news.example/ferry",
+        "Crossings restart after the storm.",
+        ["transport", "council"],
+    )
+    assert article.sections[0].text == "The ferry runs again from Monday, the council said."
+
+
+def test_csv_rows_are_articles_and_a_bad_row_is_reported_by_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "news.csv",
+        "headline,body,published\n"
+        '"Ferry back","The ferry runs again from Monday, the council said.\n\nTickets cost £3.",2023-01-04\n'
+        "No body,,2023-01-05\n"
+        "Bridge Repaired,The bridge reopens; traffic flows.,\n",
+    )
+    articles, failures = parse_file_partial(path)
+    assert [(a.title, a.date) for a in articles] == [("Ferry back", "2023-01-04"), ("Bridge Repaired", "")]
+    assert articles[0].sections[0].text == "The ferry runs again from Monday, the council said.\n\nTickets cost £3."
+    assert [f.path for f in failures] == [f"{path}:5"]  # the first row spans lines 2-4
+    assert "need 'text'" in failures[0].error
+    tabbed = write(tmp_path, "briefs.tsv", "title\ttext\nRain, at last\tIt rained, briefly; then it stopped.\n")
+    assert one(tabbed).title == "Rain, at last"
+    assert "needs a 'title' and a 'text' column, got a, b" in reason_of(write(tmp_path, "numbers.csv", "a,b\n1,2\n"))
+
+
 def test_json_malformed_names_line_and_column(tmp_path: Path) -> None:
     reason = reason_of(write(tmp_path, "bad.json", '{\n  "title": "x",\n  "text": \n}'))
     assert reason.startswith("invalid JSON at line 4, column 1:")
@@ -478,7 +518,7 @@ def test_directory_given_to_parse_file_is_unreadable(tmp_path: Path) -> None:
 
 def test_unsupported_suffix_given_to_parse_file(tmp_path: Path) -> None:
     assert reason_of(write(tmp_path, "old.doc", "x")).startswith(
-        "unsupported file type '.doc' (supported: .docx, .htm, "
+        "unsupported file type '.doc' (supported: .csv, .docx, .htm, "
     )
 
 

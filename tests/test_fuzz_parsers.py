@@ -292,6 +292,25 @@ def test_json_lines_keep_their_good_records(tmp_path: Path, text: str) -> None:
     assert all(f.path.startswith(str(tmp_path / "data.jsonl:")) for f in failures)  # each names its line
 
 
+cell = st.text(alphabet=st.sampled_from('ab ,;"\n\t\u00e9'), max_size=30)
+
+
+@FUZZ
+@given(rows=st.lists(st.tuples(cell, cell), max_size=6), header=st.sampled_from(["title,text", "headline;body", "x,y"]))
+def test_csv_rows_each_give_an_article_or_a_reason(tmp_path: Path, rows: list[tuple[str, str]], header: str) -> None:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, delimiter=";" if ";" in header else ",").writerows(rows)
+    articles, failures = parse(tmp_path, "rows.csv", header + "\n" + out.getvalue())
+    if [f.path for f in failures] == [str(tmp_path / "rows.csv")]:  # the whole file: no rows, a foreign header
+        assert not articles
+        return
+    assert len(articles) + len(failures) == sum(1 for r in rows if any(r))  # one result per row, nothing lost
+    assert all(f.path.startswith(str(tmp_path / "rows.csv:")) for f in failures)
+
+
 # --- the inputs that crashed or hung before ----------------------------------------------------------
 
 DEEP = 100_000

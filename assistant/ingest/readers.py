@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .documents import parse_docx, parse_pdf
 from .formats import Draft, FormatError, parse_markdown, parse_text
-from .records import parse_json, parse_jsonl
+from .records import parse_csv, parse_json, parse_jsonl
 from .web import parse_page
 
 Drafts = Draft | list[Draft | FormatError]
@@ -37,6 +37,7 @@ FORMATS: list[Format] = [
     Format("HTML", (".html", ".htm"), ("text/html", "application/xhtml+xml"), parse_page),
     Format("JSON", (".json",), ("application/json",), parse_json),
     Format("JSON Lines", (".jsonl",), ("application/jsonl", "application/x-ndjson"), parse_jsonl),
+    Format("CSV", (".csv", ".tsv"), ("text/csv", "text/tab-separated-values"), parse_csv),
     Format("PDF", (".pdf",), ("application/pdf",), parse_pdf, binary=True),
     Format(
         "Word",

@@ -1,10 +1,13 @@
-"""JSON readers: one article object, a list of them, {"articles": [...]}, or JSON Lines -> `Draft`s.
+"""Record readers: one JSON article object, a list of them, {"articles": [...]}, JSON Lines, or CSV with a
+header row -> `Draft`s.
 
 A bad record comes back as a `FormatError` with its number, so the good records of the file are kept.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -13,6 +16,17 @@ from .formats import Draft, FormatError, checked, kind, markdown_outline, tag_li
 # --- JSON records -------------------------------------------------------------------------
 
 _RECORD_SHAPE = "an object with 'title' and 'text' or 'sections'"
+# The names news exports and scrapers (news-please, newspaper3k, NewsAPI, RSS-to-JSON) give the same fields,
+# tried in this order after our own: a collection of news from elsewhere ingests without renaming its keys.
+_ALIASES = {
+    "title": ("title", "headline", "name"),
+    "text": ("text", "body", "content", "article", "maintext", "full_text"),
+    "teaser": ("teaser", "description", "summary", "lead", "abstract", "subtitle"),
+    "date": ("date", "published", "published_at", "publishedat", "publish_date", "date_publish", "pubdate"),
+    "author": ("author", "authors", "byline", "creator"),
+    "url": ("url", "link", "source_url"),
+    "tags": ("tags", "keywords", "categories"),
+}
 _TOO_DEEP = "JSON nested too deeply (lists or objects inside each other over ~1,000 levels): not an article"
 
 
@@ -55,6 +69,36 @@ def parse_jsonl(text: str) -> list[Draft | FormatError]:
     return out
 
 
+def parse_csv(text: str) -> list[Draft | FormatError]:
+    """CSV (or tab-separated) with a header row naming the fields ("title", "text", ... or their aliases such
+    as "headline", "body"): one article per row; a bad row is an error of its own, named by its line."""
+    # the delimiter from the header line alone: csv.Sniffer reads the cells too, and article text is full of
+    # commas and semicolons
+    header_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max("\t,;", key=header_line.count)
+    csv.field_size_limit(10 * 1024 * 1024)  # a whole article in one cell (the default limit is 128 KB)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise FormatError(f"invalid CSV header: {exc}") from None
+    keys = {str(h).strip().lower() for h in header}
+    if not keys & set(_ALIASES["title"]) or not keys & set(_ALIASES["text"]):
+        raise FormatError(f"the CSV header needs a 'title' and a 'text' column, got {', '.join(header) or 'none'}")
+    out: list[Draft | FormatError] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            clean = {str(k).strip(): v for k, v in row.items() if k is not None and v not in (None, "")}
+            if clean:
+                out.append(_record(clean, f"line {line}", line))
+    except csv.Error as exc:
+        out.append(FormatError(f"line {reader.line_num}: invalid CSV: {exc}", reader.line_num))
+    if not out:
+        raise FormatError("the CSV file holds a header but no rows")
+    return out
+
+
 def _record(record: Any, label: str, number: int) -> Draft | FormatError:
     try:
         draft = draft_from_record(record)
@@ -68,6 +112,7 @@ def draft_from_record(record: Any) -> Draft:
     """A Draft from one JSON object; FormatError says what is missing or of the wrong type."""
     if not isinstance(record, dict):
         raise FormatError(f"expected {_RECORD_SHAPE}, got {kind(record)}")
+    record = _canonical(record)
     title = record.get("title")
     if not isinstance(title, str) or not title.strip():
         raise FormatError(f"expected {_RECORD_SHAPE}: 'title' is missing or not a non-empty string")
@@ -85,6 +130,19 @@ def draft_from_record(record: Any) -> Draft:
     else:
         raise FormatError(f"expected {_RECORD_SHAPE}: need 'text' (a string) or 'sections' (a list)")
     return checked(draft, "'text'/'sections'")
+
+
+def _canonical(record: dict[str, Any]) -> dict[str, Any]:
+    """`record` with its keys lower-cased and the first present alias of each field under our name
+    ("headline" -> "title", "body" -> "text"); a list of authors is joined with commas."""
+    lowered = {str(k).lower(): v for k, v in record.items()}
+    out = dict(lowered)
+    for name, aliases in _ALIASES.items():
+        value = next((lowered[a] for a in aliases if lowered.get(a) not in (None, "", [])), lowered.get(name))
+        if name == "author" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(v.strip() for v in value if v.strip())
+        out[name] = value
+    return out
 
 
 def _section_record(item: Any, n: int) -> tuple[str, str]:
