@@ -238,6 +238,12 @@ def test_plain_text_opening_with_a_paragraph_takes_its_title_from_the_file_name(
     assert one(write(tmp_path, "b.txt", "Council approves the budget.\n\nThe vote was 7-2.\n")).title == (
         "Council approves the budget."
     )
+    wrapped = (
+        "The Vatican Apostolic Library is the library of\nthe Holy See, in Vatican City.\n\nIt was founded in 1475.\n"
+    )
+    article = one(write(tmp_path, "Vatican_Library.txt", wrapped))
+    assert article.title == "Vatican Library"
+    assert article.sections[0].text.startswith("The Vatican Apostolic Library is the library of the Holy See")
 
 
 def test_plain_text_by_line_and_unprefixed_faq(tmp_path: Path) -> None:

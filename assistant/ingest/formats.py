@@ -183,7 +183,7 @@ def parse_text(text: str) -> Draft:
     tags = _take_tags(blocks)
     if not blocks:
         raise FormatError("no title found: the file holds only a line of #tags")
-    title = re.sub(r"^#+\s+", "", blocks[0].pop(0)) if _is_title_line(blocks[0][0]) else ""
+    title = re.sub(r"^#+\s+", "", blocks[0].pop(0)) if _is_title_line(blocks[0]) else ""
     blocks = [b for b in blocks if b]
     draft = Draft(title=title, tags=tags)
     _take_byline(blocks, draft, seed_style=bool(tags))
@@ -198,9 +198,13 @@ def parse_text(text: str) -> Draft:
     return checked(draft, "the text after the title" if title else "the text", untitled=True)
 
 
-def _is_title_line(line: str) -> bool:
-    words = line.split()
-    return len(words) <= 25 and not (line.endswith(".") and len(words) > 12)
+def _is_title_line(block: list[str]) -> bool:
+    """Whether the first line of the first block is a title: not a paragraph's worth of words, and not the
+    first line of a paragraph wrapped over several (the next line going on in lower case)."""
+    line, words = block[0], block[0].split()
+    if len(words) > 25 or (line.endswith(".") and len(words) > 12):
+        return False
+    return len(block) == 1 or not block[1][:1].islower()
 
 
 def _take_tags(blocks: list[list[str]]) -> list[str]:
