@@ -555,6 +555,27 @@ def test_a_list_gathers_more_than_one_sentence(seed: Assistant) -> None:
     assert not answer.abstained and "mistrust" in answer.text.lower()
 
 
+def test_a_list_takes_the_sentences_that_enumerate_first() -> None:
+    from assistant.answer.extractive import gathered
+    from assistant.answer.intents import Intent, enumerates
+
+    sentences = [
+        "The Amazon rainforest (Portuguese: Floresta Amazonica; Spanish: Selva Amazonica), also known as Amazonia, is "
+        "a moist broadleaf forest.",
+        "The Amazon represents over half of the planet's remaining rainforests.",
+        "Terra preta is distributed over large areas in the Amazon forest.",
+        "The forest is mostly within Brazil, followed by Peru, Colombia, and minor amounts in Venezuela and Ecuador.",
+        "Fishing is common on the river.",
+    ]
+    assert [enumerates(s) for s in sentences] == [False, False, False, True, False]  # a bracketed aside is no list
+    candidates = candidates_of("Amazon rainforest", sentences, [1.0, 0.95, 0.9, 0.7, 0.5])
+    picked = gathered(Intent("list", expects="items"), candidates[:1], candidates, limit=3, margin=0.4)
+    assert [c.text for c in picked] == [sentences[0], sentences[3], sentences[1]]
+    # not a list: score order; and nothing under the margin
+    picked = gathered(Intent("fact"), candidates[:1], candidates, limit=5, margin=0.4)
+    assert [c.text for c in picked] == sentences[:4]
+
+
 def test_a_near_miss_says_what_the_article_does_and_does_not_say(seed: Assistant) -> None:
     answer = seed.ask("Which summit was it?")
     assert answer.abstained or answer.partial

@@ -19,7 +19,18 @@ import numpy as np
 from ..models import Answer, Citation, Passage
 from ..settings import Settings
 from ..text import names, stems
-from .intents import COMMON_PLACE, HOW_MANY, TYPED, Intent, counts_asked, defines, holds, route, whois_subject
+from .intents import (
+    COMMON_PLACE,
+    HOW_MANY,
+    TYPED,
+    Intent,
+    counts_asked,
+    defines,
+    enumerates,
+    holds,
+    route,
+    whois_subject,
+)
 from .polar import verdict
 from .retrieval import FAQ_MATCH, Retrieved
 
@@ -325,13 +336,7 @@ def extractive_answer(
     follower = _follower(query, candidates[0], candidates) if len(chosen) == 1 else None
     if follower is not None:
         chosen.append(follower)
-    article = candidates[0].passage.chunk.article_id
-    for c in candidates[1:]:
-        if len(chosen) >= limit or c.score < candidates[0].score - margin:
-            break
-        if (intent.kind == "list" and c.passage.chunk.article_id != article) or _same_sentence(c, chosen):
-            continue  # a list is one article's list: items from another article answer another question
-        chosen.append(c)
+    chosen = gathered(intent, chosen, candidates, limit, margin)
     missing = _missing(intent, question, chosen)
     # "How many hotels are in the valley?" answered by "6 percent of the valley's water use": a number, but not a
     # count of what was asked; hedged (not "the articles don't say": "a population of 282,442" counts people).
@@ -361,6 +366,28 @@ def extractive_answer(
             partial=True,
         )
     return _settled(question, query, chosen, conf, intent.kind)
+
+
+def gathered(
+    intent: Intent, chosen: list[Candidate], candidates: list[Candidate], limit: int, margin: float
+) -> list[Candidate]:
+    """`chosen` and the next sentences within `margin` of the best, up to `limit` in all. For a list, the ones that
+    enumerate come first ("Brazil, Peru, Colombia and ..." holds the items; "covers most of the Amazon basin" is
+    only close), and only from the best sentence's article: items from another answer another question."""
+    chosen = list(chosen)
+    best = candidates[0]
+    rest = candidates[1:]
+    if intent.kind == "list":
+        rest = sorted(rest, key=lambda c: c.score >= best.score - margin and enumerates(c.text), reverse=True)
+    for c in rest:
+        if len(chosen) >= limit or c.score < best.score - margin:
+            break
+        if (intent.kind == "list" and c.passage.chunk.article_id != best.passage.chunk.article_id) or _same_sentence(
+            c, chosen
+        ):
+            continue
+        chosen.append(c)
+    return chosen
 
 
 def _settled(question: str, query: str, chosen: Sequence[Span], confidence: float, kind: str) -> Answer:

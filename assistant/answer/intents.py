@@ -387,6 +387,7 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     if expects == "reason":
         return bool(HAS_REASON.search(sentence))
     if expects == "items":  # an enumeration: "Brazil, Peru, Colombia and ..." or three new names
+        # outside brackets: "(Portuguese: Floresta Amazônica; Spanish: ...)" translates, it does not enumerate
         return sentence.count(",") + sentence.count(";") >= ITEM_SEPARATORS or len(new_names(sentence, question)) >= 3
     if expects == "name" and CALLED.search(question) and NAMING.search(sentence):
         return True  # "What's the new boat called?": "The vessel, named Gull Light, ..."
@@ -400,6 +401,11 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     if expects == "name":
         return bool(new_names(sentence, question))
     return True
+
+
+def enumerates(sentence: str) -> bool:
+    """Whether `sentence` lists things in its main clause: "Brazil, Peru, Colombia and Venezuela"."""
+    return bool(ENUMERATION.search(ASIDE.sub(" ", sentence)))
 
 
 # Where without a name: "in a barn near a farm house", "above the stables", "at the back of the shop".
@@ -419,6 +425,9 @@ PLACE_NAME = re.compile(
 NAMING = re.compile(r"\b(named|called|known as|dubbed|christened|renamed)\s+(the\s+)?[\"“'‘]?[A-Z]")
 DURATION = re.compile(r"\bhow (long|old|often)\b", re.I)
 ITEM_SEPARATORS = 2  # commas or semicolons that make a sentence an enumeration
+# A stricter enumeration: "A, B, C" or "A, B and C" (a clause between two commas, "X, also known as Y, is ...", is not)
+ENUMERATION = re.compile(r"[^,;]+[,;][^,;]+[,;](?:[^,;]+[,;])+|[^,;]+[,;][^,;]+[,;][^,;]*\b(?:and|or)\b", re.I)
+ASIDE = re.compile(r"\([^()]*\)")  # a bracketed aside: a translation, a pronunciation, an abbreviation
 CALENDAR = re.compile(rf"({MONTHS}|{DAYS})")
 # Years and calendar dates are times, not the count or amount a "how many" asks for.
 DATES = re.compile(
