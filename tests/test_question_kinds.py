@@ -801,3 +801,58 @@ def test_a_place_without_a_name_is_not_called_missing(tmp_path: Path) -> None:
     answer = assistant.ask("Where did Snowdrop live?")
     assert not answer.abstained and "barn" in answer.text
     assert not answer.text.startswith("The articles don't say where")
+
+
+# --- quiz questions ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "stem", "options"),
+    [
+        (
+            "Which country hosted the meeting: Malaysia, Singapore or Indonesia?",
+            "Which country hosted the meeting?",
+            ["Malaysia", "Singapore", "Indonesia"],
+        ),
+        (
+            "Where did they meet? (a) Malaysia (b) Singapore (c) Japan",
+            "Where did they meet?",
+            ["Malaysia", "Singapore", "Japan"],
+        ),
+        ("Where did they meet?\nA. Malaysia\nB. Singapore", "Where did they meet?", ["Malaysia", "Singapore"]),
+        ("Who did Rubio meet, Lavrov or Wang Yi?", "Who did Rubio meet?", ["Lavrov", "Wang Yi"]),
+        ("When did Tesla die, in 1943 or 1945?", "When did Tesla die?", ["in 1943", "1945"]),
+        # not quizzes: a clause after the comma, a comparison, a polar question whose first choice is its own word,
+        # a choice inside the question itself
+        ("Where did they meet, and was it in Asia or Europe?", None, []),
+        ("Which is bigger, the Amazon or the Congo?", None, []),
+        ("Are ctenophores predators, vegetarian or parasitic?", None, []),
+        ("Did Rubio meet Lavrov in Malaysia or in Singapore?", None, []),
+        ("What is the U.S. a. position?", None, []),
+    ],
+)
+def test_a_quiz_question_is_asked_without_its_options(question: str, stem: str | None, options: list[str]) -> None:
+    from assistant.answer.intents import choices
+
+    assert choices(question) == (stem or question, options)
+
+
+def test_the_option_the_evidence_names_is_picked() -> None:
+    from assistant.answer.intents import chosen
+
+    assert chosen(["in 1943", "1945"], "Tesla died on 7 January 1943.") == "in 1943"
+    assert chosen(["Malaysia", "Singapore"], "talks in Malaysia and later in Singapore") == ""  # two: no pick
+    assert chosen(["Peru", "Brazil"], "The basin's rivers run east.") == ""
+    assert chosen(["Bora"], "Katharina von Borana") == ""  # whole words only
+
+
+def test_a_quiz_answer_opens_with_the_option_its_sentence_names(seed: Assistant) -> None:
+    question = "Where did Rubio and Lavrov meet? (a) Singapore (b) Malaysia (c) Japan (d) India"
+    answer = seed.ask(question)
+    assert answer.text.startswith("Malaysia. ") and answer.lead == "Malaysia."
+    assert not answer.partial and answer.question == question
+    assert "Malaysia" in answer.citations[0].sentences[0]
+    # the options are not names the article must mention, nor make "where" unanswered
+    listed = seed.ask("Which country hosted the meeting: Malaysia, Singapore or Indonesia?")
+    assert not listed.abstained and not listed.text.startswith("The articles don't say")
+    assert "Malaysia" in listed.text

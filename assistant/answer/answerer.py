@@ -23,7 +23,18 @@ from ..text import clean_question, content_words, names, stems
 from .extractive import ALIASES, compose, extractive_answer, says_not
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
-from .intents import ACRONYM, ANY_ACRONYM, SWAP, Intent, acronym_of, route, states
+from .intents import (
+    ACRONYM,
+    ANY_ACRONYM,
+    CHOICE_FILLER,
+    SWAP,
+    Intent,
+    acronym_of,
+    choices,
+    chosen,
+    route,
+    states,
+)
 from .retrieval import Filters, Retriever
 from .summaries import Pick, article_summary, topic_summary
 
@@ -89,8 +100,13 @@ class ExtractiveAnswerer:
         turns = self.settings.history_turns
         earlier = list(history)[-turns:] if turns else []
         said, known = pointed_at(previous), background(previous)
+        asked = text
+        # a quiz question is answered as its question, without the answers it offers: they are searched for (the
+        # right one is in the articles) but are not names the articles must all mention
+        text, options = choices(text)
         query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters), known), filters)
         query = aliased(query, text)
+        query = f"{query} ({' '.join(options)})" if options else query
         intent = route(text)
         if previous is not None and earlier and SWAP.match(text) and intent.kind == "fact" and not intent.expects:
             # "how many passengers can it carry?" -> "what about bikes?": the same question about something else
@@ -115,6 +131,8 @@ class ExtractiveAnswerer:
                 text, (query, leaning), intent, filters, k, previous if earlier else None, repeat, timings
             )
         t1 = time.perf_counter()
+        if options:
+            answer = _picked(answer, options, asked)
         answer.notes = notes + answer.notes
         fill_sources(answer, self.index)
         answer.timings = {**timings, "answer_ms": ms(t1 - t0), "total_ms": ms(t1 - started)}
@@ -391,6 +409,20 @@ def _states_more(intent: Intent, question: str, answer: Answer, again: Answer) -
     before = {s for c in answer.citations for s in c.sentences}
     new = [s for c in again.citations for s in c.sentences if s not in before]
     return not says_not(again) and any(states(intent.expects, s, question) for s in new)
+
+
+def _picked(answer: Answer, options: list[str], question: str) -> Answer:
+    """`answer` to a quiz question as asked (with its options), opened by the offered answer its evidence names:
+    "Malaysia. The meeting ... took place in Malaysia, ... [1]". Only a settled answer picks, and only when its
+    first sentence names exactly one of the options."""
+    answer.question = question
+    first = answer.citations[0].sentences[:1] if answer.citations else []
+    pick = chosen(options, first[0]) if first and not (answer.abstained or answer.partial) else ""
+    if pick:
+        said = CHOICE_FILLER.sub("", pick)
+        said = f"{said[:1].upper()}{said[1:]}."
+        answer.text, answer.lead = f"{said} {answer.text}", f"{said} {answer.lead}".strip()
+    return answer
 
 
 def pointed_at(previous: Answer | None) -> str:

@@ -510,3 +510,75 @@ def new_names(sentence: str, question: str) -> list[str]:
             continue
         out.append(t)
     return out
+
+
+# --- quiz questions: the answers offered to choose from ------------------------------------------------------
+
+# "(a) Malaysia (b) Singapore", "A) Malaysia B) Singapore", "1. Malaysia 2. Singapore": a marker per choice
+CHOICE_MARK = re.compile(r"(?:^|(?<=\s))[\(\[]?([a-fA-F1-6])[\)\].:](?=\s)")
+CHOICE_SPLIT = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.I)
+MAX_CHOICE_WORDS = 6  # an offered answer is a name or a short phrase, not a clause
+# "..., and was it in Asia or Europe?" goes on asking: a clause, not a list of answers
+CLAUSE_START = re.compile(
+    r"\s*(and|but|so|then|also|was|were|is|are|did|does|do|has|have|had|can|could|will|would|who|what|when|where|"
+    r"why|how|which|whose|whom)\b",
+    re.I,
+)
+POLAR_OPENER = re.compile(r"\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
+CHOICE_FILLER = re.compile(r"^(?:in|on|at|by|from|to|the|a|an|that)\s+", re.I)
+
+
+def choices(question: str) -> tuple[str, list[str]]:
+    """The question without the answers it offers to choose from, and those answers: "Which country hosted the
+    meeting: Malaysia, Singapore or Indonesia?", "Where did they meet? (a) Malaysia (b) Singapore", "Who did Rubio
+    meet, Lavrov or Wang Yi?". A quiz's options are not names the articles must mention (only the right one is
+    there), nor names the answer must avoid repeating. `(question, [])` when it offers none."""
+    if COMPARISON.search(question) or (re.search(r"\b\w+er\b,", question) and re.match(r"\s*which is", question, re.I)):
+        return question, []  # "Which is bigger, the Amazon or the Congo?" compares: both sides are its subject
+    marks = list(CHOICE_MARK.finditer(question))
+    letters = [m.group(1).lower() for m in marks]
+    for first in ("a", "1"):  # markers in order from the first: a, b, c ... or 1, 2, 3 ...
+        if first in letters:
+            start = letters.index(first)
+            run = [marks[start]]
+            for m in marks[start + 1 :]:
+                if ord(m.group(1).lower()) == ord(run[-1].group(1).lower()) + 1:
+                    run.append(m)
+            if len(run) >= 2:
+                ends = [m.start() for m in run[1:]] + [len(question)]
+                found = [_choice(question[m.end() : end]) for m, end in zip(run, ends, strict=True)]
+                options = [o for o in found if o]
+                if len(options) == len(run) and all(len(o.split()) <= MAX_CHOICE_WORDS for o in options):
+                    return _stem(question[: run[0].start()]), options
+    # "...: A, B or C?" and "..., A or B?": a short list after the question's last colon or comma
+    for sep in (":", ","):
+        head, found_sep, tail = question.rstrip(" ?").rpartition(sep)
+        if not found_sep or not head.strip() or (sep == "," and POLAR_OPENER.match(head)):
+            continue  # "Are ctenophores predators, vegetarian or parasitic?": the first choice is in the question
+        options = [_choice(o) for o in CHOICE_SPLIT.split(tail.strip())]
+        if (
+            re.search(r"\bor\b", tail, re.I)
+            and not CLAUSE_START.match(tail)
+            and not any(CLAUSE_START.match(o) for o in options)
+            and 2 <= len(options) <= 6
+            and all(o and len(o.split()) <= (MAX_CHOICE_WORDS if sep == ":" else 4) for o in options)
+        ):
+            return _stem(head), options
+    return question, []
+
+
+def _choice(text: str) -> str:
+    return re.sub(r"^(?:or|and)\s+|[\s,;?.]+$|\s+(?:or|and)$", "", text.strip(), flags=re.I).strip()
+
+
+def chosen(options: list[str], text: str) -> str:
+    """The one offered answer that `text` (an answer's evidence) holds, by its words ("in 1943" is "1943"); "" when
+    it holds none of them or several."""
+    low = text.lower()
+    held = [o for o in options if re.search(rf"(?<!\w){re.escape(CHOICE_FILLER.sub('', o).lower())}(?!\w)", low)]
+    return held[0] if len(held) == 1 else ""
+
+
+def _stem(text: str) -> str:
+    stem = text.strip().rstrip(":,;-– ").strip()
+    return stem if stem.endswith("?") else f"{stem}?"
