@@ -856,3 +856,15 @@ def test_a_quiz_answer_opens_with_the_option_its_sentence_names(seed: Assistant)
     listed = seed.ask("Which country hosted the meeting: Malaysia, Singapore or Indonesia?")
     assert not listed.abstained and not listed.text.startswith("The articles don't say")
     assert "Malaysia" in listed.text
+
+
+def test_a_news_quiz_week_is_not_searched_for(seed: Assistant) -> None:
+    from assistant.answer.intents import undated
+
+    assert undated("This week, which company said it would cut jobs?") == "which company said it would cut jobs?"
+    assert undated("Who recently met Lavrov?") == "Who met Lavrov?"
+    assert undated("What happened this week?") == "What happened this week?"  # nothing else to ask
+    assert undated("How many earthquakes were there last year?") == "How many earthquakes were there last year?"
+    answer = seed.ask("This week, where did Rubio and Lavrov meet?")
+    assert answer.question == "This week, where did Rubio and Lavrov meet?"
+    assert "week" not in answer.query and "Malaysia" in answer.text

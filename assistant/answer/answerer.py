@@ -34,6 +34,7 @@ from .intents import (
     chosen,
     route,
     states,
+    undated,
 )
 from .retrieval import Filters, Retriever
 from .summaries import Pick, article_summary, topic_summary
@@ -104,6 +105,7 @@ class ExtractiveAnswerer:
         # a quiz question is answered as its question, without the answers it offers: they are searched for (the
         # right one is in the articles) but are not names the articles must all mention
         text, options = choices(text)
+        text = undated(text)
         query = self._spelled_out(condense(text, earlier, said, self._subject(text, earlier, filters), known), filters)
         query = aliased(query, text)
         query = f"{query} ({' '.join(options)})" if options else query
@@ -131,8 +133,9 @@ class ExtractiveAnswerer:
                 text, (query, leaning), intent, filters, k, previous if earlier else None, repeat, timings
             )
         t1 = time.perf_counter()
+        answer.question = asked
         if options:
-            answer = _picked(answer, options, asked)
+            answer = _picked(answer, options)
         answer.notes = notes + answer.notes
         fill_sources(answer, self.index)
         answer.timings = {**timings, "answer_ms": ms(t1 - t0), "total_ms": ms(t1 - started)}
@@ -411,11 +414,10 @@ def _states_more(intent: Intent, question: str, answer: Answer, again: Answer) -
     return not says_not(again) and any(states(intent.expects, s, question) for s in new)
 
 
-def _picked(answer: Answer, options: list[str], question: str) -> Answer:
-    """`answer` to a quiz question as asked (with its options), opened by the offered answer its evidence names:
+def _picked(answer: Answer, options: list[str]) -> Answer:
+    """`answer` to a quiz question, opened by the offered answer its evidence names:
     "Malaysia. The meeting ... took place in Malaysia, ... [1]". Only a settled answer picks, and only when its
     first sentence names exactly one of the options."""
-    answer.question = question
     first = answer.citations[0].sentences[:1] if answer.citations else []
     pick = chosen(options, first[0]) if first and not (answer.abstained or answer.partial) else ""
     if pick:

@@ -582,3 +582,21 @@ def chosen(options: list[str], text: str) -> str:
 def _stem(text: str) -> str:
     stem = text.strip().rstrip(":,;-– ").strip()
     return stem if stem.endswith("?") else f"{stem}?"
+
+
+# "This week, which company ...?": a news quiz dates its questions from the week it was written; the articles date
+# theirs from their own day ("on Monday"), so these words match nothing right and pull in sentences that say "week".
+# "Last year" and "this month" stay: "how many earthquakes were there last year?" asks for one year's count.
+DEICTIC_TIME = re.compile(
+    r"\b(?:(?:earlier|later) )?(?:this|this past|the past) (?:week|weekend)\b|\bin recent (?:days|weeks)\b|"
+    r"\b(?:recently|lately)\b|\bover the weekend\b",
+    re.I,
+)
+
+
+def undated(question: str) -> str:
+    """`question` without the time words a news quiz dates it by ("this week", "recently"), when enough is left to
+    ask: "What happened this week?" keeps them."""
+    rest = re.sub(r"^[\s,]+|\s+(?=[,?.!])|(?<=,)\s*,", "", re.sub(r"\s{2,}", " ", DEICTIC_TIME.sub(" ", question)))
+    rest = re.sub(r"^\W+", "", rest)
+    return rest if rest != question and len(content_words(rest)) >= 2 else question
