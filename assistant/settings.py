@@ -64,7 +64,12 @@ class Settings(BaseModel):
     top_k: int = Field(5, ge=1, le=50, description="Passages passed to the answerer.")
     candidates: int = Field(40, ge=1, description="Candidates fetched from each retriever before fusion.")
     dense_weight: float = Field(0.4, ge=0, description="Weight of normalised dense scores in fusion.")
-    keyword_weight: float = Field(0.6, ge=0, description="Weight of normalised BM25 scores in fusion.")
+    keyword_weight: float = Field(
+        0.6,
+        ge=0,
+        description="Weight of normalised BM25 scores in fusion (from 4 articles up; an index of fewer gives BM25 "
+        "less of the total, a third of this share for one article: its word rarities say little).",
+    )
 
     # answering
     backend: Backend = Field("extractive", description="extractive, openai, ollama or llamacpp.")

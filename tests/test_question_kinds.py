@@ -868,3 +868,18 @@ def test_a_news_quiz_week_is_not_searched_for(seed: Assistant) -> None:
     answer = seed.ask("This week, where did Rubio and Lavrov meet?")
     assert answer.question == "This week, where did Rubio and Lavrov meet?"
     assert "week" not in answer.query and "Malaysia" in answer.text
+
+
+def test_keyword_scores_weigh_less_in_an_index_of_one_article(seed: Assistant, tmp_path: Path) -> None:
+    # in one article every word of its topic is common, so BM25's rarity weights rank by incidental words
+    dense, keyword = seed.retriever.weights()
+    assert (round(dense, 6), round(keyword, 6)) == (0.8, 0.2)
+    several = indexed_copy(tmp_path, [DATA])  # six articles: the settings' own weights
+    assert len(several.articles()) >= 4
+    assert several.retriever.weights() == (several.settings.dense_weight, several.settings.keyword_weight)
+
+
+def indexed_copy(tmp_path: Path, sources: list[Path]) -> Assistant:
+    assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
+    assistant.ingest(sources, progress=False)
+    return assistant
