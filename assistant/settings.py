@@ -67,8 +67,8 @@ class Settings(BaseModel):
     keyword_weight: float = Field(
         0.6,
         ge=0,
-        description="Weight of normalised BM25 scores in fusion (from 4 articles up; an index of fewer gives BM25 "
-        "less of the total, a third of this share for one article: its word rarities say little).",
+        description="Weight of normalised BM25 scores in fusion (an index of one article gives BM25 a third of this "
+        "share: word rarities within one article say little).",
     )
 
     # answering

@@ -16,7 +16,9 @@ are asked of all articles at once.
 `evals/paraphrase/` holds everyday rewordings of the shipped article's seed questions (its README says how
 they were written) and `evals/conversations/` long chats about one article, scored the same way. Tune on the
 `dev` files only; report the `heldout` ones. `--extra FILE` scores another file of the same shape (or the
-`turns` shape: a list of user turns, the last one scored) against the same index.
+`turns` shape: a list of user turns, the last one scored) against the same index. `--one-article` asks each
+question of an index holding its article alone, as a user with one article would (BM25's word rarities are the
+article's own there).
 """
 
 from __future__ import annotations
@@ -47,6 +49,48 @@ def build_index(index: Path, batch_size: int | None = None) -> Assistant:
     if not any(a.source.startswith("squad#") for a in assistant.articles()):
         assistant.ingest_articles(squad_articles(read_squad(SQUAD)), progress=False)
     return assistant
+
+
+def one_article_indexes(folder: Path) -> dict[str, Assistant]:
+    """An index per article of the natural-set index, each holding that article alone (kept under `folder`): how
+    a user with one article asks. Questions without an article id are not asked there."""
+    files = {p.stem: p for p in [*(ROOT / "corpus").glob("*.txt"), *(NATURAL / "articles").glob("*.txt")]}
+    squad = {a.id: a for a in squad_articles(read_squad(SQUAD))}
+    out = {}
+    for article_id in [*files, *squad]:
+        fresh = not (folder / article_id).exists()
+        assistant = Assistant.from_settings(Settings(index_dir=folder / article_id))
+        if fresh:
+            if article_id in files:
+                assistant.ingest([files[article_id]], progress=False)
+            else:
+                assistant.ingest_articles([squad[article_id]], progress=False)
+        out[article_id] = assistant
+    return out
+
+
+def score_one_article(indexes: dict[str, Assistant], rows: list[dict[str, Any]], verbose: bool) -> dict[str, Any]:
+    """`score` with each question asked of the index holding only its article."""
+    by_article: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for row in rows:
+        if row.get("article_id") in indexes:
+            by_article[row["article_id"]].append(row)
+    parts = [score(indexes[a], group, verbose) for a, group in by_article.items()]
+    answered = sum(p["answered_n"] for p in parts)
+    declined = sum(p["declined_n"] for p in parts)
+    n_answerable = sum(p["answerable_n"] for p in parts)
+    n_unanswerable = sum(p["unanswerable_n"] for p in parts)
+    kinds: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for p in parts:
+        for k, (a, b) in p["kinds"].items():
+            kinds[k][0] += a
+            kinds[k][1] += b
+    return {
+        "n": sum(p["n"] for p in parts),
+        "answered": round(answered / n_answerable, 3) if n_answerable else float("nan"),
+        "declined": round(declined / n_unanswerable, 3) if n_unanswerable else float("nan"),
+        "kinds": {k: tuple(v) for k, v in sorted(kinds.items())},
+    }
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -119,6 +163,10 @@ def score(assistant: Assistant, rows: list[dict[str, Any]], verbose: bool, focus
             )
     return {
         "n": len(rows),
+        "answered_n": sum(answerable),
+        "answerable_n": len(answerable),
+        "declined_n": sum(declined),
+        "unanswerable_n": len(declined),
         "answered": _rate(answerable),
         "declined": _rate(declined),
         "over_refusal": _rate(refused),
@@ -167,7 +215,24 @@ def main() -> int:
         "activations per batch, so the same articles embedded in other batches score a little differently: "
         "a change that moves a set by less than that did is noise",
     )
+    p.add_argument(
+        "--one-article",
+        action="store_true",
+        help="ask each --sets question of an index holding only its article (kept in runs/natural-one-article/), "
+        "as a user with one article does, and print the totals",
+    )
     args = p.parse_args()
+    if args.one_article:
+        indexes = one_article_indexes(ROOT / "runs" / "natural-one-article")
+        print(f"natural quality, each question asked of an index of its article alone; {load_note()}")
+        for name in args.sets:
+            one = score_one_article(indexes, load(_set_path(name)), args.verbose)
+            kinds = "  ".join(f"{k} {a}/{b}" for k, (a, b) in one["kinds"].items())
+            print(
+                f"\n{name}: {one['n']} questions: answerable answered right {one['answered']}, unanswerable "
+                f"declined {one['declined']}\n  {kinds}"
+            )
+        return 0
     assistant = build_index(args.index, args.batch_size)
     print(f"natural quality; {len(assistant.articles())} articles indexed; {load_note()}")
     result: dict[str, Any] = {}

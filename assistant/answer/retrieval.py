@@ -16,9 +16,8 @@ from ..text import stems
 
 # A FAQ question this similar to the user's question is the same question asked again.
 FAQ_MATCH = 0.80
-# The keyword share of fusion is the settings' from this many articles up; a single article gets this part of it
-# (see `Retriever.weights`).
-TRUSTED_ARTICLES, SOLO_KEYWORD_SHARE = 4, 1 / 3
+# The keyword share of fusion in an index of one article: this part of the settings' (see `Retriever.weights`).
+SOLO_KEYWORD_SHARE = 1 / 3
 
 
 DATE_FORMATS = "YYYY-MM-DD (or YYYY-MM, YYYY), 'today', 'yesterday', or 'N days ago' (also weeks, months, years)"
@@ -207,21 +206,21 @@ class Retriever:
         return out
 
     def weights(self) -> tuple[float, float]:
-        """The (dense, keyword) fusion weights for this index: the settings' once it holds `TRUSTED_ARTICLES`
-        articles; with fewer, the keyword share shrinks, to a third of it for a single article.
+        """The (dense, keyword) fusion weights for this index: the settings', except in an index of one article,
+        where the keyword share is a third of theirs (`SOLO_KEYWORD_SHARE`).
 
         BM25 weighs a word by how rare it is in the collection. Across articles, a rare word is a topical one; in one
         article every word of its topic is common, and the keyword score ranks passages by incidental words. Each
         set's questions asked of an index holding only their article (answered right, natural / paraphrase /
         conversations dev): keyword share 0.6 gives 0.825 / 0.833 / 0.798, 0.3 0.883 / 0.867 / 0.848, 0.2 0.875 /
-        0.867 / 0.919, 0 0.883 / 0.767 / 0.879. Two articles: 0.33 as good as 0.6 or better; six (90 chunks) and
-        22: 0.6 is best (0.4 loses natural and paraphrase dev questions over 22)."""
+        0.867 / 0.919, 0 0.883 / 0.767 / 0.879. With two articles a third less share won two conversation turns and
+        lost "who built the new ferry?" (the chunk saying "built by" fell out of the top five); six (90 chunks) and
+        22 articles: 0.6 is best (0.4 loses natural and paraphrase dev questions over 22)."""
         s = self.settings
         total = s.dense_weight + s.keyword_weight
-        if total <= 0:
+        if total <= 0 or self.index.keyword.article_count() != 1:
             return s.dense_weight, s.keyword_weight
-        trust = min(1.0, max(self.index.keyword.article_count() - 1, 0) / (TRUSTED_ARTICLES - 1))
-        share = s.keyword_weight / total * (SOLO_KEYWORD_SHARE + (1 - SOLO_KEYWORD_SHARE) * trust)
+        share = s.keyword_weight / total * SOLO_KEYWORD_SHARE
         return total * (1 - share), total * share
 
 
