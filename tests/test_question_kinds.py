@@ -73,6 +73,8 @@ def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list
         ("tl;dr please", "summary", ""),
         ("Give me the key points of the ferry article", "summary", ""),
         ("Who is the writer?", "meta", ""),
+        ("Does the author personally think Trump is handling the war well?", "fact", ""),  # what it argues
+        ("What's the author's view on sanctions?", "fact", ""),
         ("who's the reporter on this story?", "meta", ""),
         ("What are the main obstacles to peace?", "list", "items"),
         ("who performed at the halftime show?", "list", "items"),  # usually several people

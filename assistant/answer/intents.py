@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..text import STOPWORDS, content_words, words
+from .polar import POLAR
 
 SUMMARY = re.compile(
     r"\b(summar(y|ies|ise|ize|ising|izing)|gist|tl;?\s?dr|overview|recap|synopsis|in a nutshell|highlights|"
@@ -111,6 +112,12 @@ META = re.compile(
     r"written by|when (was|is) (it|this|(this|the) ([\w&-]+ ){0,3}(article|piece|story|report)) (published|written|posted|out)|"
     r"publication date|date of (the )?(article|piece|publication)|"
     r"(title|headline) of (the|this) (article|piece|story))\b",
+    re.I,
+)
+# "Does the author think Trump is handling it well?" asks what the article argues, not who wrote it.
+OPINION = re.compile(
+    r"\b(the|its) (author|writer)(['’]s)? (\w+ ){0,2}(thinks?|believes?|argues?|says?|feels?|suggests?|supports?|"
+    r"wants?|expects?|predicts?|concludes?|views?|opinion|position|stance|take|recommends?|blames?)\b",
     re.I,
 )
 COMPARISON = re.compile(
@@ -216,7 +223,7 @@ def route(question: str) -> Intent:
     q = question.strip()
     if SUMMARY.search(q):
         return Intent("summary", topic=summary_topic(q))
-    if META.search(q):
+    if META.search(q) and not OPINION.search(q):
         return Intent("meta")
     if COMPARISON.search(q):
         return Intent("comparison")
@@ -524,7 +531,6 @@ CLAUSE_START = re.compile(
     r"why|how|which|whose|whom)\b",
     re.I,
 )
-POLAR_OPENER = re.compile(r"\s*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
 CHOICE_FILLER = re.compile(r"^(?:in|on|at|by|from|to|the|a|an|that)\s+", re.I)
 
 
@@ -553,7 +559,7 @@ def choices(question: str) -> tuple[str, list[str]]:
     # "...: A, B or C?" and "..., A or B?": a short list after the question's last colon or comma
     for sep in (":", ","):
         head, found_sep, tail = question.rstrip(" ?").rpartition(sep)
-        if not found_sep or not head.strip() or (sep == "," and POLAR_OPENER.match(head)):
+        if not found_sep or not head.strip() or (sep == "," and POLAR.match(head)):
             continue  # "Are ctenophores predators, vegetarian or parasitic?": the first choice is in the question
         options = [_choice(o) for o in CHOICE_SPLIT.split(tail.strip())]
         if (
