@@ -885,3 +885,12 @@ def indexed_copy(tmp_path: Path, sources: list[Path]) -> Assistant:
     assistant = Assistant.from_settings(Settings(index_dir=tmp_path / "index"))
     assistant.ingest(sources, progress=False)
     return assistant
+
+
+@pytest.mark.parametrize(
+    "question", ["What is oxygen used for?", "what's behind the drought?", "what's blocking a durable ceasefire?"]
+)
+def test_what_a_thing_does_or_what_causes_it_is_no_who_is(question: str) -> None:
+    # a who-is answer puts the sentence defining the subject first ("Oxygen is a chemical element ..."), which does
+    # not say what oxygen is used for
+    assert route(question).kind == "fact"

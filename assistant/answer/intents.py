@@ -153,6 +153,13 @@ WHOIS = re.compile(
     re.I,
 )
 WHO_ASKS = re.compile(r"\s*who\b", re.I)
+# "what is oxygen used for?", "what's behind the drought?", "what's blocking a ceasefire?": a verb or a preposition
+# around the words, so they ask what it does or what causes it, not what a thing is
+NOT_A_SUBJECT = re.compile(
+    r"^(behind|about|in|on|at|for|from|with|by|to|into|inside|under|after|before|between|happening|going)\b|"
+    r"^\w+ing\s+\w|\s(for|of|from|about|with|by|to|in|on|at)\W*$",
+    re.I,
+)
 OWNED = re.compile(r"\w['’]s?\s+[a-z]")  # a possessive before a common noun: "Tesla's birthday", "the Kremlin's view"
 # What a who-is / what-is question asks about: "what exactly are cilia?" -> "cilia".
 WHOIS_SUBJECT = re.compile(
@@ -246,6 +253,7 @@ def route(question: str) -> Intent:
         WHOIS.match(q)
         and named
         and not owned
+        and not NOT_A_SUBJECT.search(asked_about)
         and expects in ("", "name")
         and not CALLED.search(q)
         and len(content_words(q)) <= 4
