@@ -58,13 +58,12 @@ def one_article_indexes(folder: Path) -> dict[str, Assistant]:
     squad = {a.id: a for a in squad_articles(read_squad(SQUAD))}
     out = {}
     for article_id in [*files, *squad]:
-        fresh = not (folder / article_id).exists()
         assistant = Assistant.from_settings(Settings(index_dir=folder / article_id))
-        if fresh:
-            if article_id in files:
-                assistant.ingest([files[article_id]], progress=False)
-            else:
-                assistant.ingest_articles([squad[article_id]], progress=False)
+        # every time: an unchanged article is skipped, an interrupted or stale build is finished or redone
+        if article_id in files:
+            assistant.ingest([files[article_id]], progress=False)
+        else:
+            assistant.ingest_articles([squad[article_id]], progress=False)
         out[article_id] = assistant
     return out
 

@@ -238,6 +238,8 @@ def test_plain_text_opening_with_a_paragraph_takes_its_title_from_the_file_name(
     assert one(write(tmp_path, "b.txt", "Council approves the budget.\n\nThe vote was 7-2.\n")).title == (
         "Council approves the budget."
     )
+    bylined = "Ferry Service Resumes\nby Ann Lee\n\nThe ferry runs again from Monday, the council said.\n"
+    assert one(write(tmp_path, "c.txt", bylined)).title == "Ferry Service Resumes"  # a headline over its byline
     wrapped = (
         "The Vatican Apostolic Library is the library of\nthe Holy See, in Vatican City.\n\nIt was founded in 1475.\n"
     )
@@ -438,6 +440,30 @@ def test_jsonl_of_a_news_export_reads_its_own_field_names(tmp_path: Path) -> Non
         ["transport", "council"],
     )
     assert article.sections[0].text == "The ferry runs again from Monday, the council said."
+
+
+def test_news_fields_of_other_shapes_are_read_or_skipped_never_refused(tmp_path: Path) -> None:
+    record = {
+        "headline": "Ferry Service Resumes",
+        "body": "The ferry runs again.",
+        "authors": [{"name": "Ann Lee"}, {"name": "Bo Park"}],
+        "categories": [{"term": "transport"}],
+        "link": {"href": "https://news.example/ferry"},
+        "published": {"when": "unknown"},  # nothing plain in it: skipped
+    }
+    article = one(write(tmp_path, "feed.json", json.dumps(record)))
+    assert (article.author, article.tags, article.url, article.date) == (
+        "Ann Lee, Bo Park",
+        ["transport"],
+        "https://news.example/ferry",
+        "",
+    )
+
+
+def test_csv_with_a_big_cell_and_semicolons_in_its_header(tmp_path: Path) -> None:
+    body = "word " * 60_000  # 300 KB in one cell, over the csv module's default limit
+    path = write(tmp_path, "big.csv", f'"title","text","notes;more;still more"\nBig,{body}\nSmall,Short text.,x\n')
+    assert [a.title for a in parse_file(path)] == ["Big", "Small"]
 
 
 def test_csv_rows_are_articles_and_a_bad_row_is_reported_by_line(tmp_path: Path) -> None:

@@ -831,6 +831,9 @@ def test_a_place_without_a_name_is_not_called_missing(tmp_path: Path) -> None:
         ("Are ctenophores predators, vegetarian or parasitic?", None, []),
         ("Did Rubio meet Lavrov in Malaysia or in Singapore?", None, []),
         ("What is the U.S. a. position?", None, []),
+        ("What did Rubio say about Russia, Ukraine or China?", None, []),  # the list is the question's own
+        ("Was it plan A: the bridge, or plan B: the tunnel?", None, []),  # letters inside the question
+        ("Was the meeting in Malaysia? a) yes b) no", "Was the meeting in Malaysia?", []),  # yes/no: no options
     ],
 )
 def test_a_quiz_question_is_asked_without_its_options(question: str, stem: str | None, options: list[str]) -> None:
@@ -879,6 +882,10 @@ def test_keyword_scores_weigh_less_in_an_index_of_one_article(seed: Assistant, t
     several = indexed_copy(tmp_path, [DATA / "harbour-solar-ferries.txt", DATA / "desert-rail-link.html"])
     assert len(several.articles()) == 2
     assert several.retriever.weights() == (several.settings.dense_weight, several.settings.keyword_weight)
+    keyword_only = Assistant.from_settings(
+        seed.settings.model_copy(update={"dense_weight": 0.0, "keyword_weight": 1.0})
+    )
+    assert keyword_only.retriever.weights() == (0.0, 1.0)  # asked for alone, it stays alone
 
 
 def indexed_copy(tmp_path: Path, sources: list[Path]) -> Assistant:
@@ -894,3 +901,19 @@ def test_what_a_thing_does_or_what_causes_it_is_no_who_is(question: str) -> None
     # a who-is answer puts the sentence defining the subject first ("Oxygen is a chemical element ..."), which does
     # not say what oxygen is used for
     assert route(question).kind == "fact"
+
+
+@pytest.mark.parametrize("question", ["Who is King Charles?", "What is Under Armour?", "who is Ding Liren?"])
+def test_a_name_that_looks_like_a_verb_or_a_preposition_is_still_a_who_is(question: str) -> None:
+    assert route(question).kind == "whois"
+
+
+def test_an_enumeration_is_told_by_its_separators_outside_brackets() -> None:
+    from assistant.answer.intents import enumerates
+
+    assert enumerates("Brazil, Peru, Colombia and Venezuela.")
+    assert enumerates("Brazil, Peru, Colombia, Venezuela.")
+    assert not enumerates(
+        "The Amazon (Portuguese: Amazonia; Spanish: Selva, Amazonia), also known as Amazonia, is big."
+    )
+    assert not enumerates("x" * 50_000)  # one split, however long the sentence

@@ -155,10 +155,10 @@ WHOIS = re.compile(
 WHO_ASKS = re.compile(r"\s*who\b", re.I)
 # "what is oxygen used for?", "what's behind the drought?", "what's blocking a ceasefire?": a verb or a preposition
 # around the words, so they ask what it does or what causes it, not what a thing is
+# (lower case only: "Who is King Charles?", "What is Under Armour?" name someone)
 NOT_A_SUBJECT = re.compile(
     r"^(behind|about|in|on|at|for|from|with|by|to|into|inside|under|after|before|between|happening|going)\b|"
-    r"^\w+ing\s+\w|\s(for|of|from|about|with|by|to|in|on|at)\W*$",
-    re.I,
+    r"^[a-z]{3,}ing\s+\w|\s(for|of|from|about|with|by|to|in|on|at)\W*$"
 )
 OWNED = re.compile(r"\w['’]s?\s+[a-z]")  # a possessive before a common noun: "Tesla's birthday", "the Kremlin's view"
 # What a who-is / what-is question asks about: "what exactly are cilia?" -> "cilia".
@@ -419,8 +419,11 @@ def holds(expects: str, sentence: str, question: str) -> bool:
 
 
 def enumerates(sentence: str) -> bool:
-    """Whether `sentence` lists things in its main clause: "Brazil, Peru, Colombia and Venezuela"."""
-    return bool(ENUMERATION.search(ASIDE.sub(" ", sentence)))
+    """Whether `sentence` lists things in its main clause: three commas or semicolons outside brackets, or two with
+    "and"/"or" after the last ("Brazil, Peru, Colombia and Venezuela"). One split, not a regex search: a search
+    retried from every position was quadratic in the sentence (seconds for a 20 KB FAQ answer)."""
+    parts = [p for p in ITEM_BREAK.split(ASIDE.sub(" ", sentence)) if p.strip()]
+    return len(parts) >= 4 or (len(parts) == 3 and bool(AND_OR.search(parts[-1])))
 
 
 # Where without a name: "in a barn near a farm house", "above the stables", "at the back of the shop".
@@ -440,8 +443,8 @@ PLACE_NAME = re.compile(
 NAMING = re.compile(r"\b(named|called|known as|dubbed|christened|renamed)\s+(the\s+)?[\"“'‘]?[A-Z]")
 DURATION = re.compile(r"\bhow (long|old|often)\b", re.I)
 ITEM_SEPARATORS = 2  # commas or semicolons that make a sentence an enumeration
-# A stricter enumeration: "A, B, C" or "A, B and C" (a clause between two commas, "X, also known as Y, is ...", is not)
-ENUMERATION = re.compile(r"[^,;]+[,;][^,;]+[,;](?:[^,;]+[,;])+|[^,;]+[,;][^,;]+[,;][^,;]*\b(?:and|or)\b", re.I)
+ITEM_BREAK = re.compile(r"[,;]")
+AND_OR = re.compile(r"\b(and|or)\b", re.I)
 ASIDE = re.compile(r"\([^()]*\)")  # a bracketed aside: a translation, a pronunciation, an abbreviation
 CALENDAR = re.compile(rf"({MONTHS}|{DAYS})")
 # Years and calendar dates are times, not the count or amount a "how many" asks for.
@@ -546,27 +549,53 @@ def choices(question: str) -> tuple[str, list[str]]:
     """The question without the answers it offers to choose from, and those answers: "Which country hosted the
     meeting: Malaysia, Singapore or Indonesia?", "Where did they meet? (a) Malaysia (b) Singapore", "Who did Rubio
     meet, Lavrov or Wang Yi?". A quiz's options are not names the articles must mention (only the right one is
-    there), nor names the answer must avoid repeating. `(question, [])` when it offers none."""
-    if COMPARISON.search(question) or (re.search(r"\b\w+er\b,", question) and re.match(r"\s*which is", question, re.I)):
+    there), nor names the answer must avoid repeating. `(question, [])` when it offers none; yes/no options
+    ("... a) yes b) no") leave the question alone, without them."""
+    text = " ".join(question.split())  # one space between words: the patterns below stay linear
+    if COMPARISON.search(text) or (re.search(r"\b\w+er\b,", text) and re.match(r"\s*which is", text, re.I)):
         return question, []  # "Which is bigger, the Amazon or the Congo?" compares: both sides are its subject
+    found = _lettered(question) or _listed(text)
+    if found is None:
+        return question, []
+    stem, options = found
+    if all(o.lower() in YES_NO for o in options):
+        return stem, []  # "Was the meeting in Malaysia? a) yes b) no" is the yes/no question it opens with
+    return stem, options
+
+
+YES_NO = {"yes", "no", "true", "false", "not sure", "don't know"}
+
+
+def _lettered(question: str) -> tuple[str, list[str]] | None:
+    """ "(a) Malaysia (b) Singapore" after the question (its "?" or ":", or a new line): markers in order."""
     marks = list(CHOICE_MARK.finditer(question))
     letters = [m.group(1).lower() for m in marks]
     for first in ("a", "1"):  # markers in order from the first: a, b, c ... or 1, 2, 3 ...
-        if first in letters:
-            start = letters.index(first)
-            run = [marks[start]]
-            for m in marks[start + 1 :]:
-                if ord(m.group(1).lower()) == ord(run[-1].group(1).lower()) + 1:
-                    run.append(m)
-            if len(run) >= 2:
-                ends = [m.start() for m in run[1:]] + [len(question)]
-                found = [_choice(question[m.end() : end]) for m, end in zip(run, ends, strict=True)]
-                options = [o for o in found if o]
-                if len(options) == len(run) and all(len(o.split()) <= MAX_CHOICE_WORDS for o in options):
-                    return _stem(question[: run[0].start()]), options
-    # "...: A, B or C?" and "..., A or B?": a short list after the question's last colon or comma
+        if first not in letters:
+            continue
+        start = letters.index(first)
+        before = question[: marks[start].start()]
+        if not before.rstrip().endswith(("?", ":")) and "\n" not in before[-3:]:
+            continue  # "Was it plan A: the bridge, or plan B: the tunnel?": a letter inside the question
+        run = [marks[start]]
+        for m in marks[start + 1 :]:
+            if ord(m.group(1).lower()) == ord(run[-1].group(1).lower()) + 1:
+                run.append(m)
+        if len(run) >= 2:
+            ends = [m.start() for m in run[1:]] + [len(question)]
+            found = [_choice(" ".join(question[m.end() : end].split())) for m, end in zip(run, ends, strict=True)]
+            options = [o for o in found if o]
+            if len(options) == len(run) and all(len(o.split()) <= MAX_CHOICE_WORDS for o in options):
+                return _stem(" ".join(before.split())), options
+    return None
+
+
+def _listed(text: str) -> tuple[str, list[str]] | None:
+    """ "...: A, B or C?" and "..., A or B?": a short list after the question's last colon or comma. After a
+    comma the question must not end in a word of the list's kind ("What did he say about Russia, Ukraine or
+    China?", "Why did prices rise, fall or stay flat?": the list is part of the question)."""
     for sep in (":", ","):
-        head, found_sep, tail = question.rstrip(" ?").rpartition(sep)
+        head, found_sep, tail = text.rstrip(" ?").rpartition(sep)
         if not found_sep or not head.strip() or (sep == "," and POLAR.match(head)):
             continue  # "Are ctenophores predators, vegetarian or parasitic?": the first choice is in the question
         options = [_choice(o) for o in CHOICE_SPLIT.split(tail.strip())]
@@ -576,9 +605,22 @@ def choices(question: str) -> tuple[str, list[str]]:
             and not any(CLAUSE_START.match(o) for o in options)
             and 2 <= len(options) <= 6
             and all(o and len(o.split()) <= (MAX_CHOICE_WORDS if sep == ":" else 4) for o in options)
+            and not (sep == "," and _alike(head.split()[-1], options[0]))
         ):
             return _stem(head), options
-    return question, []
+    return None
+
+
+def _alike(word: str, option: str) -> bool:
+    """Whether a question's last word looks like the first option: both names, both numbers or both single words
+    in lower case ("about Russia, Ukraine or China", "rise, fall or stay flat"; not "meet, Lavrov or Wang Yi")."""
+    first = CHOICE_FILLER.sub("", option).split()[0]
+    word = word.strip("\"'’")
+    return (
+        (word[:1].isupper() and first[:1].isupper())
+        or (word[:1].isdigit() and first[:1].isdigit())
+        or (word.isalpha() and word.islower() and first.isalpha() and first.islower() and len(option.split()) == 1)
+    )
 
 
 def _choice(text: str) -> str:
@@ -602,7 +644,7 @@ def _stem(text: str) -> str:
 # theirs from their own day ("on Monday"), so these words match nothing right and pull in sentences that say "week".
 # "Last year" and "this month" stay: "how many earthquakes were there last year?" asks for one year's count.
 DEICTIC_TIME = re.compile(
-    r"\b(?:(?:earlier|later) )?(?:this|this past|the past) (?:week|weekend)\b|\bin recent (?:days|weeks)\b|"
+    r"\b(?:(?:earlier|later) )?(?:this|this past) (?:week|weekend)\b|\bin recent (?:days|weeks)\b|"
     r"\b(?:recently|lately)\b|\bover the weekend\b",
     re.I,
 )

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..models import FAQ, Article, Failure, Section
 from .decoding import DEFAULT_MAX_BYTES, ParseError, decode_text, read_bytes
@@ -182,7 +182,7 @@ def _to_article(draft: Draft, source: str, stem: str) -> Article:
 def name_title(source: str) -> str:
     """The title an untitled text or Markdown article takes from its file's name, or its address's last part:
     "Super_Bowl_50.txt" -> "Super Bowl 50", "ferry-timetable.md" -> "ferry timetable"."""
-    name = Path(urlsplit(source).path if is_url(source) else source).stem
+    name = Path(unquote(urlsplit(source).path) if is_url(source) else source).stem
     name = name.replace("_", " ")
     return _line(name if " " in name else name.replace("-", " "))
 

@@ -200,11 +200,17 @@ def parse_text(text: str) -> Draft:
 
 def _is_title_line(block: list[str]) -> bool:
     """Whether the first line of the first block is a title: not a paragraph's worth of words, and not the
-    first line of a paragraph wrapped over several (the next line going on in lower case)."""
+    first line of a paragraph wrapped over several (a long line, the next going on in lower case; "by Ann Lee"
+    or "updated 4 January" under a headline is its byline)."""
     line, words = block[0], block[0].split()
     if len(words) > 25 or (line.endswith(".") and len(words) > 12):
         return False
-    return len(block) == 1 or not block[1][:1].islower()
+    wrapped = len(block) > 1 and block[1][:1].islower() and len(words) >= WRAPPED_WORDS
+    return not (wrapped and not _BYLINE_START.match(block[1]))
+
+
+WRAPPED_WORDS = 8  # a title line followed by lower-case text is only a wrapped paragraph when this long
+_BYLINE_START = re.compile(r"(by|updated|published|posted|last updated|from)\b", re.I)
 
 
 def _take_tags(blocks: list[list[str]]) -> list[str]:

@@ -72,12 +72,24 @@ def parse_jsonl(text: str) -> list[Draft | FormatError]:
 def parse_csv(text: str) -> list[Draft | FormatError]:
     """CSV (or tab-separated) with a header row naming the fields ("title", "text", ... or their aliases such
     as "headline", "body"): one article per row; a bad row is an error of its own, named by its line."""
-    # the delimiter from the header line alone: csv.Sniffer reads the cells too, and article text is full of
-    # commas and semicolons
-    header_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = max("\t,;", key=header_line.count)
-    csv.field_size_limit(10 * 1024 * 1024)  # a whole article in one cell (the default limit is 128 KB)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    text = text.lstrip("\ufeff")
+    header_line = text.split("\n", 1)[0]
+    delimiter = max("\t,;", key=lambda d: _header_score(header_line, d))
+    # a whole article in one cell: the module's limit (128 KB by default) is raised to this text's size. It is one
+    # setting for the whole process, so it is only ever raised (never put back under a file another thread reads)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    return _csv_rows(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _header_score(line: str, delimiter: str) -> tuple[int, int]:
+    """How well `delimiter` splits a header line: (field names we know, fields). Counting the character alone
+    picks ";" for '"title","text","a;b;c"'."""
+    fields = [f.strip().lower() for f in next(csv.reader([line], delimiter=delimiter), [])]
+    known = {a for aliases in _ALIASES.values() for a in aliases}
+    return sum(f in known for f in fields), len(fields)
+
+
+def _csv_rows(reader: csv.DictReader[str]) -> list[Draft | FormatError]:
     try:
         header = reader.fieldnames or []
     except csv.Error as exc:
@@ -133,16 +145,33 @@ def draft_from_record(record: Any) -> Draft:
 
 
 def _canonical(record: dict[str, Any]) -> dict[str, Any]:
-    """`record` with its keys lower-cased and the first present alias of each field under our name
-    ("headline" -> "title", "body" -> "text"); a list of authors is joined with commas."""
+    """`record` with its keys lower-cased and the first usable alias of each field under our name ("headline" ->
+    "title", "body" -> "text"). Our own name is taken as it is (and checked later); an alias of another shape is
+    read where it can be ("authors": [{"name": ...}], "link": {"href": ...}) and skipped where it cannot."""
     lowered = {str(k).lower(): v for k, v in record.items()}
     out = dict(lowered)
     for name, aliases in _ALIASES.items():
-        value = next((lowered[a] for a in aliases if lowered.get(a) not in (None, "", [])), lowered.get(name))
-        if name == "author" and isinstance(value, list) and all(isinstance(v, str) for v in value):
-            value = ", ".join(v.strip() for v in value if v.strip())
-        out[name] = value
+        if lowered.get(name) not in (None, "", []):
+            continue
+        for alias in aliases[1:]:
+            value = _plain(lowered.get(alias), many=name in ("author", "tags"))
+            if value not in (None, "", []):
+                out[name] = ", ".join(value) if name == "author" and isinstance(value, list) else value
+                break
     return out
+
+
+def _plain(value: Any, many: bool) -> Any:
+    """A string (or, with `many`, a list of strings) from an alias value: a dict gives its name, label or address;
+    None when there is nothing plain in it."""
+    if isinstance(value, dict):
+        value = next((value[k] for k in ("name", "term", "label", "href", "url", "value") if k in value), None)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return value
+    if many and isinstance(value, list):
+        items = [_plain(v, many=False) for v in value]
+        return [str(v).strip() for v in items if isinstance(v, str | int | float) and str(v).strip()] or None
+    return None
 
 
 def _section_record(item: Any, n: int) -> tuple[str, str]:
