@@ -402,7 +402,6 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     if expects == "reason":
         return bool(HAS_REASON.search(sentence))
     if expects == "items":  # an enumeration: "Brazil, Peru, Colombia and ..." or three new names
-        # outside brackets: "(Portuguese: Floresta Amazônica; Spanish: ...)" translates, it does not enumerate
         return sentence.count(",") + sentence.count(";") >= ITEM_SEPARATORS or len(new_names(sentence, question)) >= 3
     if expects == "name" and CALLED.search(question) and NAMING.search(sentence):
         return True  # "What's the new boat called?": "The vessel, named Gull Light, ..."
@@ -543,6 +542,7 @@ CLAUSE_START = re.compile(
     re.I,
 )
 CHOICE_FILLER = re.compile(r"^(?:in|on|at|by|from|to|the|a|an|that)\s+", re.I)
+YES_NO = {"yes", "no", "true", "false", "not sure", "don't know"}  # options that leave a yes/no question as it is
 
 
 def choices(question: str) -> tuple[str, list[str]]:
@@ -561,9 +561,6 @@ def choices(question: str) -> tuple[str, list[str]]:
     if all(o.lower() in YES_NO for o in options):
         return stem, []  # "Was the meeting in Malaysia? a) yes b) no" is the yes/no question it opens with
     return stem, options
-
-
-YES_NO = {"yes", "no", "true", "false", "not sure", "don't know"}
 
 
 def _lettered(question: str) -> tuple[str, list[str]] | None:

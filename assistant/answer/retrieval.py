@@ -218,7 +218,7 @@ class Retriever:
         22 articles: 0.6 is best (0.4 loses natural and paraphrase dev questions over 22)."""
         s = self.settings
         total = s.dense_weight + s.keyword_weight
-        if s.dense_weight <= 0 or s.keyword_weight <= 0 or self.index.keyword.article_count() != 1:
+        if s.dense_weight <= 0 or s.keyword_weight <= 0 or len(self.index.articles()) != 1:
             return s.dense_weight, s.keyword_weight  # one kind of score alone was asked for: it stays alone
         share = s.keyword_weight / total * SOLO_KEYWORD_SHARE
         return total * (1 - share), total * share

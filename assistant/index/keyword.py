@@ -50,7 +50,6 @@ class KeywordIndex:
         self._saving = False  # a build of this process is saving (a reload that read its older files must not win)
         self._lock = threading.Lock()
         self._reloading = threading.Lock()  # one reload at a time; other searches use the current index
-        self._articles: tuple[list[str] | None, int] = (None, 0)  # (the ids counted, how many articles they hold)
 
     @property
     def ids(self) -> list[str]:
@@ -59,14 +58,6 @@ class KeywordIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    def article_count(self) -> int:
-        """How many articles the indexed chunks ("<article id>::<n>") come from (counted once per index state)."""
-        ids = self.ids
-        cached = self._articles
-        if cached[0] is not ids:
-            cached = self._articles = (ids, len({c.rsplit("::", 1)[0] for c in ids}))
-        return cached[1]
 
     def _set(self, ids: list[str], bm25: Any) -> None:
         # One assignment: a search in another thread sees the old index or the new one, never the new ids

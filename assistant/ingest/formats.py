@@ -175,8 +175,9 @@ class Outline:
 def parse_text(text: str) -> Draft:
     """A plain-text article: optional `#tag` line, title line, optional teaser + byline, then the body.
 
-    A first line that reads as a paragraph (over 25 words, or a sentence of over 12) is body text, not a
-    title: the article is untitled and takes its file's name ("Super_Bowl_50.txt" -> "Super Bowl 50").
+    A first line that reads as a paragraph (over 25 words, a sentence of over 12, or the start of a wrapped one:
+    `_is_title_line`) is body text, not a title: the article is untitled and takes its file's name
+    ("Super_Bowl_50.txt" -> "Super Bowl 50").
     """
     blocks = [[ln.strip() for ln in b.splitlines() if ln.strip()] for b in re.split(r"\n\s*\n", text.strip())]
     blocks = [b for b in blocks if b]

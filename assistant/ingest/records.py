@@ -27,6 +27,7 @@ _ALIASES = {
     "url": ("url", "link", "source_url"),
     "tags": ("tags", "keywords", "categories"),
 }
+_KNOWN_FIELDS = frozenset(a for aliases in _ALIASES.values() for a in aliases)
 _TOO_DEEP = "JSON nested too deeply (lists or objects inside each other over ~1,000 levels): not an article"
 
 
@@ -85,8 +86,7 @@ def _header_score(line: str, delimiter: str) -> tuple[int, int]:
     """How well `delimiter` splits a header line: (field names we know, fields). Counting the character alone
     picks ";" for '"title","text","a;b;c"'."""
     fields = [f.strip().lower() for f in next(csv.reader([line], delimiter=delimiter), [])]
-    known = {a for aliases in _ALIASES.values() for a in aliases}
-    return sum(f in known for f in fields), len(fields)
+    return sum(f in _KNOWN_FIELDS for f in fields), len(fields)
 
 
 def _csv_rows(reader: csv.DictReader[str]) -> list[Draft | FormatError]:
