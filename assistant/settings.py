@@ -63,6 +63,14 @@ class Settings(BaseModel):
     # retrieval
     top_k: int = Field(5, ge=1, le=50, description="Passages passed to the answerer.")
     candidates: int = Field(40, ge=1, description="Candidates fetched from each retriever before fusion.")
+    recall_passages: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Extractive answers: up to this many candidates below the top_k, of the same articles, read too "
+        "when one of their sentences is as close to the question as the top_k's best (a short answer inside a passage "
+        "about something else). None when a question sets its own k, or `ask -k` is given.",
+    )
     dense_weight: float = Field(0.4, ge=0, description="Weight of normalised dense scores in fusion.")
     keyword_weight: float = Field(
         0.6,

@@ -199,6 +199,26 @@ def test_no_near_duplicate_passages(seed: Assistant) -> None:
                 assert overlap <= 0.5 * min(len(p.chunk.text), len(q.chunk.text))
 
 
+def test_recalled_passages_hold_a_sentence_as_close_as_the_top_ones(seed: Assistant) -> None:
+    """Passages below the top k come in when one of their sentences is as close to the question as the best of
+    the top k's (the top k stay first and unchanged); without recall, or with a question's own k, exactly k."""
+    from assistant.answer.retrieval import RECALL_MARGIN
+
+    question = "What is Europe doing?"
+    plain = seed.retriever.search(question, 3)
+    found = seed.retriever.search(question, 3, recall=2)
+    assert len(plain.passages) == 3 and len(found.passages) == 5
+    assert [p.chunk.id for p in found.passages[:3]] == [p.chunk.id for p in plain.passages]
+    query = found.query_vector
+    best = max(float((found.sentences[p.chunk.id][1] @ query).max()) for p in found.passages[:3])
+    for p in found.passages[3:]:
+        assert p.chunk.id not in {q.chunk.id for q in plain.passages}
+        assert float((found.sentences[p.chunk.id][1] @ query).max()) >= best - RECALL_MARGIN
+        assert p.score == min(q.score for q in plain.passages)  # read last: they add sentences, not rank
+    cited = {c.text for c in seed.ask(question, k=1).citations}
+    assert len(cited) == 1  # a question's own k is exact
+
+
 def test_langchain_retriever(seed: Assistant) -> None:
     docs = seed.as_retriever(k=3).invoke("Where did Rubio and Lavrov meet?")
     assert 0 < len(docs) <= 3

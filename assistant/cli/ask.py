@@ -26,7 +26,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
             "--since", default="", help="only articles dated on or after: YYYY-MM-DD, yesterday, '3 days ago', ..."
         )
         p.add_argument("--until", default="", help="only articles dated on or before (same forms as --since)")
-        p.add_argument("-k", "--top-k", dest="top_k", type=int, help="passages to retrieve")
+        p.add_argument(
+            "-k",
+            "--top-k",
+            dest="top_k",
+            type=int,
+            help="passages to read, exactly (default: 5, and up to 2 more with a sentence as close)",
+        )
         p.add_argument("--backend", help="extractive (default), openai, ollama or llamacpp")
 
 

@@ -18,4 +18,6 @@ def make_assistant(args: argparse.Namespace, **extra: Any) -> Assistant:
     """The assistant the flags describe: settings file, environment, then flags."""
     keys = ("index_dir", "backend", "chroma_url", "top_k", "llm_model", "llm_base_url")
     flags = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    if "top_k" in flags:
+        flags["recall_passages"] = 0  # `-k N` reads N passages, exactly
     return Assistant.from_settings(Settings.load(config=args.config, **flags, **extra))

@@ -92,7 +92,9 @@ class Handlers:
             session.assistant = self.assistant_for(backend)
             filters = Filters(article_ids=list(article_ids or []), tags=list(tags or [])) or None
             text = ""
-            for piece in session.stream(message, filters=filters, k=int(k) if k else None):
+            # the slider left at the settings' top_k asks nothing of its own (recalled passages are read too)
+            own_k = int(k) if k and int(k) != self.assistant.settings.top_k else None
+            for piece in session.stream(message, filters=filters, k=own_k):
                 if isinstance(piece, Answer):
                     history[-1] = {
                         "role": "assistant",
