@@ -31,7 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
             "--top-k",
             dest="top_k",
             type=int,
-            help="passages to read, exactly (default: 5, and up to 2 more with a sentence as close)",
+            help="passages to read, exactly (default: the top_k setting, and up to recall_passages more)",
         )
         p.add_argument("--backend", help="extractive (default), openai, ollama or llamacpp")
 
