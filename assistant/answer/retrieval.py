@@ -238,9 +238,9 @@ def sentence_recalled(
 ) -> list[Passage]:
     """Up to `n` candidates below the top passages, of their articles, whose best sentence is within
     `RECALL_MARGIN` of the best sentence among them, closest first, ranked as low as the last passage (their
-    sentences still compete on their own words and meaning). Fusion ranks passages as wholes: "Adults of various species range from a few
-    millimeters to 1.5 m in size." answers "How big do comb jellies get?" from a passage about their body plan
-    that neither BM25 nor the passage's vector puts in the top five."""
+    sentences still compete on their own words and meaning). Fusion ranks passages as wholes: "Adults of various
+    species range from a few millimeters to 1.5 m in size." answers "How big do comb jellies get?" from a passage
+    about their body plan that neither BM25 nor the passage's vector puts in the top five."""
     if not passages or n < 1:
         return []
 
