@@ -59,6 +59,11 @@ def stems(text: str) -> set[str]:
     return set(_stemmer().stemWords([w.lower() for w in content_words(text)]))
 
 
+def word_stems(text: str) -> set[str]:
+    """Stemmed lower-case words, stopwords included ("won", "made"): for matching question words to their kin."""
+    return set(_stemmer().stemWords([w.lower() for w in words(text)]))
+
+
 # Also bidi overrides (\u202a-\u202e, \u2066-\u2069), which make text display as something it is not, and lone
 # surrogates (\ud800-\udfff), which arrive through JSON escapes and which the tokenizer and UTF-8 files refuse.
 CONTROL = re.compile(

@@ -20,6 +20,7 @@ from assistant.answer.extractive import (
     NEIGHBOUR_WEIGHT,
     PARTIAL_LEAD,
     PARTIAL_SENTENCES,
+    RELATED_WEIGHT,
     TITLE_WORD_WEIGHT,
     TYPE_MARGIN,
     Candidate,
@@ -275,6 +276,27 @@ def test_a_sentence_opening_with_a_pronoun_takes_words_from_the_one_before() -> 
     assert after_plant["The desalination plant near Santa Lua will cost 212 million euros."] == pytest.approx(
         0.5 * 2 / q_words + 0.25
     )
+
+
+def test_a_relative_of_a_question_word_counts_where_the_articles_never_use_the_word() -> None:
+    """ "who won the final?" is answered by "defeated": a sentence holding a relative of a question word that no
+    retrieved sentence uses earns that word's weight at `RELATED_WEIGHT` (a stopword such as "won" too); where some
+    sentence uses the user's own word, its relatives earn nothing."""
+
+    def scores(question: str, sentences: list[str]) -> dict[str, float]:
+        passage, spans = passage_of("", sentences)
+        found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((len(sentences), 3)))})
+        return {c.text: c.score for c in score_sentences(question, found)}
+
+    beat = "Denver defeated Carolina in the final."
+    played = "The final was played in Santa Clara."
+    got = scores("who won the final?", [beat, played])
+    assert got[beat] - got[played] == pytest.approx(0.5 * RELATED_WEIGHT * 1 / 1)  # one word asked: "final"
+    died = "Luther died in Eisleben in 1546."
+    death = "Luther's death was mourned across Saxony."
+    got = scores("when did Luther die?", [died, death])
+    assert got[died] > got[death]
+    assert got[death] == pytest.approx(0.5 * 1 / 2 + 0.25)  # "luther" only: "death" earns nothing beside "died"
 
 
 def test_only_the_users_own_names_are_aliased() -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..models import Answer, Citation, Passage
 from ..settings import Settings
-from ..text import names, stems
+from ..text import names, stems, word_stems
 from .intents import (
     COMMON_PLACE,
     HOW_MANY,
@@ -128,6 +128,37 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "us": ("united states", "america"),
     "usa": ("united states", "america"),
 }
+# Words people ask with and the words articles state the same thing in: "who won?" is answered by "defeated", "how
+# did he die?" by "death", "why is it being cut down?" by "deforestation". A sentence holding a relative of a
+# question word earns that word's weight at `RELATED_WEIGHT`. Hand-written on purpose: no thesaurus ships offline
+# (WordNet's data is a download), and a short list of everyday families is easy to read and correct.
+WORD_FAMILIES = (
+    "win won wins winner winners winning victory victorious defeat defeated beat champion champions",
+    "lose lost loses loser defeat defeated beaten",
+    "die died dies dead death deaths killed kill",
+    "born birth birthplace",
+    "found founded founder establish established formed incorporated created",
+    "start started begin began begun launch launched commence commenced",
+    "end ended ending cancel cancelled canceled finish finished terminated",
+    "cost costs price priced paid expensive",
+    "earn earns earned pay paid salary salaries wage wages income",
+    "marry married marriage wife husband spouse wed",
+    "cut logging clearing deforestation",
+    "buy bought purchase purchased acquire acquired acquisition",
+    "big size area acres square",
+    "tall height",
+    "kids children pupils students",
+    "job work career profession occupation",
+    "money funding funds budget",
+    "sick ill illness disease",
+    "leader led head chief director",
+    "build built construct constructed construction",
+    "score scored points",
+    "move moved relocated",
+    "sing sang singer performed",
+    "broke bankrupt penniless poverty debt",
+)
+RELATED_WEIGHT = 0.5
 NO_NUMBER_PENALTY = 0.45
 DEMONYM_SUFFIXES = ("ian", "ese", "ish", "an", "i")
 # "Three problems pushed it back by ten months." announces a list that the next sentences give.
@@ -196,6 +227,7 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
     asked = asked or question
     q_stems = stems(question)
     weights = _context_weighted({w: found.idf.get(w, 1.0) for w in q_stems}, stems(asked))
+    kin = _unsaid_kin(asked, found)
     if len({p.chunk.article_id for p in found.passages}) == 1:  # one article, one title
         weights = _title_weighted(weights, found.passages[0].chunk.title)
     total = sum(weights.values()) or 1.0
@@ -217,6 +249,9 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
                 before = own
                 continue  # a FAQ question is never the answer to itself
             lexical = sum(weights[w] for w in q_stems & own) / total
+            if kin:
+                near = word_stems(text)
+                lexical += RELATED_WEIGHT * sum(weights.get(w, 1.0) for w, fam in kin.items() if fam & near) / total
             if POINTER_START.match(text.removeprefix("A: ")):  # "A: It opens in 2027." answers the Q before it
                 lexical += INHERIT * sum(weights[w] for w in (q_stems & before) - own) / total
             before = own
@@ -231,6 +266,34 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
             out.append(Candidate(rank, p, a, b, score, similarity))
     out.sort(key=lambda c: c.score, reverse=True)
     return out
+
+
+@lru_cache(maxsize=1)
+def _families() -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for family in WORD_FAMILIES:
+        members = word_stems(family)
+        for m in members:
+            out.setdefault(m, set()).update(members - {m})
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _unsaid_kin(asked: str, found: Retrieved) -> dict[str, frozenset[str]]:
+    """The words of `asked` (stopwords too: "won" asks a lot) that no retrieved sentence uses, with their relatives.
+    Only those: where the article uses the user's own word ("On what date did Luther die?" and "Luther died"), the
+    sentences with a relative of it ("Luther's death ...") answer something else."""
+    kin = {w: fam for w in word_stems(asked) if (fam := related(w))}
+    if not kin:
+        return kin
+    said: set[str] = set()
+    for p in found.passages:
+        said |= word_stems(p.chunk.text)
+    return {w: fam for w, fam in kin.items() if w not in said}
+
+
+def related(stem: str) -> frozenset[str]:
+    """The stems of the words `WORD_FAMILIES` puts with `stem` (empty when it has none)."""
+    return _families().get(stem, frozenset())
 
 
 def _faq_expects(text: str, spans: list[tuple[int, int]]) -> str:
