@@ -219,6 +219,27 @@ def test_recalled_passages_hold_a_sentence_as_close_as_the_top_ones(seed: Assist
     assert len(cited) == 1  # a question's own k is exact
 
 
+def test_the_lead_comes_in_when_one_of_its_sentences_is_close(seed: Assistant) -> None:
+    """With recall on, the article's lead (its first chunk) is read too when its closest sentence is within
+    `LEAD_MARGIN` of the best of the top passages', ranked as low as the last of them; never with recall off."""
+    from assistant.answer.retrieval import LEAD_MARGIN
+
+    question = "How did the talks end?"
+    plain = seed.retriever.search(question, 3)
+    found = seed.retriever.search(question, 3, recall=2)
+    lead = f"{plain.passages[0].chunk.article_id}::0"
+    assert lead not in {p.chunk.id for p in plain.passages}
+    assert found.passages[-1].chunk.id == lead and lead in found.sentences
+    assert found.passages[-1].score == min(p.score for p in plain.passages)
+    closest = {p.chunk.id: float((found.sentences[p.chunk.id][1] @ found.query_vector).max()) for p in found.passages}
+    assert closest[lead] >= max(closest[p.chunk.id] for p in plain.passages) - LEAD_MARGIN
+    # a lead further than the margin from the question stays out
+    far = seed.retriever.search("What about the Arctic?", 3, recall=2)
+    assert lead not in {p.chunk.id for p in far.passages}
+    best = max(float((far.sentences[p.chunk.id][1] @ far.query_vector).max()) for p in far.passages)
+    assert float((seed.index.chunk_rows([lead])[lead][2] @ far.query_vector).max()) < best - LEAD_MARGIN
+
+
 def test_langchain_retriever(seed: Assistant) -> None:
     docs = seed.as_retriever(k=3).invoke("Where did Rubio and Lavrov meet?")
     assert 0 < len(docs) <= 3
