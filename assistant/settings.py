@@ -69,7 +69,8 @@ class Settings(BaseModel):
         le=10,
         description="Extractive answers: up to this many candidates below the top_k, of the same articles, read too "
         "when one of their sentences is as close to the question as the top_k's best (a short answer inside a passage "
-        "about something else). None when a question sets its own k, or `ask -k` is given.",
+        "about something else), and the top article's lead when one of its sentences comes within 0.2 of it. None "
+        "of them when this is 0, a question sets its own k, or `ask -k` is given.",
     )
     dense_weight: float = Field(0.4, ge=0, description="Weight of normalised dense scores in fusion.")
     keyword_weight: float = Field(
