@@ -299,6 +299,27 @@ def test_a_relative_of_a_question_word_counts_where_the_articles_never_use_the_w
     assert got[death] == pytest.approx(0.5 * 1 / 2 + 0.25)  # "luther" only: "death" earns nothing beside "died"
 
 
+def test_a_word_the_article_describes_a_name_with_stands_for_that_name() -> None:
+    """ "the Hartwell Foundation, a children's health charity": "the charity" of a question is the foundation, so a
+    sentence naming the foundation holds that word of the question at full weight. Sentence openers ("However, the
+    ...") and clauses ("AP News, the discussion involved an exchange") describe nothing."""
+    from assistant.answer.extractive import _described
+
+    described = "The pilot was paid for by the council and the Hartwell Foundation, a children's health charity."
+    renew = "The Hartwell Foundation has said it will not renew its funding after July 2026."
+    costs = "The programme costs about 21 million pounds a year."
+    passage, spans = passage_of("", [described, renew, costs])
+    found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((3, 3)))})
+    assert _described(found, {"chariti", "pay"}) == {"chariti": frozenset({"hartwel", "foundat"})}
+    got = {c.text: c.score for c in score_sentences("will the charity keep paying?", found)}
+    q_words = 3  # charity, keep, paying: each of weight 1
+    assert got[renew] == pytest.approx(0.5 * 1 / q_words + 0.25)  # "charity" through the name
+    assert got[costs] == pytest.approx(0.25)
+    clauses = "However, the talks stalled. According to a report by AP News, the discussion involved an exchange."
+    other, _ = passage_of("", [clauses])
+    assert _described(Retrieved([other], np.zeros(3), {}), {"talk", "exchang"}) == {}
+
+
 def test_only_the_users_own_names_are_aliased() -> None:
     """A follow-up's query carries names from the last answer; those are the article's words already."""
     assert aliased("What does Moscow want?") == "What does Moscow want? (russia)"

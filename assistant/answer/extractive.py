@@ -8,6 +8,7 @@ calibrated `abstain_threshold`, the answer abstains instead of guessing.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -18,8 +19,9 @@ import numpy as np
 
 from ..models import Answer, Citation, Passage
 from ..settings import Settings
-from ..text import names, stems, word_stems
+from ..text import STOPWORDS, names, stems, word_stems
 from .intents import (
+    CALENDAR_TIME,
     COMMON_PLACE,
     HOW_MANY,
     TYPED,
@@ -159,6 +161,17 @@ WORD_FAMILIES = (
     "broke bankrupt penniless poverty debt",
 )
 RELATED_WEIGHT = 0.5
+# A question's word that the passages use to describe a name ("the Hartwell Foundation, a children's health charity")
+# counts, at full weight, in a sentence that names it instead ("The Hartwell Foundation ... will not renew its
+# funding" for "will the charity keep paying?"): news names a person or body once with what it is and then by name.
+# Lifted the conversations dev set 0.848 -> 0.859 and the held-aside one 0.75 -> 0.833 (one turn of 12); the natural,
+# paraphrase and blind sets, one-article totals and SQuAD unchanged. Written out (no parser ships offline that
+# finds appositives): "<Name>, a/the <up to four words>" ending at a preposition, a relative or punctuation.
+HONORIFICS = frozenset({"dr", "professor", "prof", "mr", "mrs", "ms", "sir", "dame", "lord", "ladi"})
+APPOSITIVE = re.compile(
+    r"(?P<name>(?:[A-Z][\w'’&.-]*[ ]){0,4}[A-Z][\w'’&.-]*), (?:a|an|the) (?P<np>(?:[\w'’-]+[ ]){0,3}[a-z][\w-]*)"
+    r"(?=[ ](?:at|of|in|for|on|who|which|that|based|from|with)\b|[,.;:)])"
+)
 NO_NUMBER_PENALTY = 0.45
 DEMONYM_SUFFIXES = ("ian", "ese", "ish", "an", "i")
 # "Three problems pushed it back by ten months." announces a list that the next sentences give.
@@ -228,6 +241,7 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
     q_stems = stems(question)
     weights = _context_weighted({w: found.idf.get(w, 1.0) for w in q_stems}, stems(asked))
     kin = _unsaid_kin(asked, found)
+    named_as = _described(found, q_stems)
     if len({p.chunk.article_id for p in found.passages}) == 1:  # one article, one title
         weights = _title_weighted(weights, found.passages[0].chunk.title)
     total = sum(weights.values()) or 1.0
@@ -252,6 +266,8 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
             if kin:
                 near = word_stems(text)
                 lexical += RELATED_WEIGHT * sum(weights.get(w, 1.0) for w, fam in kin.items() if fam & near) / total
+            if named_as:  # "the charity" where the sentence says "The Hartwell Foundation"
+                lexical += sum(weights[w] for w, name in named_as.items() if w not in own and name & own) / total
             if POINTER_START.match(text.removeprefix("A: ")):  # "A: It opens in 2027." answers the Q before it
                 lexical += INHERIT * sum(weights[w] for w in (q_stems & before) - own) / total
             before = own
@@ -289,6 +305,31 @@ def _unsaid_kin(asked: str, found: Retrieved) -> dict[str, frozenset[str]]:
     for p in found.passages:
         said |= word_stems(p.chunk.text)
     return {w: fam for w, fam in kin.items() if w not in said}
+
+
+def _described(found: Retrieved, q_stems: set[str]) -> dict[str, frozenset[str]]:
+    """The question's words that the retrieved passages use to describe a name, with that name's stems: "the
+    Hartwell Foundation, a children's health charity" makes "charity" stand for the Hartwell Foundation."""
+    out: dict[str, frozenset[str]] = {}
+    for p in found.passages:
+        for m in APPOSITIVE.finditer(p.chunk.text):
+            *rest, head = m.group("np").split()
+            # the first words of a sentence are capitalised too ("From December, a nurse ...")
+            lead = list(itertools.dropwhile(lambda w: w.lower() in STOPWORDS, m.group("name").split()))
+            before = p.chunk.text[: m.start()].rstrip()
+            if (
+                not lead
+                or CALENDAR_TIME.search(" ".join(lead))
+                or head in STOPWORDS
+                or any(w in STOPWORDS or (w.endswith("ed") and "-" not in w) for w in [*rest, head])
+                or (len(lead) == 1 and (not before or before[-1] in ".!?:\n"))
+            ):
+                continue  # a clause ("the discussion involved an exchange"), or a sentence's first word ("However, the")
+            noun = next(iter(stems(head)), "")
+            name = stems(" ".join(lead)) - HONORIFICS
+            if noun in q_stems and name and noun not in name:
+                out.setdefault(noun, frozenset(name))
+    return out
 
 
 def related(stem: str) -> frozenset[str]:
