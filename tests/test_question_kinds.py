@@ -755,6 +755,20 @@ def test_a_count_of_the_people_asked_about_comes_first() -> None:
     assert TYPE_MARGIN < 1.34 - 0.94  # the set-up: further behind than a number of another kind is taken from
 
 
+def test_a_list_announced_by_the_best_sentence_keeps_it_first() -> None:
+    """ "What were Luther's main complaints?": "Luther came to reject several teachings ..." announces the items that
+    the next sentences give; a sentence with commas close behind ("vulgarity and violence", "Turks", ...) does not
+    take its place, as it does before a best sentence that neither enumerates nor announces."""
+    announcing = "Luther came to reject several teachings and practices of the Church."
+    commas = 'Edwards comments that Luther used "vulgarity", "violence", "wit" and "scorn" for effect, often.'
+    question = "What were Luther's main complaints against the Church?"
+    first = typed_first(route(question), question, candidates_of("Luther", [announcing, commas], [1.1, 1.0]))[0]
+    assert first.text == announcing
+    plain = "Luther rejected the teachings of the Church."
+    first = typed_first(route(question), question, candidates_of("Luther", [plain, commas], [1.1, 1.0]))[0]
+    assert first.text == commas
+
+
 def test_an_off_topic_question_in_a_conversation_is_not_read_as_leaning(seed: Assistant) -> None:
     """ "What is the recipe for sourdough bread?" after a question about Rubio: the article does not speak of bread
     (no passage is near it), so it is not asked again with the conversation's words added: declined."""

@@ -556,8 +556,8 @@ def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
         return candidates
 
     best = _fits(intent, question, candidates[0])
-    if all(best):
-        return candidates
+    if all(best) or (intent.expects == "items" and _announces(candidates[0])):
+        return candidates  # "Luther came to reject several teachings and practices ...": the items follow
     margin = COUNT_MARGIN if HOW_MANY.search(question) else TYPE_MARGIN
     near = [
         (i, _fits(intent, question, c)) for i, c in enumerate(candidates) if c.score >= candidates[0].score - margin
@@ -621,11 +621,16 @@ def _follower(question: str, best: Candidate, candidates: list[Candidate]) -> Ca
     return _next_sentence(best, candidates)
 
 
+def _announces(c: Candidate) -> bool:
+    """Whether `c` is a short sentence announcing a list ("The drought has three main causes.")."""
+    return bool(ANNOUNCEMENT.search(c.text)) and len(c.text.split()) <= ANNOUNCEMENT_WORDS
+
+
 def _announced_items(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     """The sentences that a short announcement ("The drought has three main causes.") introduces: the next
     ones of its passage, as many as it announces (at most `MAX_ITEMS`). Nothing when `best` announces nothing."""
     m = ANNOUNCEMENT.search(best.text)
-    if not m or len(best.text.split()) > ANNOUNCEMENT_WORDS:
+    if not m or not _announces(best):
         return []
     count = min(COUNTS.get(m.group(1).lower(), MAX_ITEMS), MAX_ITEMS)
     after = sorted((c for c in candidates if c.passage is best.passage and c.start > best.start), key=lambda c: c.start)
