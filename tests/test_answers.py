@@ -238,6 +238,10 @@ def test_the_lead_comes_in_when_one_of_its_sentences_is_close(seed: Assistant) -
     assert lead not in {p.chunk.id for p in far.passages}
     best = max(float((far.sentences[p.chunk.id][1] @ far.query_vector).max()) for p in far.passages)
     assert float((seed.index.chunk_rows([lead])[lead][2] @ far.query_vector).max()) < best - LEAD_MARGIN
+    # nor for a question the top passages barely touch: the margin would admit anything
+    off = seed.retriever.search("zzzz qqqq", 3, recall=2)
+    best = max(float((off.sentences[p.chunk.id][1] @ off.query_vector).max()) for p in off.passages)
+    assert best < LEAD_MARGIN and lead not in {p.chunk.id for p in off.passages}
 
 
 def test_langchain_retriever(seed: Assistant) -> None:

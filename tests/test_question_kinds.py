@@ -315,9 +315,19 @@ def test_a_word_the_article_describes_a_name_with_stands_for_that_name() -> None
     q_words = 3  # charity, keep, paying: each of weight 1
     assert got[renew] == pytest.approx(0.5 * 1 / q_words + 0.25)  # "charity" through the name
     assert got[costs] == pytest.approx(0.25)
-    clauses = "However, the talks stalled. According to a report by AP News, the discussion involved an exchange."
-    other, _ = passage_of("", [clauses])
-    assert _described(Retrieved([other], np.zeros(3), {}), {"talk", "exchang"}) == {}
+
+    def described_in(sentences: list[str], q_stems: set[str]) -> dict[str, frozenset[str]]:
+        passage, spans = passage_of("", sentences)
+        return _described(Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((0, 3)))}), q_stems)
+
+    clauses = ["However, the talks stalled.", "According to AP News, the discussion involved an exchange."]
+    assert described_in(clauses, {"talk", "exchang"}) == {}
+    # a name never runs into the sentence before it; "based in", "who" end the description
+    geneva = ["The first round was held in Geneva.", "The Hartwell Foundation, a charity based in Leeds, paid."]
+    assert described_in(geneva, {"chariti"}) == {"chariti": frozenset({"hartwel", "foundat"})}
+    assert described_in(["Dr. Jane Smith, a teacher who lives in Leeds, said so."], {"teacher"}) == {
+        "teacher": frozenset({"jane", "smith"})
+    }
 
 
 def test_only_the_users_own_names_are_aliased() -> None:
@@ -766,6 +776,10 @@ def test_a_list_announced_by_the_best_sentence_keeps_it_first() -> None:
     assert first.text == announcing
     plain = "Luther rejected the teachings of the Church."
     first = typed_first(route(question), question, candidates_of("Luther", [plain, commas], [1.1, 1.0]))[0]
+    assert first.text == commas
+    # a count of time or of a measure announces nothing
+    later = "Luther left the Church two weeks later."
+    first = typed_first(route(question), question, candidates_of("Luther", [later, commas], [1.1, 1.0]))[0]
     assert first.text == commas
 
 

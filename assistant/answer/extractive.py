@@ -132,8 +132,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 # Words people ask with and the words articles state the same thing in: "who won?" is answered by "defeated", "how
 # did he die?" by "death", "why is it being cut down?" by "deforestation". A sentence holding a relative of a
-# question word earns that word's weight at `RELATED_WEIGHT`. Hand-written on purpose: no thesaurus ships offline
-# (WordNet's data is a download), and a short list of everyday families is easy to read and correct.
+# question word earns that word's weight at `RELATED_WEIGHT` (a stopword, which has no keyword weight, counts 1).
+# Stems are shared across senses ("found" is also the past of "find"), so a family only counts for a word that no
+# retrieved sentence uses. Hand-written on purpose: no thesaurus ships offline (WordNet's data is a download), and a
+# short list of everyday families is easy to read and correct.
 WORD_FAMILIES = (
     "win won wins winner winners winning victory victorious defeat defeated beat champion champions",
     "lose lost loses loser defeat defeated beaten",
@@ -168,9 +170,11 @@ RELATED_WEIGHT = 0.5
 # paraphrase and blind sets, one-article totals and SQuAD unchanged. Written out (no parser ships offline that
 # finds appositives): "<Name>, a/the <up to four words>" ending at a preposition, a relative or punctuation.
 HONORIFICS = frozenset({"dr", "professor", "prof", "mr", "mrs", "ms", "sir", "dame", "lord", "ladi"})
+# Matched within one sentence (a name never runs into the sentence before it); the lookbehind starts a name only at
+# the start of a word, which keeps the search linear on a long unbroken run of letters.
 APPOSITIVE = re.compile(
-    r"(?P<name>(?:[A-Z][\w'’&.-]*[ ]){0,4}[A-Z][\w'’&.-]*), (?:a|an|the) (?P<np>(?:[\w'’-]+[ ]){0,3}[a-z][\w-]*)"
-    r"(?=[ ](?:at|of|in|for|on|who|which|that|based|from|with)\b|[,.;:)])"
+    r"(?<![\w'’&.-])(?P<name>(?:[A-Z][\w'’&.-]*[ ]){0,4}[A-Z][\w'’&.-]*), (?:a|an|the) "
+    r"(?P<np>(?:[\w'’-]+[ ]){0,3}?[a-z][\w-]*)(?=[ ](?:at|of|in|for|on|who|which|that|based|from|with)\b|[,.;:)])"
 )
 NO_NUMBER_PENALTY = 0.45
 DEMONYM_SUFFIXES = ("ian", "ese", "ish", "an", "i")
@@ -179,6 +183,34 @@ COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "several": 3, "few": 3, "n
 ANNOUNCEMENT = re.compile(r"\b(two|three|four|five|several|few|number)\s+(?:of\s+)?(?:[a-z-]+\s+)?[a-z-]+s\b", re.I)
 ANNOUNCEMENT_WORDS = 14  # a longer sentence says something of its own besides announcing
 MAX_ITEMS = 4
+MEASURES = frozenset(
+    [
+        "seconds",
+        "minutes",
+        "hours",
+        "days",
+        "weeks",
+        "months",
+        "years",
+        "decades",
+        "centuries",
+        "times",
+        "miles",
+        "kilometres",
+        "kilometers",
+        "metres",
+        "meters",
+        "feet",
+        "inches",
+        "pounds",
+        "dollars",
+        "euros",
+        "percent",
+        "points",
+        "goals",
+        "runs",
+    ]
+)
 # A sentence holding the expected answer type (a number for "how many", a reason for "why") is preferred
 # to a better-scored one without it when it scores within this of the best.
 TYPE_MARGIN = 0.3
@@ -267,7 +299,7 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
                 near = word_stems(text)
                 lexical += RELATED_WEIGHT * sum(weights.get(w, 1.0) for w, fam in kin.items() if fam & near) / total
             if named_as:  # "the charity" where the sentence says "The Hartwell Foundation"
-                lexical += sum(weights[w] for w, name in named_as.items() if w not in own and name & own) / total
+                lexical += sum(weights[w] for w, name in named_as.items() if w not in own and name <= own) / total
             if POINTER_START.match(text.removeprefix("A: ")):  # "A: It opens in 2027." answers the Q before it
                 lexical += INHERIT * sum(weights[w] for w in (q_stems & before) - own) / total
             before = own
@@ -303,7 +335,8 @@ def _unsaid_kin(asked: str, found: Retrieved) -> dict[str, frozenset[str]]:
         return kin
     said: set[str] = set()
     for p in found.passages:
-        said |= word_stems(p.chunk.text)
+        if p.chunk.kind != "meta":  # the byline is never scored
+            said |= word_stems(p.chunk.text)
     return {w: fam for w, fam in kin.items() if w not in said}
 
 
@@ -312,17 +345,17 @@ def _described(found: Retrieved, q_stems: set[str]) -> dict[str, frozenset[str]]
     Hartwell Foundation, a children's health charity" makes "charity" stand for the Hartwell Foundation."""
     out: dict[str, frozenset[str]] = {}
     for p in found.passages:
-        for m in APPOSITIVE.finditer(p.chunk.text):
+        spans = found.sentences.get(p.chunk.id, ([], None))[0]
+        for m in (m for a, b in spans for m in APPOSITIVE.finditer(p.chunk.text[a:b])):
             *rest, head = m.group("np").split()
             # the first words of a sentence are capitalised too ("From December, a nurse ...")
             lead = list(itertools.dropwhile(lambda w: w.lower() in STOPWORDS, m.group("name").split()))
-            before = p.chunk.text[: m.start()].rstrip()
             if (
                 not lead
                 or CALENDAR_TIME.search(" ".join(lead))
                 or head in STOPWORDS
                 or any(w in STOPWORDS or (w.endswith("ed") and "-" not in w) for w in [*rest, head])
-                or (len(lead) == 1 and (not before or before[-1] in ".!?:\n"))
+                or (len(lead) == 1 and m.start() == 0)
             ):
                 continue  # a clause ("the discussion involved an exchange"), or a sentence's first word ("However, the")
             noun = next(iter(stems(head)), "")
@@ -622,8 +655,13 @@ def _follower(question: str, best: Candidate, candidates: list[Candidate]) -> Ca
 
 
 def _announces(c: Candidate) -> bool:
-    """Whether `c` is a short sentence announcing a list ("The drought has three main causes.")."""
-    return bool(ANNOUNCEMENT.search(c.text)) and len(c.text.split()) <= ANNOUNCEMENT_WORDS
+    """Whether `c` is a short sentence announcing a list ("The drought has three main causes."): not a count of
+    time or of a measure ("two weeks later", "three miles away"), and "number" only as "a number of"."""
+    m = ANNOUNCEMENT.search(c.text)
+    if not m or len(c.text.split()) > ANNOUNCEMENT_WORDS:
+        return False
+    counted = m.group(0).split()
+    return counted[-1].lower() not in MEASURES and (counted[0].lower() != "number" or "of" in counted)
 
 
 def _announced_items(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:

@@ -183,27 +183,31 @@ class Retriever:
         keyword = dict(self.index.keyword.search(query, n, keyword_ids, also=dense))
         rows = self.index.chunk_rows(set(dense) | set(keyword))  # drops chunks of articles being written
         fused = self._fuse(dense, keyword, rows, qvec)
-        passages = _dedupe(fused, k)
-        passages += sentence_recalled(fused, passages, rows, qvec, recall)
+        top = _dedupe(fused, k)
+        passages = top + sentence_recalled(fused, top, rows, qvec, recall)
         if recall:
-            passages += self._lead(passages, rows, qvec)
+            passages += self._lead(top, passages, rows, qvec)
         sentences = {p.chunk.id: (rows[p.chunk.id][1], rows[p.chunk.id][2]) for p in passages}
         return Retrieved(passages, qvec, sentences, self.index.keyword.idf(stems(query)), asked_vector)
 
-    def _lead(self, passages: list[Passage], rows: dict, qvec: np.ndarray) -> list[Passage]:
-        """The lead of the top passage's article, ranked as low as the last passage, when it is not among `passages`
-        and its best sentence is within `LEAD_MARGIN` of theirs (its row is added to `rows`)."""
-        if not passages:
+    def _lead(self, top: list[Passage], have: list[Passage], rows: dict, qvec: np.ndarray) -> list[Passage]:
+        """The lead of the top passage's article, ranked as low as the last of the `top` passages, when it is not
+        among (nor nearly the same as) those it would join (`have`) and its closest sentence is within `LEAD_MARGIN`
+        of the closest of the top passages'; none when even those are that far from the question (its row is added
+        to `rows`)."""
+        if not top:
             return []
-        lead = next(iter(self.index.manifest.neighbours(passages[0].chunk.article_id, [0])), None)
-        if lead is None or lead.kind != "text" or any(p.chunk.id == lead.id for p in passages):
+        lead = next(iter(self.index.manifest.neighbours(top[0].chunk.article_id, [0])), None)
+        if lead is None or lead.kind != "text" or any(p.chunk.id == lead.id for p in have):
             return []
         row = self.index.chunk_rows([lead.id]).get(lead.id)
-        bar = max(_closest(rows[p.chunk.id][2], qvec) for p in passages) - LEAD_MARGIN
-        if row is None or _closest(row[2], qvec) < bar:
+        bar = max(_closest(rows[p.chunk.id][2], qvec) for p in top) - LEAD_MARGIN
+        if row is None or bar <= 0 or _closest(row[2], qvec) < bar:
+            return []
+        if any(_near_duplicate(row[0], p.chunk) for p in have):
             return []
         rows[lead.id] = row
-        return [Passage(row[0], min(p.score for p in passages))]
+        return [Passage(row[0], min(p.score for p in top))]
 
     def whole_article(self, found: Retrieved, article_id: str, limit: int) -> Retrieved | None:
         """`found` with every other chunk of `article_id` after its passages, ranked as low as its last one (their
