@@ -589,7 +589,7 @@ def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
         return candidates
 
     best = _fits(intent, question, candidates[0])
-    if all(best) or (intent.expects == "items" and _announces(candidates[0])):
+    if all(best) or (intent.expects == "items" and _announcement(candidates[0])):
         return candidates  # "Luther came to reject several teachings and practices ...": the items follow
     margin = COUNT_MARGIN if HOW_MANY.search(question) else TYPE_MARGIN
     near = [
@@ -654,21 +654,22 @@ def _follower(question: str, best: Candidate, candidates: list[Candidate]) -> Ca
     return _next_sentence(best, candidates)
 
 
-def _announces(c: Candidate) -> bool:
-    """Whether `c` is a short sentence announcing a list ("The drought has three main causes."): not a count of
-    time or of a measure ("two weeks later", "three miles away"), and "number" only as "a number of"."""
+def _announcement(c: Candidate) -> re.Match[str] | None:
+    """The count of `c` when it is a short sentence announcing a list ("The drought has three main causes."): not a
+    count of time or of a measure ("two weeks later", "three miles away"), and "number" only as "a number of"."""
     m = ANNOUNCEMENT.search(c.text)
     if not m or len(c.text.split()) > ANNOUNCEMENT_WORDS:
-        return False
+        return None
     counted = m.group(0).split()
-    return counted[-1].lower() not in MEASURES and (counted[0].lower() != "number" or "of" in counted)
+    announces = counted[-1].lower() not in MEASURES and (counted[0].lower() != "number" or "of" in counted)
+    return m if announces else None
 
 
 def _announced_items(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     """The sentences that a short announcement ("The drought has three main causes.") introduces: the next
     ones of its passage, as many as it announces (at most `MAX_ITEMS`). Nothing when `best` announces nothing."""
-    m = ANNOUNCEMENT.search(best.text)
-    if not m or not _announces(best):
+    m = _announcement(best)
+    if not m:
         return []
     count = min(COUNTS.get(m.group(1).lower(), MAX_ITEMS), MAX_ITEMS)
     after = sorted((c for c in candidates if c.passage is best.passage and c.start > best.start), key=lambda c: c.start)
