@@ -597,6 +597,23 @@ def test_only_a_stated_time_or_number_far_away_overturns_the_articles_dont_say()
     assert not states("number", "several people were hurt", "how many people were hurt?")
 
 
+def test_a_stated_answer_comes_before_a_hinted_one() -> None:
+    """ "how long will the restrictions last?": "after a third consecutive winter" mentions a time of year, the
+    sentence saying "until the end of October" states how long; a figure of something else ("160 litres per day")
+    states no span."""
+    hinted = "Officials say the restrictions are unavoidable after a third consecutive winter of poor rainfall."
+    litres = "The new rules set a limit of 160 litres per person per day, down from 210 litres last summer."
+    stated = "The measures took effect on 1 July 2025 and will remain in force until the end of October."
+    question = "how long will the restrictions last?"
+    assert holds("number", hinted, question) and not states("number", hinted, question)
+    assert not states("number", litres, question) and states("number", "It ran for two years.", question)
+    candidates = candidates_of("Drought", [hinted, litres, stated], [0.88, 0.77, 0.60])
+    assert typed_first(route(question), question, candidates)[0].text == stated
+    # further back than the type margin, the hinted one stays first
+    far = candidates_of("Drought", [hinted, litres, stated], [0.88, 0.77, 0.88 - TYPE_MARGIN - 0.01])
+    assert typed_first(route(question), question, far)[0].text == hinted
+
+
 def test_questions_about_the_article_use_its_byline(seed: Assistant) -> None:
     answer = seed.ask("Who is the writer?")
     assert not answer.abstained and answer.kind == "meta" and "Emily Carter" in answer.text

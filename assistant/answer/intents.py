@@ -349,6 +349,11 @@ HAS_NUMBER = re.compile(
 CALENDAR_TIME = re.compile(
     rf"{YEAR}|\b({MONTHS}|{DAYS})\b|\b\d{{1,2}}[:.]\d\d ?[ap]\.?m\b", re.I
 )  # a clock time with a.m./p.m. only: "with 3:08 left" is a game clock
+HOW_LONG = re.compile(r"\bhow long\b", re.I)
+# "how long" is answered by a span ("for two years", "a 10-month delay") or an end date ("until the end of October")
+STATED_SPAN = re.compile(
+    rf"\b(\d+|{NUMBER_WORDS})[- ](years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)\b", re.I
+)
 STATED_NUMBER = re.compile(rf"\d|\b({NUMBER_WORDS}|hundred|thousand|million|billion|dozen)\b", re.I)
 
 
@@ -358,6 +363,8 @@ def states(expects: str, sentence: str, question: str) -> bool:
     guess."""
     if expects == "time" and not DURATION.search(question):
         return bool(CALENDAR_TIME.search(sentence))
+    if expects == "number" and HOW_LONG.search(question):
+        return bool(CALENDAR_TIME.search(sentence) or STATED_SPAN.search(sentence))
     if expects == "number":
         return bool(STATED_NUMBER.search(DATES.sub(" ", sentence))) and holds(expects, sentence, question)
     return holds(expects, sentence, question)
