@@ -440,6 +440,18 @@ def test_a_chain_of_leaning_turns_carries_its_subject_not_what_each_turn_asked()
     assert "free" not in query and "founded" not in query
 
 
+def test_a_chain_of_leaning_turns_without_names_carries_the_words_it_added() -> None:
+    """ "what stage of rationing has the valley declared?" names nothing capitalised: when every turn in view leans
+    on it, the oldest passes on the words it added, not only "many" of "out of how many?"."""
+    history = [
+        "out of how many? (stage rationing valley declared)",
+        "how many people live there? (stage rationing valley declared)",
+        "when did it start? (stage rationing valley declared)",
+    ]
+    query = condense("how long will it last?", history)
+    assert all(w in query for w in ("stage", "rationing", "valley"))
+
+
 def test_a_count_of_one_thing_leans_on_the_conversation() -> None:
     """ "how many galleries?" names galleries; "many" only asks, so of what is unsaid."""
     assert needs_context("how many galleries?") and needs_context("how long was the wait?")

@@ -154,8 +154,10 @@ def condense(
     # added context, which holds the subject ("Who did Rubio meet?" -> "Where?" -> "When?" -> "Why?" -> ...)
     topic = next((h for h in reversed(own) if not needs_context(h)), None)
     # the subject carried that far is in that turn's names; its other added words are what earlier turns asked
-    # ("is it free?" -> "since when?"), and piling them up pulls every later search to the same sentences
-    carried = names(history[0]) if topic is None else []
+    # ("is it free?" -> "since when?"), and piling them up pulls every later search to the same sentences. A subject
+    # without a name ("what stage of rationing has the valley declared?") is all the words it added: without them
+    # "how long will it last?" searched for "many" (conversations dev 0.859 -> 0.869, one chat turn)
+    carried = (names(history[0]) or _added(history[0])) if topic is None else []
     topic = own[0] if topic is None else topic
     answer = [n for n in _answer_names(previous_answer) if CLITIC.sub("", n.lower()) not in known]
     pointing = pointers(question)
@@ -167,6 +169,12 @@ def condense(
     words = carried + names(topic) + answer + (_words(last) if elliptic else []) + _words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
+
+
+def _added(query: str) -> list[str]:
+    """The words condense() and the aliases appended to `query` in brackets."""
+    found = ADDED.search(query)
+    return _words(found.group(0)) if found else []
 
 
 def _answer_names(answer: str) -> list[str]:
