@@ -59,6 +59,11 @@ def stems(text: str) -> set[str]:
     return set(_stemmer().stemWords([w.lower() for w in content_words(text)]))
 
 
+def stem_words(tokens: list[str]) -> list[str]:
+    """Each of `tokens` stemmed."""
+    return list(_stemmer().stemWords(tokens))
+
+
 def word_stems(text: str) -> set[str]:
     """Stemmed lower-case words, stopwords included ("won", "made"): for matching question words to their kin."""
     return set(_stemmer().stemWords([w.lower() for w in words(text)]))

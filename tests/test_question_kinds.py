@@ -25,6 +25,7 @@ from assistant.answer.extractive import (
     TYPE_MARGIN,
     Candidate,
     _context_weighted,
+    _place_root,
     _similarity,
     _title_weighted,
     _with_neighbours,
@@ -297,6 +298,29 @@ def test_a_relative_of_a_question_word_counts_where_the_articles_never_use_the_w
     got = scores("when did Luther die?", [died, death])
     assert got[died] > got[death]
     assert got[death] == pytest.approx(0.5 * 1 / 2 + 0.25)  # "luther" only: "death" earns nothing beside "died"
+
+
+def test_a_people_and_its_place_are_the_same_word() -> None:
+    """ "European countries" asks about Europe, "the Russian side" about Russia: a question word earns its weight in a
+    sentence naming the place its people are called after (or the people of a place it names), by the stems' common
+    root; a lower-case word of the sentence does not count, nor a short stem."""
+    assert _place_root("european") == _place_root("europ")  # the stemmer's "Europe"
+    assert _place_root("russian") == _place_root("russia") and _place_root("chines") == _place_root("china")
+    assert _place_root("ukrainian") == _place_root("ukrain") and _place_root("japanes") == _place_root("japan")
+    assert _place_root("plan") == "plan" and _place_root("human") == "human"  # too short to lose an ending
+
+    def scores(question: str, sentences: list[str]) -> dict[str, float]:
+        passage, spans = passage_of("", sentences)
+        found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((len(sentences), 3)))})
+        return {c.text: c.score for c in score_sentences(question, found)}
+
+    europe = "Spending on security has risen in Europe."
+    elsewhere = "Spending on security has risen in Asia."
+    got = scores("how is European spending changing?", [europe, elsewhere])
+    assert got[europe] - got[elsewhere] == pytest.approx(0.5 * 1 / 3)  # "european" of three words asked
+    lower = "Spending on security has risen in european capitals."  # lower case: no name
+    got = scores("how is Europe's spending changing?", [lower, elsewhere])
+    assert got[lower] == pytest.approx(got[elsewhere])
 
 
 def test_a_word_the_article_describes_a_name_with_stands_for_that_name() -> None:

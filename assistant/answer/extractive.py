@@ -19,7 +19,7 @@ import numpy as np
 
 from ..models import Answer, Citation, Passage
 from ..settings import Settings
-from ..text import STOPWORDS, names, stems, word_stems
+from ..text import STOPWORDS, names, stem_words, stems, word_stems, words
 from .intents import (
     CALENDAR_TIME,
     COMMON_PLACE,
@@ -179,6 +179,7 @@ APPOSITIVE = re.compile(
 )
 NO_NUMBER_PENALTY = 0.45
 DEMONYM_SUFFIXES = ("ian", "ese", "ish", "an", "i")
+STEMMED_DEMONYM_SUFFIXES = ("ian", "es", "ish", "an", "i")  # the stemmer cuts "Chinese" to "chines"
 # "Three problems pushed it back by ten months." announces a list that the next sentences give.
 COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "several": 3, "few": 3, "number": 3}
 ANNOUNCEMENT = re.compile(r"\b(two|three|four|five|several|few|number)\s+(?:of\s+)?(?:[a-z-]+\s+)?[a-z-]+s\b", re.I)
@@ -299,6 +300,9 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
             if kin:
                 near = word_stems(text)
                 lexical += RELATED_WEIGHT * sum(weights.get(w, 1.0) for w, fam in kin.items() if fam & near) / total
+            # "European countries" asks about Europe, "the Russian side" about Russia (stems "european" / "europ")
+            if unmatched := {w for w in q_stems - own if len(w) >= 5}:
+                lexical += sum(weights[w] for w in unmatched if _place_root(w) in _place_roots(text)) / total
             if named_as:  # "the charity" where the sentence says "The Hartwell Foundation"
                 lexical += sum(weights[w] for w, name in named_as.items() if w not in own and name <= own) / total
             if POINTER_START.match(text.removeprefix("A: ")):  # "A: It opens in 2027." answers the Q before it
@@ -364,6 +368,25 @@ def _described(found: Retrieved, q_stems: set[str]) -> dict[str, frozenset[str]]
             if noun in q_stems and name and noun not in name:
                 out.setdefault(noun, frozenset(name))
     return out
+
+
+def _place_root(stem: str) -> str:
+    """The root a people and its place share: "russian" and "russia" give "russ", "european" and "europ" (Europe)
+    "europ", "chines" (Chinese) and "china" "chin". A stem keeps an ending when cutting it leaves under four letters
+    ("plan", "human"); irregular pairs (Britain / British, Norway / Norwegian) do not meet."""
+    for suffix in STEMMED_DEMONYM_SUFFIXES:
+        if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
+            stem = stem[: -len(suffix)]
+            break
+    root = stem.rstrip("aeiouy")
+    return root if len(root) >= 4 else stem
+
+
+@lru_cache(maxsize=8192)
+def _place_roots(sentence: str) -> frozenset[str]:
+    """The `_place_root`s of the capitalised words of `sentence`: its names, of places and peoples among them."""
+    capitalised = [w.lower() for w in words(sentence) if w[:1].isupper()]
+    return frozenset(_place_root(w) for w in stem_words(capitalised))
 
 
 def related(stem: str) -> frozenset[str]:
