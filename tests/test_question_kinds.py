@@ -31,6 +31,7 @@ from assistant.answer.extractive import (
     _with_neighbours,
     defining_first,
     mentioned,
+    related,
     says_not,
     score_sentences,
     typed_first,
@@ -298,6 +299,12 @@ def test_a_relative_of_a_question_word_counts_where_the_articles_never_use_the_w
     got = scores("when did Luther die?", [died, death])
     assert got[died] > got[death]
     assert got[death] == pytest.approx(0.5 * 1 / 2 + 0.25)  # "luther" only: "death" earns nothing beside "died"
+    # everyday words and the article's: "found" / "discovered", "begin" / "originated", "talk about" / "discussed"
+    discovered = "Oxygen was discovered by Scheele in 1773."
+    toxic = "Oxygen is toxic to some early organisms."
+    got = scores("who found oxygen first?", [discovered, toxic])
+    assert got[discovered] > got[toxic]
+    assert "origin" in related("begin") and "discuss" in related("talk") and "popul" in related("live")
 
 
 def test_a_people_and_its_place_are_the_same_word() -> None:
