@@ -305,6 +305,7 @@ def test_a_relative_of_a_question_word_counts_where_the_articles_never_use_the_w
     got = scores("who found oxygen first?", [discovered, toxic])
     assert got[discovered] > got[toxic]
     assert "origin" in related("begin") and "discuss" in related("talk") and "popul" in related("live")
+    assert "ban" in related("allow")  # "is that still allowed now?" / "30 US states have banned it"
 
 
 def test_a_people_and_its_place_are_the_same_word() -> None:

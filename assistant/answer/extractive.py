@@ -138,7 +138,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 # retrieved sentence uses. Hand-written on purpose: no thesaurus ships offline (WordNet's data is a download), and a
 # short list of everyday families is easy to read and correct. The last eleven (discover, origin, talk, say, meet,
 # live, react, defence, rise, fall, stop) moved no total of the dev, held-aside, blind or SQuAD sets; they answer
-# "who found oxygen first?" ("Oxygen was discovered independently by Carl Wilhelm Scheele ...").
+# "who found oxygen first?" ("Oxygen was discovered independently by Carl Wilhelm Scheele ..."). "allowed" / "banned"
+# answered one more question of the ../shared blind set ("is that still allowed now?" after corporal punishment).
 WORD_FAMILIES = (
     "win won wins winner winners winning victory victorious defeat defeated beat champion champions",
     "lose lost loses loser defeat defeated beaten",
@@ -175,6 +176,8 @@ WORD_FAMILIES = (
     "grow grew growth rise rose increase increased",
     "fall fell drop dropped decline declined decrease decreased",
     "end stop stopped halt halted",
+    "allow allowed permit permitted legal illegal ban banned prohibit prohibited forbidden",
+    "degree graduate graduated graduation diploma",
 )
 RELATED_WEIGHT = 0.5
 # A question's word that the passages use to describe a name ("the Hartwell Foundation, a children's health charity")
