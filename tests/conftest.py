@@ -49,6 +49,15 @@ def _session_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     shutil.rmtree(HYPOTHESIS_HOME, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def onnx_model() -> None:
+    """The int8 ONNX model exported for this session (`_session_state`'s cache): a test that starts a CLI process
+    before any index was built would otherwise see the one-time export notice on that process's stderr."""
+    from assistant.index.embeddings import get_embedder
+
+    get_embedder(Settings.load(env={}, embedding_backend="onnx"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run each test in its own folder: no test reads assistant.toml or writes vectorstore/."""

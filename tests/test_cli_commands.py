@@ -74,6 +74,7 @@ def cited(answer: dict) -> set[str]:
 
 
 # --- ingest ----------------------------------------------------------------------------------------------
+@pytest.mark.usefixtures("onnx_model")  # its first process must not be the one that exports the model
 def test_ingest_text_report_exit_codes_and_prune(tmp_path: Path) -> None:
     folder = tmp_path / "articles"
     shutil.copytree(DATA, folder)
