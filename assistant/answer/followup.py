@@ -155,9 +155,9 @@ def condense(
     topic = next((h for h in reversed(own) if not needs_context(h)), None)
     # the subject carried that far is in that turn's names; its other added words are what earlier turns asked
     # ("is it free?" -> "since when?"), and piling them up pulls every later search to the same sentences. A subject
-    # without a name ("what stage of rationing has the valley declared?") is all the words it added: without them
-    # "how long will it last?" searched for "many" (conversations dev 0.859 -> 0.869, one chat turn)
-    carried = (names(history[0]) or _added(history[0])) if topic is None else []
+    # without a name ("what stage of rationing has the valley declared?") is the words every turn in view added:
+    # without them "how long will it last?" searched for "many" (conversations dev 0.859 -> 0.869, one chat turn)
+    carried = (names(history[0]) or _kept(history)) if topic is None else []
     topic = own[0] if topic is None else topic
     answer = [n for n in _answer_names(previous_answer) if CLITIC.sub("", n.lower()) not in known]
     pointing = pointers(question)
@@ -169,6 +169,13 @@ def condense(
     words = carried + names(topic) + answer + (_words(last) if elliptic else []) + _words(topic)
     extra = list(dict.fromkeys(w for w in words if w.lower() not in asked))
     return f"{question.rstrip()} ({' '.join(extra)})" if extra else question
+
+
+def _kept(history: list[str]) -> list[str]:
+    """The words every query of `history` added (the subject they all carried), without the words that only ask:
+    what one turn added and the next did not is what that turn asked about, and carrying it on piles up the chat."""
+    later = [set(_added(h)) for h in history[1:]]
+    return [w for w in _added(history[0]) if w.lower() not in ASKING and all(w in added for added in later)]
 
 
 def _added(query: str) -> list[str]:

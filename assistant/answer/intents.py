@@ -350,10 +350,21 @@ CALENDAR_TIME = re.compile(
     rf"{YEAR}|\b({MONTHS}|{DAYS})\b|\b\d{{1,2}}[:.]\d\d ?[ap]\.?m\b", re.I
 )  # a clock time with a.m./p.m. only: "with 3:08 left" is a game clock
 HOW_LONG = re.compile(r"\bhow long\b", re.I)
-# "how long" is answered by a span ("for two years", "a 10-month delay") or an end date ("until the end of October")
+# "how long" is answered by a span ("for two years", "a 10-month delay") or an end ("until the end of October"); "may"
+# and "mar" are months only beside a day ("1 May"), the modal otherwise ("restrictions may be eased")
+SPAN_NUMBERS = NUMBER_WORDS + "|thirteen|fourteen|sixteen|seventeen|eighteen|nineteen|sixty|seventy|eighty|ninety"
 STATED_SPAN = re.compile(
-    rf"\b(\d+|{NUMBER_WORDS})[- ](years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)\b", re.I
+    rf"\b(\d+|{SPAN_NUMBERS})[- ](years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)\b"
+    r"(?![- ]old\b)(?! ago\b)",
+    re.I,
 )
+STATED_END = re.compile(
+    rf"{YEAR}|\b(jan(uary)?|feb(ruary)?|march|apr(il)?|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|"
+    rf"dec(ember)?|{DAYS})\b|\b\d{{1,2}} may\b|\bmay \d",
+    re.I,
+)
+# "how long is the bridge?" asks a length: "1,200 metres long" states it as a number
+LENGTH = re.compile(r"\d\s*(metres?|meters?|kilometres?|kilometers?|km|miles?|feet|foot|ft|yards?|inches)\b", re.I)
 STATED_NUMBER = re.compile(rf"\d|\b({NUMBER_WORDS}|hundred|thousand|million|billion|dozen)\b", re.I)
 
 
@@ -363,8 +374,8 @@ def states(expects: str, sentence: str, question: str) -> bool:
     guess."""
     if expects == "time" and not DURATION.search(question):
         return bool(CALENDAR_TIME.search(sentence))
-    if expects == "number" and HOW_LONG.search(question):
-        return bool(CALENDAR_TIME.search(sentence) or STATED_SPAN.search(sentence))
+    if expects == "number" and HOW_LONG.search(question) and not LENGTH.search(sentence):
+        return bool(STATED_END.search(sentence) or STATED_SPAN.search(sentence))
     if expects == "number":
         return bool(STATED_NUMBER.search(DATES.sub(" ", sentence))) and holds(expects, sentence, question)
     return holds(expects, sentence, question)
