@@ -378,6 +378,16 @@ def test_how_people_say_it_is_searched_as_articles_say_it() -> None:
     assert aliased("What makes this sit-down unusual?").endswith("(meeting talks)")
 
 
+def test_short_forms_are_searched_spelled_out(two_articles: Assistant) -> None:
+    """ "in the lab" is "in the laboratory" in an article, "bikes" "bicycles": the full form is searched for too
+    (once), and a word that only contains a short form ("label", "labour") adds nothing."""
+    assert aliased("and in the lab? (geologist)", "and in the lab?") == "and in the lab? (geologist) (laboratory)"
+    assert aliased("how many bikes fit in the laboratory?") == "how many bikes fit in the laboratory? (bicycles)"
+    assert aliased("what does the label say about labour?") == "what does the label say about labour?"
+    answer = two_articles.ask("and bikes?", filters=Filters(article_ids=["harbour-town-electric-ferry"]))
+    assert "bicycles" in answer.query and "24 bicycles" in answer.text
+
+
 def test_offices_and_demonyms_count_as_what_they_name() -> None:
     assert "secretary of state" in aliased("who's America's top diplomat in this story?")
     assert "director" in aliased("who's in charge there?") and "director" in aliased("who is the boss?")
