@@ -103,3 +103,55 @@ def clean_question(text: str, limit: int) -> tuple[str, list[str]]:
         notes.append(f"the question was {len(text):,} characters long; only the first {len(cut):,} were used")
         text = cut
     return text, notes
+
+
+# American and British spellings of one word, by their endings ("color" / "colour", "center" / "centre", "organize"
+# / "organise", "traveled" / "travelled") and a few whole words. Written out: no spelling table ships offline, and the
+# candidates are only ever used when the indexed articles hold them.
+SPELLING_ENDINGS = (
+    ("or", "our"),
+    ("ors", "ours"),
+    ("ored", "oured"),
+    ("er", "re"),
+    ("ers", "res"),
+    ("ize", "ise"),
+    ("izes", "ises"),
+    ("ized", "ised"),
+    ("izing", "ising"),
+    ("ization", "isation"),
+    ("yze", "yse"),
+    ("yzed", "ysed"),
+    ("og", "ogue"),
+    ("ense", "ence"),
+    ("eled", "elled"),
+    ("eling", "elling"),
+    ("am", "amme"),
+)
+SPELLING_WORDS = {
+    "gray": "grey",
+    "jewelry": "jewellery",
+    "aluminum": "aluminium",
+    "mold": "mould",
+    "plow": "plough",
+    "sulfur": "sulphur",
+    "pajamas": "pyjamas",
+    "artifact": "artefact",
+    "artifacts": "artefacts",
+    "airplane": "aeroplane",
+    "airplanes": "aeroplanes",
+    "maneuver": "manoeuvre",
+}
+
+_SPELLED_BOTH_WAYS = {**SPELLING_WORDS, **{b: a for a, b in SPELLING_WORDS.items()}}
+
+
+def spellings(word: str) -> list[str]:
+    """The other spellings `word` may have (lower case, either way round); the caller keeps those an index knows."""
+    low = word.lower()
+    out = [_SPELLED_BOTH_WAYS[low]] if low in _SPELLED_BOTH_WAYS else []
+    if len(low) >= 5:
+        for us, uk in SPELLING_ENDINGS:
+            for have, other in ((us, uk), (uk, us)):
+                if low.endswith(have) and len(low) - len(have) >= 3:
+                    out.append(low[: -len(have)] + other)
+    return list(dict.fromkeys(out))

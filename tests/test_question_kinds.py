@@ -41,7 +41,7 @@ from assistant.answer.intents import SWAP, counts_asked, defines, holds, route, 
 from assistant.answer.retrieval import Retrieved
 from assistant.eval.testsets import read_squad, squad_articles
 from assistant.models import Chunk, Passage
-from assistant.text import stem_words
+from assistant.text import spellings, stem_words
 
 from .conftest import DATA, ROOT, SQUAD
 from .docmakers import make_pdf
@@ -376,6 +376,21 @@ def test_how_people_say_it_is_searched_as_articles_say_it() -> None:
         assert aliased(question).endswith("(described tone outcome)")
     assert aliased("how did the ferry go from Caddon to Wick?") == "how did the ferry go from Caddon to Wick?"
     assert aliased("What makes this sit-down unusual?").endswith("(meeting talks)")
+
+
+def test_the_other_spelling_is_searched_where_the_articles_use_it(two_articles: Assistant) -> None:
+    """ "aluminum" in the question, "aluminium" in the article: the article's spelling is searched for too; spellings
+    the articles never use are not ("motour" for "motor")."""
+    assert (
+        spellings("color") == ["colour"]
+        and spellings("harbour") == ["harbor"]
+        and spellings("cancelled") == ["canceled"]
+    )
+    assert spellings("organization") == ["organisation"] and spellings("jewelry") == ["jewellery"]
+    ferry = Filters(article_ids=["harbour-town-electric-ferry"])
+    answer = two_articles.ask("is the new ferry made of aluminum?", filters=ferry)
+    assert answer.query.endswith("(aluminium)") and "aluminium catamaran" in answer.text
+    assert two_articles.ask("how fast is the motor?", filters=ferry).query == "how fast is the motor?"
 
 
 def test_short_forms_are_searched_spelled_out(two_articles: Assistant) -> None:

@@ -19,7 +19,7 @@ from typing import Protocol
 from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
-from ..text import clean_question, content_words, names, stems
+from ..text import clean_question, content_words, names, spellings, stems
 from .extractive import ALIASES, compose, extractive_answer, says_not
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
@@ -240,12 +240,27 @@ class ExtractiveAnswerer:
 
     def _spelled_out(self, query: str, filters: Filters | None) -> str:
         """`query` with the title of the article an abbreviation stands for ("When did the V&A open?" + "Victoria
-        and Albert Museum"): search tokenizers cut "V&A" into letters that match nothing."""
+        and Albert Museum"): search tokenizers cut "V&A" into letters that match nothing; and with the articles'
+        spelling of a word they only spell the other way ("harbor" + "harbour", `_respelled`)."""
+        query = self._respelled(query)
         short = ANY_ACRONYM.findall(query)
         if not short:
             return query
         titles = [a.title for a in self.articles(filters) if all(acronym_of(x, a.title) for x in short)]
         return f"{query} ({titles[0]})" if len(titles) == 1 else query
+
+    def _respelled(self, query: str) -> str:
+        """`query` with the other spelling of its words where the indexed articles use it ("how much are the harbor
+        dues?" + "harbour", "aluminum" + "aluminium"): the stemmer and BM25 keep the two apart, and a corpus of
+        British news and American encyclopedia articles holds both."""
+        keyword, low = self.index.keyword, query.lower()
+        extra = [
+            other
+            for word in dict.fromkeys(WORD.findall(low))
+            for other in spellings(word)[:1]
+            if other not in low and keyword.knows(other)
+        ]
+        return f"{query} ({' '.join(extra)})" if extra else query
 
     def _subject(self, question: str, history: list[str], filters: Filters | None) -> str:
         """The name of the one article in focus, for a first question whose pronoun points at it ("When did
