@@ -454,7 +454,9 @@ def aliased(query: str, question: str = "") -> str:
     low = (question or query).lower()
     extra += [alias for phrase, alias in TITLES.items() if phrase in low and alias not in query.lower()]
     extra += [words for pattern, words in IDIOMS if pattern.search(low) and words not in query.lower()]
-    extra += [SHORT_FORMS[w] for w in re.findall(r"[a-z]+", low) if w in SHORT_FORMS and SHORT_FORMS[w] not in query.lower()]
+    extra += [
+        SHORT_FORMS[w] for w in re.findall(r"[a-z]+", low) if w in SHORT_FORMS and SHORT_FORMS[w] not in query.lower()
+    ]
     return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
 
 
