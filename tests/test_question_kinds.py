@@ -37,7 +37,7 @@ from assistant.answer.extractive import (
     typed_first,
 )
 from assistant.answer.followup import _answer_names, condense, needs_context
-from assistant.answer.intents import SWAP, counts_asked, defines, holds, route, states, whois_subject
+from assistant.answer.intents import CONCLUSION, SWAP, counts_asked, defines, holds, route, states, whois_subject
 from assistant.answer.retrieval import Retrieved
 from assistant.eval.testsets import read_squad, squad_articles
 from assistant.models import Chunk, Passage
@@ -78,6 +78,12 @@ def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list
         ("Give me the key points of the ferry article", "summary", ""),
         ("Who is the writer?", "meta", ""),
         ("Does the author personally think Trump is handling the war well?", "fact", ""),  # what it argues
+        ("is the writer hopeful?", "fact", ""),  # what the article argues, not its byline
+        ("what's the author's conclusion?", "fact", ""),
+        ("what's the headline?", "meta", ""),
+        ("what is this article called?", "meta", ""),
+        ("what is the title of the book he wrote?", "fact", ""),  # a title in the article, not the article's
+        ("what's the conclusion?", "fact", ""),  # not "what is X?" about a thing called "the conclusion"
         ("What's the author's view on sanctions?", "fact", ""),
         ("who's the reporter on this story?", "meta", ""),
         ("What are the main obstacles to peace?", "list", "items"),
@@ -698,6 +704,17 @@ def test_a_stated_answer_comes_before_a_hinted_one() -> None:
     assert typed_first(route(when), when, candidates_of("Fest", [summer, year], [0.75, 0.5]))[0].text == summer
     assert states("number", "The bridge is 1,200 metres long.", "how long is the bridge?")  # a length, not a time
     assert not states("number", "The rules may be eased.", question)  # "may" is no month
+
+
+def test_the_conclusion_is_the_closing_section(seed: Assistant) -> None:
+    """ "what does the author conclude?" is answered from the section headed "Conclusion" (no sentence says
+    "conclude"); what someone in the article concluded, or the conclusion about one thing, is a question as any other."""
+    for question in ("what does the author conclude?", "what's the conclusion?", "how does the article end?"):
+        answer = seed.ask(question)
+        assert answer.text.startswith("In summary, the meeting between Secretary Rubio and Minister Lavrov"), question
+        assert answer.citations[0].section == "Conclusion" and not answer.partial
+    assert not CONCLUSION.search("what did the study conclude?")
+    assert not seed.ask("what does the article conclude about China?").text.startswith("In summary")
 
 
 def test_questions_about_the_article_use_its_byline(seed: Assistant) -> None:

@@ -19,7 +19,7 @@ from typing import Protocol
 from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
-from ..text import clean_question, content_words, names, spellings, stems
+from ..text import STOPWORDS, clean_question, content_words, names, spellings, stems
 from .extractive import ALIASES, compose, extractive_answer, says_not
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
@@ -27,6 +27,7 @@ from .intents import (
     ACRONYM,
     ANY_ACRONYM,
     CHOICE_FILLER,
+    CONCLUSION,
     SWAP,
     Intent,
     acronym_of,
@@ -40,6 +41,15 @@ from .retrieval import Filters, Retriever
 from .summaries import Pick, article_summary, topic_summary
 
 SUMMARY_K = 8  # passages searched to find what a summary is about
+# The section that closes an article's argument, and how many of its first sentences say what it concludes.
+CLOSING_SECTION = re.compile(
+    r"^\s*(conclusions?|in conclusion|summary|in summary|outlook|final thoughts|the bottom line)\b", re.I
+)
+CONCLUSION_SENTENCES = 3
+CONCLUSION_WORDS = frozenset(
+    {"author", "writer", "article", "piece", "story", "conclude", "concludes", "concluded", "conclusion"}
+    | {"conclusions", "end", "ends", "main", "final", "overall"}
+)
 FOCUS_SHARE = 0.6  # an article holding this share of the top passages' score is the one asked about
 # "What else?", "Tell me more", "What happened next?": read on from the last answer.
 MORE = re.compile(
@@ -117,6 +127,8 @@ class ExtractiveAnswerer:
         timings: dict[str, float] = {}
         repeat = _said(previous) if earlier and needs_context(text) else frozenset()
         more = self.more(text, query, previous) if earlier and MORE.match(text) else None
+        if more is None and CONCLUSION.search(text):
+            more = self.conclusion(text, query, filters, previous)
         if more is not None:
             answer = more
         elif intent.kind == "summary":
@@ -300,6 +312,33 @@ class ExtractiveAnswerer:
         text, citations = compose(picks)
         return Answer(text=text, citations=citations, question=question, query=query, kind="followup", confidence=1.0)
 
+    # --- how the article ends ---------------------------------------------------------------------
+    def conclusion(self, question: str, query: str, filters: Filters | None, previous: Answer | None) -> Answer | None:
+        """What the article in focus concludes ("what does the author conclude?", "how does the article end?"): the
+        first sentences of its section headed "Conclusion" (or "Summary", "Outlook"), else its last sentences. No
+        sentence says "conclude", and the search finds what the conclusion is about rather than the conclusion. None
+        when no one article is in focus (the question is then answered as any other)."""
+        if {CLITIC.sub("", w.lower()) for w in content_words(question)} - STOPWORDS - CONCLUSION_WORDS:
+            return None  # "what does the article conclude about China?": a question about China, answered as one
+        article = self.focus("", self.articles(filters), filters, previous)
+        if article is None:
+            return None
+        rows = [
+            (chunk, spans) for chunk, spans, _ in self.index.manifest.article_rows(article.id) if chunk.kind == "text"
+        ]
+        closing = [(chunk, spans) for chunk, spans in rows if CLOSING_SECTION.search(chunk.section)]
+        if closing:
+            chunk, spans = closing[0]
+            chosen = spans[:CONCLUSION_SENTENCES]
+        elif rows:
+            chunk, spans = rows[-1]
+            chosen = spans[-CONCLUSION_SENTENCES:]
+        else:
+            return None
+        picks = [Pick(Passage(chunk, 1.0), a, b, (chunk.position, a)) for a, b in chosen]
+        text, citations = compose(picks)
+        return Answer(text=text, citations=citations, question=question, query=query, kind="fact", confidence=1.0)
+
     # --- about the article itself ----------------------------------------------------------------
     def about(self, question: str, query: str, filters: Filters | None, previous: Answer | None) -> Answer:
         """Author, date, title or source of the article in focus, from its byline ("About this article")."""
@@ -389,6 +428,7 @@ IDIOMS = [
         "described tone outcome",
     ),
     (re.compile(r"\b(sit-?downs?|face-to-face|tête-à-tête|tete-a-tete|get-together)\b"), "meeting talks"),
+    (CONCLUSION, "conclusion in summary overall"),
 ]
 
 
