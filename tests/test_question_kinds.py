@@ -79,6 +79,8 @@ def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list
         ("Who is the writer?", "meta", ""),
         ("Does the author personally think Trump is handling the war well?", "fact", ""),  # what it argues
         ("is the writer hopeful?", "fact", ""),  # what the article argues, not its byline
+        ("is the author a journalist?", "meta", ""),  # about the writer: the byline says
+        ("when does the story end?", "fact", "time"),  # a story's end, not the article's conclusion
         ("what's the author's conclusion?", "fact", ""),
         ("what's the headline?", "meta", ""),
         ("what is this article called?", "meta", ""),
@@ -397,6 +399,12 @@ def test_the_other_spelling_is_searched_where_the_articles_use_it(two_articles: 
     answer = two_articles.ask("is the new ferry made of aluminum?", filters=ferry)
     assert answer.query.endswith("(aluminium)") and "aluminium catamaran" in answer.text
     assert two_articles.ask("how fast is the motor?", filters=ferry).query == "how fast is the motor?"
+    manifest = two_articles.index.manifest  # the articles must hold the word itself, not only its stem
+    assert manifest.mentions("aluminium") and manifest.mentions("ALUMINIUM") and not manifest.mentions("luminium")
+    # a spelling the stemmer already joins adds nothing; a name is not respelled
+    assert (
+        two_articles.ask("when was the crossing cancelled?", filters=ferry).query == "when was the crossing cancelled?"
+    )
 
 
 def test_short_forms_are_searched_spelled_out(two_articles: Assistant) -> None:
@@ -406,6 +414,8 @@ def test_short_forms_are_searched_spelled_out(two_articles: Assistant) -> None:
     assert aliased("how many bikes fit in the laboratory?") == "how many bikes fit in the laboratory? (bicycles)"
     assert aliased("what does the label say about labour?") == "what does the label say about labour?"
     assert aliased("who is the CEO?") == "who is the CEO? (chief executive)"  # "Chief executive Daniel Marsh"
+    for other_sense in ("In 1500 AD, how many people lived there?", "how big is the mp3 file?", "were temps laid off?"):
+        assert aliased(other_sense) == other_sense
     answer = two_articles.ask("and bikes?", filters=Filters(article_ids=["harbour-town-electric-ferry"]))
     assert "bicycles" in answer.query and "24 bicycles" in answer.text
 
@@ -713,8 +723,20 @@ def test_the_conclusion_is_the_closing_section(seed: Assistant) -> None:
         answer = seed.ask(question)
         assert answer.text.startswith("In summary, the meeting between Secretary Rubio and Minister Lavrov"), question
         assert answer.citations[0].section == "Conclusion" and not answer.partial
-    assert not CONCLUSION.search("what did the study conclude?")
+    assert not CONCLUSION.search("what did the study conclude?") and not CONCLUSION.search("how does the story end?")
     assert not seed.ask("what does the article conclude about China?").text.startswith("In summary")
+
+
+def test_an_article_without_a_conclusion_ends_with_its_last_sentences(two_articles: Assistant) -> None:
+    """No section headed "Conclusion": the last sentences of the article (not its FAQ or byline); with two articles
+    and none in focus, the question asks which."""
+    ferry = Filters(article_ids=["harbour-town-electric-ferry"])
+    answer = two_articles.ask("how does the article end?", filters=ferry)
+    last = max(c.sentence_spans[-1][1] for c in answer.citations)
+    text = (ROOT / "evals/natural/articles/harbour-town-electric-ferry.txt").read_text(encoding="utf-8")
+    assert not answer.abstained and answer.citations[0].kind == "text" and last > 0.6 * len(text)
+    which = two_articles.ask("what's the conclusion?")
+    assert which.abstained and which.text.startswith("Which article do you mean?")
 
 
 def test_questions_about_the_article_use_its_byline(seed: Assistant) -> None:

@@ -19,7 +19,7 @@ from typing import Protocol
 from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
-from ..text import STOPWORDS, clean_question, content_words, names, spellings, stems
+from ..text import STOPWORDS, clean_question, content_words, names, spellings, stem_words, stems
 from .extractive import ALIASES, compose, extractive_answer, says_not
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
@@ -42,6 +42,11 @@ from .summaries import Pick, article_summary, topic_summary
 
 SUMMARY_K = 8  # passages searched to find what a summary is about
 # The section that closes an article's argument, and how many of its first sentences say what it concludes.
+# Sections at an article's end that hold no argument: never read as its conclusion.
+TRAILING_SECTION = re.compile(
+    r"^\s*(references|see also|external links|notes|further reading|sources|bibliography|credits|about the author)\b",
+    re.I,
+)
 CLOSING_SECTION = re.compile(
     r"^\s*(conclusions?|in conclusion|summary|in summary|outlook|final thoughts|the bottom line)\b", re.I
 )
@@ -128,7 +133,7 @@ class ExtractiveAnswerer:
         repeat = _said(previous) if earlier and needs_context(text) else frozenset()
         more = self.more(text, query, previous) if earlier and MORE.match(text) else None
         if more is None and CONCLUSION.search(text):
-            more = self.conclusion(text, query, filters, previous)
+            more = self.conclusion(text, query, filters, previous if earlier else None)
         if more is not None:
             answer = more
         elif intent.kind == "summary":
@@ -265,13 +270,14 @@ class ExtractiveAnswerer:
         """`query` with the other spelling of its words where the indexed articles use it ("how much are the harbor
         dues?" + "harbour", "aluminum" + "aluminium"): the stemmer and BM25 keep the two apart, and a corpus of
         British news and American encyclopedia articles holds both."""
-        keyword, low = self.index.keyword, query.lower()
-        extra = [
-            other
-            for word in dict.fromkeys(WORD.findall(low))
-            for other in spellings(word)[:1]
-            if other not in low and keyword.knows(other)
-        ]
+        keyword, manifest, low = self.index.keyword, self.index.manifest, query.lower()
+        extra = []
+        for word in dict.fromkeys(w for w in WORD.findall(query) if not w[:1].isupper()):  # names: not "alexandre"
+            for other in spellings(word)[:1]:
+                # a variant the stemmer already joins adds nothing; a made-up one ("paradize") can share its stem with
+                # an indexed word ("parade"), so the articles must hold the word itself
+                if other not in low and len(set(stem_words([word.lower(), other]))) == 2 and keyword.knows(other):
+                    extra += [other] if manifest.mentions(other) else []
         return f"{query} ({' '.join(extra)})" if extra else query
 
     def _subject(self, question: str, history: list[str], filters: Filters | None) -> str:
@@ -309,35 +315,45 @@ class ExtractiveAnswerer:
         picks = sorted(after, key=lambda p: p.passage.chunk.start + p.start)[:MORE_SENTENCES]
         if not picks:
             return Answer.abstention(question, query, text="That was the end of the article.", kind="followup")
-        text, citations = compose(picks)
-        return Answer(text=text, citations=citations, question=question, query=query, kind="followup", confidence=1.0)
+        return _read(question, query, picks, "followup")
 
     # --- how the article ends ---------------------------------------------------------------------
     def conclusion(self, question: str, query: str, filters: Filters | None, previous: Answer | None) -> Answer | None:
         """What the article in focus concludes ("what does the author conclude?", "how does the article end?"): the
-        first sentences of its section headed "Conclusion" (or "Summary", "Outlook"), else its last sentences. No
-        sentence says "conclude", and the search finds what the conclusion is about rather than the conclusion. None
-        when no one article is in focus (the question is then answered as any other)."""
+        first sentences of its section headed "Conclusion" (or "Summary", "Outlook"; not a first section), else the
+        last sentences of its last section that is not a list of references. No sentence says "conclude", and the
+        search finds what the conclusion is about rather than the conclusion. With several articles and none in
+        focus, it asks which; None for a question about something more ("... conclude about China?"), which is
+        answered as any other."""
         if {CLITIC.sub("", w.lower()) for w in content_words(question)} - STOPWORDS - CONCLUSION_WORDS:
-            return None  # "what does the article conclude about China?": a question about China, answered as one
-        article = self.focus("", self.articles(filters), filters, previous)
-        if article is None:
             return None
+        articles = self.articles(filters)
+        article = self.focus("", articles, filters, previous)
+        if article is None:
+            if not articles:
+                return None
+            return Answer.abstention(
+                question, query, text=f"Which article do you mean? {_which(articles)}", kind="fact"
+            )
         rows = [
-            (chunk, spans) for chunk, spans, _ in self.index.manifest.article_rows(article.id) if chunk.kind == "text"
+            (chunk, spans)
+            for chunk, spans, _ in self.index.manifest.article_rows(article.id)
+            if chunk.kind == "text" and not TRAILING_SECTION.search(chunk.section)
         ]
-        closing = [(chunk, spans) for chunk, spans in rows if CLOSING_SECTION.search(chunk.section)]
+        closing = [(c, spans) for c, spans in rows if c.position > 0 and CLOSING_SECTION.search(c.section)]
         if closing:
             chunk, spans = closing[0]
-            chosen = spans[:CONCLUSION_SENTENCES]
+            chosen = [(a, b) for a, b in spans if len(chunk.text[a:b].split()) >= MORE_MIN_WORDS][:CONCLUSION_SENTENCES]
         elif rows:
             chunk, spans = rows[-1]
-            chosen = spans[-CONCLUSION_SENTENCES:]
+            chosen = [(a, b) for a, b in spans if len(chunk.text[a:b].split()) >= MORE_MIN_WORDS][
+                -CONCLUSION_SENTENCES:
+            ]
         else:
             return None
-        picks = [Pick(Passage(chunk, 1.0), a, b, (chunk.position, a)) for a, b in chosen]
-        text, citations = compose(picks)
-        return Answer(text=text, citations=citations, question=question, query=query, kind="fact", confidence=1.0)
+        if not chosen:
+            return None
+        return _read(question, query, [Pick(Passage(chunk, 1.0), a, b, (chunk.position, a)) for a, b in chosen], "fact")
 
     # --- about the article itself ----------------------------------------------------------------
     def about(self, question: str, query: str, filters: Filters | None, previous: Answer | None) -> Answer:
@@ -442,8 +458,6 @@ SHORT_FORMS = {
     "info": "information",
     "exam": "examination",
     "exams": "examinations",
-    "ad": "advertisement",
-    "ads": "advertisements",
     "advert": "advertisement",
     "adverts": "advertisements",
     "phone": "telephone",
@@ -460,23 +474,14 @@ SHORT_FORMS = {
     "stats": "statistics",
     "govt": "government",
     "dept": "department",
-    "temp": "temperature",
-    "temps": "temperatures",
-    "vet": "veterinarian",
-    "vets": "veterinarians",
     "mic": "microphone",
     "pic": "picture",
     "pics": "pictures",
-    "rep": "representative",
-    "reps": "representatives",
     "ceo": "chief executive",
     "ceos": "chief executives",
     "cfo": "chief financial officer",
     "cto": "chief technology officer",
-    "coo": "chief operating officer",
     "gdp": "gross domestic product",
-    "mp": "member of parliament",
-    "mps": "members of parliament",
     "nyc": "new york city",
 }
 
@@ -494,10 +499,19 @@ def aliased(query: str, question: str = "") -> str:
     low = (question or query).lower()
     extra += [alias for phrase, alias in TITLES.items() if phrase in low and alias not in query.lower()]
     extra += [words for pattern, words in IDIOMS if pattern.search(low) and words not in query.lower()]
+    # whole tokens ("mp3" is no "mp"); short forms with another common sense ("AD", "temps", "vet") are left out
     extra += [
-        SHORT_FORMS[w] for w in re.findall(r"[a-z]+", low) if w in SHORT_FORMS and SHORT_FORMS[w] not in query.lower()
+        SHORT_FORMS[w]
+        for w in re.findall(r"[a-z0-9]+", low)
+        if w in SHORT_FORMS and SHORT_FORMS[w] not in query.lower()
     ]
     return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
+
+
+def _read(question: str, query: str, picks: list[Pick], kind: str) -> Answer:
+    """An answer that reads sentences of an article as they stand (what follows the last answer, its conclusion)."""
+    text, citations = compose(picks)
+    return Answer(text=text, citations=citations, question=question, query=query, kind=kind, confidence=1.0)
 
 
 def _which(articles: list[ArticleInfo]) -> str:

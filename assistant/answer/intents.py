@@ -113,7 +113,7 @@ META = re.compile(
     r"publication date|date of (the )?(article|piece|publication)|"
     r"(title|headline) of (the|this) (article|piece|story))\b|"
     # "what's the headline?", "what is this article called?" (not "what is the title of the book he wrote?")
-    r"^\s*what(['’]s| is| was) (the|its) (headline|title)\W*$|"
+    r"^\s*what(['’]s| is| was) the (headline|title)\W*$|"
     r"^\s*what(['’]s| is| was) (the|this|that) (article|piece|story) (called|titled)\W*$",
     re.I,
 )
@@ -123,15 +123,17 @@ OPINION = re.compile(
     r"wants?|expects?|predicts?|concludes?|conclusions?|verdict|argument|message|views?|opinion|position|stance|take|"
     r"recommends?|blames?)\b|"
     # "is the writer hopeful?", "does the author support the talks?": what the article argues, not who wrote it
-    r"^\s*(is|was|does|did|do|has)\s+(the|its)\s+(author|writer)\s+(?!(named|called)\b)[a-z]",
+    r"^\s*(is|was|does|did|do|has)\s+(the|its)\s+(author|writer)\s+(\w+\s+)?(hopeful|optimistic|pessimistic|positive|"
+    r"negative|critical|biased|neutral|worried|concerned|confident|sure|sceptical|skeptical|supportive|right|wrong|"
+    r"think|believe|support|agree|expect|like|want|blame|feel|recommend|favou?r|oppose)\b",
     re.I,
 )
 # "what does the author conclude?", "how does the article end?": its conclusion (the "In summary" paragraph), not
 # what someone in it concluded ("what did the study conclude?")
 CONCLUSION = re.compile(
-    r"\b(the|its) (author|writer|article|piece|story)(['’]s)? (\w+ ){0,2}conclu(de|des|ded|sion|sions)\b|"
-    r"^\s*what(['’]s| is| was) (the|its) conclusions?\W*$|"
-    r"\bhow does (it|the (article|piece|story)) end\b|\b(article|piece|story) ends?\b",
+    r"\b(the|its) (author|writer|article|piece)(['’]s)? (\w+ ){0,2}conclu(de|des|ded|sion|sions)\b|"
+    r"^\s*what(['’]s| is| was) the ((final|overall|main) )?conclusions?( of (the|this) (article|piece))?\W*$|"
+    r"^\s*how does (the|this) (article|piece) end\W*$",
     re.I,
 )
 COMPARISON = re.compile(
@@ -250,8 +252,8 @@ def route(question: str) -> Intent:
         return Intent("comparison")
     if LIST.search(q):
         return Intent("list", expects="items")
-    if CONCLUSION.search(q):
-        return Intent("fact")  # "what's the conclusion?" names no subject to define
+    if CONCLUSION.search(q):  # "what's the conclusion?" names no subject to define
+        return Intent("fact", expects=_expects(OPENER.sub("", q)))
     expects = _expects(OPENER.sub("", q))  # "And why?" asks why
     # "who is marco rubio?" asks about someone; "who's unhappy about the plan?" asks for someone: no name in it, and
     # function words ("about", "the") a name does not have

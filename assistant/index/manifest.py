@@ -345,6 +345,16 @@ class Manifest:
         rows = self.chunks_by_id(ids)
         return [rows[i] for i in ids if i in rows]
 
+    def mentions(self, word: str) -> bool:
+        """Whether a chunk holds a word starting with `word`, in any case: a scan of the texts, asked only for the few
+        words of a question that the articles may spell another way."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT text FROM chunks WHERE instr(lower(text), ?) > 0 LIMIT 50", (word.lower(),)
+            ).fetchall()
+        starts = re.compile(rf"\b{re.escape(word)}", re.I)
+        return any(starts.search(r[0]) for r in rows)
+
     def neighbours(self, article_id: str, positions: Iterable[int]) -> list[Chunk]:
         """The chunks of one article at the given positions (missing ones are skipped)."""
         wanted = sorted(set(positions))
