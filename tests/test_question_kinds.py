@@ -63,6 +63,13 @@ def passage_of(title: str, sentences: list[str]) -> tuple[Passage, list[tuple[in
     return Passage(chunk, 1.0), [(text.index(x), text.index(x) + len(x)) for x in sentences]
 
 
+def sentence_scores(question: str, sentences: list[str]) -> dict[str, float]:
+    """Each of `sentences` (one passage, zero vectors: no similarity) scored for `question`: word overlap and rank."""
+    passage, spans = passage_of("", sentences)
+    found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((len(sentences), 3)))})
+    return {c.text: c.score for c in score_sentences(question, found)}
+
+
 def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list[Candidate]:
     """`sentences` of one passage as answer candidates with these `scores`, best first."""
     passage, spans = passage_of(title, sentences)
@@ -271,16 +278,12 @@ def test_a_sentence_opening_with_a_pronoun_takes_words_from_the_one_before() -> 
     open late?" it holds "open" itself and "desalination plant" at `INHERIT`; the same sentence after one about
     something else inherits nothing, and a sentence that names its own subject inherits nothing either."""
 
-    def scores(first: str) -> dict[str, float]:
-        passage, spans = passage_of(
-            "", [first, "It was due to open in 2025 but now waits for 2027 after cost disputes."]
-        )
-        found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((2, 3)))})
-        return {c.text: c.score for c in score_sentences("why will the desalination plant open late?", found)}
-
-    after_plant = scores("The desalination plant near Santa Lua will cost 212 million euros.")
-    after_other = scores("Farmers protested in the capital.")
     late = "It was due to open in 2025 but now waits for 2027 after cost disputes."
+    question = "why will the desalination plant open late?"
+    after_plant = sentence_scores(
+        question, ["The desalination plant near Santa Lua will cost 212 million euros.", late]
+    )
+    after_other = sentence_scores(question, ["Farmers protested in the capital.", late])
     q_words = 4  # desalination, plant, open, late: each of weight 1
     assert after_other[late] == pytest.approx(0.5 * 1 / q_words + 0.25)
     assert after_plant[late] == pytest.approx(0.5 * (1 + INHERIT * 2) / q_words + 0.25)
@@ -294,24 +297,19 @@ def test_a_relative_of_a_question_word_counts_where_the_articles_never_use_the_w
     retrieved sentence uses earns that word's weight at `RELATED_WEIGHT` (a stopword such as "won" too); where some
     sentence uses the user's own word, its relatives earn nothing."""
 
-    def scores(question: str, sentences: list[str]) -> dict[str, float]:
-        passage, spans = passage_of("", sentences)
-        found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((len(sentences), 3)))})
-        return {c.text: c.score for c in score_sentences(question, found)}
-
     beat = "Denver defeated Carolina in the final."
     played = "The final was played in Santa Clara."
-    got = scores("who won the final?", [beat, played])
+    got = sentence_scores("who won the final?", [beat, played])
     assert got[beat] - got[played] == pytest.approx(0.5 * RELATED_WEIGHT * 1 / 1)  # one word asked: "final"
     died = "Luther died in Eisleben in 1546."
     death = "Luther's death was mourned across Saxony."
-    got = scores("when did Luther die?", [died, death])
+    got = sentence_scores("when did Luther die?", [died, death])
     assert got[died] > got[death]
     assert got[death] == pytest.approx(0.5 * 1 / 2 + 0.25)  # "luther" only: "death" earns nothing beside "died"
     # everyday words and the article's: "begin" / "originated", "talk about" / "discussed"
     originated = "The plague originated in the plains of Central Asia."
     reached = "The plague reached Crimea by 1343."
-    got = scores("where did the plague begin?", [originated, reached])
+    got = sentence_scores("where did the plague begin?", [originated, reached])
     assert got[originated] > got[reached]
     assert "origin" in related("begin") and "discuss" in related("talk") and "popul" in related("live")
     assert "ban" in related("allow")  # "is that still allowed now?" / "30 US states have banned it"
@@ -327,17 +325,12 @@ def test_a_people_and_its_place_are_the_same_word() -> None:
     for pair in ["policy Police", "party Part", "economy Economic", "plan Plane", "civilians Civil", "story Stores"]:
         assert not same_place(*stem_words(pair.lower().split())), pair
 
-    def scores(question: str, sentences: list[str]) -> dict[str, float]:
-        passage, spans = passage_of("", sentences)
-        found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((len(sentences), 3)))})
-        return {c.text: c.score for c in score_sentences(question, found)}
-
     europe = "Spending on security has risen in Europe."
     elsewhere = "Spending on security has risen in Asia."
-    got = scores("how is European spending changing?", [europe, elsewhere])
+    got = sentence_scores("how is European spending changing?", [europe, elsewhere])
     assert got[europe] - got[elsewhere] == pytest.approx(0.5 * 1 / 3)  # "european" of three words asked
     lower = "Spending on security has risen in european capitals."  # lower case: no name
-    got = scores("how is Europe's spending changing?", [lower, elsewhere])
+    got = sentence_scores("how is Europe's spending changing?", [lower, elsewhere])
     assert got[lower] == pytest.approx(got[elsewhere])
 
 

@@ -376,11 +376,8 @@ STATED_SPAN = re.compile(
     r"(?![- ]old\b)(?! ago\b)",
     re.I,
 )
-STATED_END = re.compile(
-    rf"{YEAR}|\b(jan(uary)?|feb(ruary)?|march|apr(il)?|june?|july?|aug(ust)?|sep(t|tember)?|oct(ober)?|nov(ember)?|"
-    rf"dec(ember)?|{DAYS})\b|\b\d{{1,2}} may\b|\bmay \d",
-    re.I,
-)
+SPAN_MONTHS = MONTHS.replace("mar(ch)?", "march").replace("|may|", "|")
+STATED_END = re.compile(rf"{YEAR}|\b({SPAN_MONTHS}|{DAYS})\b|\b\d{{1,2}} may\b|\bmay \d", re.I)
 # "how long is the bridge?" asks a length: "1,200 metres long" states it as a number
 LENGTH = re.compile(r"\d\s*(metres?|meters?|kilometres?|kilometers?|km|miles?|feet|foot|ft|yards?|inches)\b", re.I)
 STATED_NUMBER = re.compile(rf"\d|\b({NUMBER_WORDS}|hundred|thousand|million|billion|dozen)\b", re.I)
