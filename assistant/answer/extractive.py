@@ -434,6 +434,21 @@ def _capitalised_stems(sentence: str) -> frozenset[str]:
     return frozenset(stem_words([w.lower() for w in words(sentence) if w[:1].isupper()]))
 
 
+@lru_cache(maxsize=1)
+def _family_words() -> dict[str, tuple[str, ...]]:
+    out: dict[str, dict[str, None]] = {}
+    for family in WORD_FAMILIES:
+        members = family.split()
+        for m in members:
+            out.setdefault(m, {}).update(dict.fromkeys(x for x in members if x != m))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def relatives(word: str) -> tuple[str, ...]:
+    """The words `WORD_FAMILIES` puts with `word`, as written ("die" -> "died", "dies", "dead", "death", ...)."""
+    return _family_words().get(word.lower(), ())
+
+
 def related(stem: str) -> frozenset[str]:
     """The stems of the words `WORD_FAMILIES` puts with `stem` (empty when it has none)."""
     return _families().get(stem, frozenset())
