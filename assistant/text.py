@@ -56,7 +56,7 @@ def _stemmer():
 
 def stems(text: str) -> set[str]:
     """Stemmed lower-case content words, for overlap between a question and a sentence."""
-    return set(_stemmer().stemWords([w.lower() for w in content_words(text)]))
+    return set(stem_words([w.lower() for w in content_words(text)]))
 
 
 def stem_words(tokens: list[str]) -> list[str]:
@@ -66,7 +66,7 @@ def stem_words(tokens: list[str]) -> list[str]:
 
 def word_stems(text: str) -> set[str]:
     """Stemmed lower-case words, stopwords included ("won", "made"): for matching question words to their kin."""
-    return set(_stemmer().stemWords([w.lower() for w in words(text)]))
+    return set(stem_words([w.lower() for w in words(text)]))
 
 
 # Also bidi overrides (\u202a-\u202e, \u2066-\u2069), which make text display as something it is not, and lone

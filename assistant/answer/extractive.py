@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol
@@ -350,14 +350,20 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
     return out
 
 
+def _grouped(members_of: Callable[[str], list[str]]) -> dict[str, dict[str, None]]:
+    """Each member of a `WORD_FAMILIES` line (as `members_of` gives them) with the other members of its lines, in
+    order."""
+    out: dict[str, dict[str, None]] = {}
+    for family in WORD_FAMILIES:
+        members = list(dict.fromkeys(members_of(family)))
+        for m in members:
+            out.setdefault(m, {}).update(dict.fromkeys(x for x in members if x != m))
+    return out
+
+
 @lru_cache(maxsize=1)
 def _families() -> dict[str, frozenset[str]]:
-    out: dict[str, set[str]] = {}
-    for family in WORD_FAMILIES:
-        members = word_stems(family)
-        for m in members:
-            out.setdefault(m, set()).update(members - {m})
-    return {k: frozenset(v) for k, v in out.items()}
+    return {k: frozenset(v) for k, v in _grouped(lambda family: stem_words(family.split())).items()}
 
 
 def _unsaid_kin(asked: str, found: Retrieved) -> dict[str, frozenset[str]]:
@@ -436,12 +442,7 @@ def _capitalised_stems(sentence: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _family_words() -> dict[str, tuple[str, ...]]:
-    out: dict[str, dict[str, None]] = {}
-    for family in WORD_FAMILIES:
-        members = family.split()
-        for m in members:
-            out.setdefault(m, {}).update(dict.fromkeys(x for x in members if x != m))
-    return {k: tuple(v) for k, v in out.items()}
+    return {k: tuple(v) for k, v in _grouped(str.split).items()}
 
 
 def relatives(word: str) -> tuple[str, ...]:

@@ -252,9 +252,9 @@ def route(question: str) -> Intent:
         return Intent("comparison")
     if LIST.search(q):
         return Intent("list", expects="items")
-    if CONCLUSION.search(q):  # "what's the conclusion?" names no subject to define
-        return Intent("fact", expects=_expects(OPENER.sub("", q)))
     expects = _expects(OPENER.sub("", q))  # "And why?" asks why
+    if CONCLUSION.search(q):  # "what's the conclusion?" names no subject to define
+        return Intent("fact", expects=expects)
     # "who is marco rubio?" asks about someone; "who's unhappy about the plan?" asks for someone: no name in it, and
     # function words ("about", "the") a name does not have
     asked_about = whois_subject(q)
