@@ -380,6 +380,15 @@ SPAN_MONTHS = MONTHS.replace("mar(ch)?", "march").replace("|may|", "|")
 STATED_END = re.compile(rf"{YEAR}|\b({SPAN_MONTHS}|{DAYS})\b|\b\d{{1,2}} may\b|\bmay \d", re.I)
 # "how long is the bridge?" asks a length: "1,200 metres long" states it as a number
 LENGTH = re.compile(r"\d\s*(metres?|meters?|kilometres?|kilometers?|km|miles?|feet|foot|ft|yards?|inches)\b", re.I)
+# "how big / tall / far ..." asks a measure: a figure with a unit ("1.5 m", "12.5 acres", "30 per cent", "£2m"), a
+# large figure ("520,052", "4.5 million"); a small count ("eight rows of combs") is not a size
+SIZE = re.compile(r"\bhow (big|large|tall|high|far|wide|deep|heavy|small|long)\b(?! back\b)", re.I)
+MEASURE = re.compile(
+    r"\d\s*(%|(mm|cm|m|km|ft|in|mi|kg|g|lb|lbs|t|ha)\b|(sq|square) |(metre|meter|kilometre|kilometer|mile|foot|feet|"
+    r"yard|inch|acre|hectare|tonne|ton|kilogram|gram|pound|ounce|per ?cent|percent|million|billion|thousand|"
+    r"trillion)s?\b)|[£$€¥]\s*\d|\d{1,3}(,\d{3})+|\d{5,}",
+    re.I,
+)
 STATED_NUMBER = re.compile(rf"\d|\b({NUMBER_WORDS}|hundred|thousand|million|billion|dozen)\b", re.I)
 
 
@@ -431,6 +440,8 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     if expects == "number":  # a count or an amount; for "how long/old/often" a duration or a date will do
         if DURATION.search(question) and HAS_TIME.search(sentence):
             return True
+        if SIZE.search(question):
+            return bool(MEASURE.search(DATES.sub(" ", sentence)))
         return bool(HAS_NUMBER.search(DATES.sub(" ", sentence)))
     if expects == "reason":
         return bool(HAS_REASON.search(sentence))
