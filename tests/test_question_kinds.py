@@ -35,6 +35,7 @@ from assistant.answer.extractive import (
     same_place,
     says_not,
     score_sentences,
+    spelled_out,
     typed_first,
 )
 from assistant.answer.followup import _answer_names, condense, needs_context
@@ -167,6 +168,7 @@ def test_answer_types() -> None:
     assert holds("number", "About 148 passengers fit.", "How many passengers?")
     assert not holds("place", "the meeting was held somewhere neutral.", "Where was the meeting?")
     assert holds("place", "The meeting took place in Malaysia.", "Where was the meeting?")
+    assert holds("place", "Lumenfold, the Dublin-based maker of tools, cut jobs.", "Where is Lumenfold based?")
     # a year or a date is not the count a "how many" asks for
     assert not holds("number", "It was published on 3 September 2025.", "How many pupils took part?")
     assert not holds("number", "It covered the 2022-23 school year.", "How many pupils took part?")
@@ -429,6 +431,17 @@ def test_short_forms_are_searched_spelled_out(two_articles: Assistant) -> None:
         assert aliased(other_sense) == other_sense
     answer = two_articles.ask("and bikes?", filters=Filters(article_ids=["harbour-town-electric-ferry"]))
     assert "bicycles" in answer.query and "24 bicycles" in answer.text
+
+
+def test_a_short_form_no_article_uses_is_asked_in_full(two_articles: Assistant) -> None:
+    """No article says "govt": searched for as it stands, the word counts against every sentence (the highest
+    weight, matched by none), so the question is asked with it written out, in place."""
+    meals = Filters(article_ids=["brackenridge-free-school-meals-study"])
+    short = two_articles.ask("what does the govt plan?", filters=meals)
+    full = two_articles.ask("what does the government plan?", filters=meals)
+    assert short.query == "what does the government plan?"
+    assert short.text == full.text and "no plans to fund universal meals" in short.text
+    assert spelled_out("the CFO and the mp3 lab") == "the chief financial officer and the mp3 laboratory"
 
 
 def test_offices_and_demonyms_count_as_what_they_name() -> None:

@@ -455,7 +455,10 @@ def holds(expects: str, sentence: str, question: str) -> bool:
         return False  # a name of something else ("It runs from Port Caddon") is not the name asked for
     if expects == "place":  # a name after "in", "at", "near"...: "died in room 3327 of the New Yorker Hotel"
         fresh = set(new_names(sentence, question))
-        return any(m.group(1) in fresh for m in PLACE_NAME.finditer(sentence))
+        return any(m.group(1) in fresh for m in PLACE_NAME.finditer(sentence)) or any(
+            n.endswith(BASED)
+            for n in fresh  # "the Dublin-based maker", "a Stockholm-based rival"
+        )
     if expects == "name":
         return bool(new_names(sentence, question))
     return True
@@ -483,6 +486,7 @@ PLACE_NAME = re.compile(
     r"\b(?i:in|at|near|outside|inside|from|into|across|throughout|around|off) (?:the |a |an )?(?:[a-z0-9]+ ){0,4}?"
     r"([A-ZÀ-ÖØ-Þ][\w'’.-]*[\w])"
 )
+BASED = ("-based", "-headquartered")
 NAMING = re.compile(r"\b(named|called|known as|dubbed|christened|renamed)\s+(the\s+)?[\"“'‘]?[A-Z]")
 DURATION = re.compile(r"\bhow (long|old|often)\b", re.I)
 ITEM_SEPARATORS = 2  # commas or semicolons that make a sentence an enumeration
