@@ -324,6 +324,12 @@ def test_a_relative_of_a_question_word_counts_where_the_articles_never_use_the_w
     assert got[originated] > got[reached]
     assert "origin" in related("begin") and "discuss" in related("talk") and "popul" in related("live")
     assert "ban" in related("allow")  # "is that still allowed now?" / "30 US states have banned it"
+    # "how did the stock market react?" / "Lumenfold's shares rose 9 percent"; "earn" / "revenue" for a company
+    shares = "Lumenfold's shares rose 9 percent on the day."
+    staff = "The company employs about 350 people in Munich."
+    got = sentence_scores("how did the stock market react?", [shares, staff])
+    assert got[shares] > got[staff]
+    assert "revenu" in related("earn")
 
 
 def test_a_people_and_its_place_are_the_same_word() -> None:

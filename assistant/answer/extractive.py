@@ -177,7 +177,9 @@ SHORT_FORMS = {
 # short list of everyday families is easy to read and correct. The eleven after "broke" (discover, origin, talk, say,
 # meet, live, react, defence, rise, fall, stop) moved no total of the dev, held-aside, blind or SQuAD sets ("found",
 # "armed" and "rose" are left out: "founded", "arm" and the flower share their stems); "allowed" / "banned" answered
-# one more question of the ../shared blind set ("is that still allowed now?" after corporal punishment).
+# one more question of the ../shared blind set ("is that still allowed now?" after corporal punishment). "stock" /
+# "shares" and "earn" / "revenue" answer business news ("how did the stock market react?", "how much does Lumenfold
+# earn?" in hand probes); no total moved.
 WORD_FAMILIES = (
     "win won wins winner winners winning victory victorious defeat defeated beat champion champions",
     "lose lost loses loser defeat defeated beaten",
@@ -187,7 +189,7 @@ WORD_FAMILIES = (
     "start started begin began begun launch launched commence commenced",
     "end ended ending cancel cancelled canceled finish finished terminated",
     "cost costs price priced paid expensive",
-    "earn earns earned pay paid salary salaries wage wages income",
+    "earn earns earned pay paid salary salaries wage wages income revenue revenues turnover",
     "marry married marriage wife husband spouse wed",
     "cut logging clearing deforestation",
     "buy bought purchase purchased acquire acquired acquisition",
@@ -215,6 +217,7 @@ WORD_FAMILIES = (
     "fall fell drop dropped decline declined decrease decreased",
     "end stop stopped halt halted",
     "allow allowed permit permitted legal illegal ban banned prohibit prohibited forbidden",
+    "stock stocks shares shareholders",
     "degree graduate graduated graduation diploma",
 )
 RELATED_WEIGHT = 0.5
