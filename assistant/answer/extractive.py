@@ -179,7 +179,7 @@ SHORT_FORMS = {
 # "armed" and "rose" are left out: "founded", "arm" and the flower share their stems); "allowed" / "banned" answered
 # one more question of the ../shared blind set ("is that still allowed now?" after corporal punishment). "stock" /
 # "shares" and "earn" / "revenue" answer business news ("how did the stock market react?", "how much does Lumenfold
-# earn?" in hand probes); no total moved.
+# earn?" in hand probes), as does "unhappy" / "concern" ("are customers unhappy?"); no total moved.
 WORD_FAMILIES = (
     "win won wins winner winners winning victory victorious defeat defeated beat champion champions",
     "lose lost loses loser defeat defeated beaten",
@@ -218,6 +218,7 @@ WORD_FAMILIES = (
     "end stop stopped halt halted",
     "allow allowed permit permitted legal illegal ban banned prohibit prohibited forbidden",
     "stock stocks shares shareholders",
+    "unhappy critic critics criticised criticized criticism opposed opposition objected concern concerns worried",
     "degree graduate graduated graduation diploma",
 )
 RELATED_WEIGHT = 0.5
