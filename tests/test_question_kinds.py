@@ -780,6 +780,20 @@ def test_questions_about_the_article_use_its_byline(seed: Assistant) -> None:
     assert all(c.kind != "meta" for c in topical.citations)  # the byline never answers a topical question
 
 
+def test_a_bare_follow_up_to_a_byline_answer_asks_about_the_article(seed: Assistant) -> None:
+    """ "who wrote it?" -> "when?" asks when the article was written (the seed's byline has no date, and the reply
+    says so), not when Emily Carter did something; "when was it published?" -> "by whom?" asks its author."""
+    chat = seed.chat()
+    chat.ask("who wrote it?")
+    when = chat.ask("when?")
+    assert when.kind == "meta" and "does not say when it was published" in when.text
+    chat = seed.chat()
+    chat.ask("when was it published?")
+    author = chat.ask("by whom?")
+    assert author.kind == "meta" and "Emily Carter" in author.text
+    assert seed.chat().ask("when?").kind != "meta"  # with no answer before it, "when?" is no question about the byline
+
+
 def test_a_list_gathers_more_than_one_sentence(seed: Assistant) -> None:
     answer = seed.ask("What are the obstacles to a lasting peace agreement?")
     assert not answer.abstained and "mistrust" in answer.text.lower()

@@ -132,6 +132,10 @@ class ExtractiveAnswerer:
         if previous is not None and earlier and SWAP.match(text) and intent.kind == "fact" and not intent.expects:
             # "how many passengers can it carry?" -> "what about bikes?": the same question about something else
             intent = Intent("fact", expects=route(previous.question).expects)
+        elif (
+            previous is not None and earlier and previous.kind == "meta" and intent.kind == "fact" and BARE.match(text)
+        ):
+            intent = Intent("meta")  # "who wrote it?" -> "when?": the byline's date, not a topical "when"
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         repeat = _said(previous) if earlier and needs_context(text) else frozenset()
@@ -441,6 +445,9 @@ ABOUT_WORDS = {
 
 
 # What news calls an office by ("America's top diplomat" is the Secretary of State): hand-written like ALIASES.
+# A turn of nothing but a question word ("when?", "and who?", "what year?") after an answer about the article itself
+# asks about the article too.
+BARE = re.compile(r"^\W*(and\s+)?(by\s+)?(when|who|whom|where|what year|which year|what date|on what date)\W*$", re.I)
 TITLES = {
     "top diplomat": "secretary of state foreign minister",
     "chief diplomat": "secretary of state foreign minister",
