@@ -455,6 +455,7 @@ def test_a_short_form_no_article_uses_is_asked_in_full(two_articles: Assistant) 
 
 def test_offices_and_demonyms_count_as_what_they_name() -> None:
     assert "secretary of state" in aliased("who's America's top diplomat in this story?")
+    assert "foreign minister" in aliased("who are the two diplomats?")  # "Foreign Minister Sergey Lavrov"
     assert "director" in aliased("who's in charge there?") and "director" in aliased("who is the boss?")
     assert mentioned("European", "a renewed focus on security in europe")
     assert mentioned("Ankara", "the political landscape in turkey")

@@ -452,6 +452,7 @@ TITLES = {
     "top diplomat": "secretary of state foreign minister",
     "chief diplomat": "secretary of state foreign minister",
     "foreign secretary": "foreign minister",
+    "diplomats": "secretary of state foreign minister ambassador",  # "who are the two diplomats?"
     "head of state": "president",
     "head of government": "prime minister",
     "in charge": "director chief head leads",  # "who's in charge there?": its managing director
