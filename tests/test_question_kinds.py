@@ -550,6 +550,34 @@ def test_a_chain_of_leaning_turns_carries_its_subject_not_what_each_turn_asked()
     assert "free" not in query and "founded" not in query
 
 
+def test_a_question_that_restates_a_heading_is_answered_from_its_section() -> None:
+    """ "what happens if it doesn't rain?" restates the heading "What Happens If It Does Not Rain?": the sentences under
+    it count the heading's words as theirs; "The first is the lack of rain." shares only "rain". A heading whose words
+    are not all in the question ("Farmers Versus Hotels" for "what do farmers say?") lends none."""
+    under = "If reservoir levels fall below 12 percent, the plan allows a move to stage four."
+    rain = "The first is the lack of rain."
+    text = f"{under} {rain}"
+    spans = [(0, len(under)), (len(under) + 1, len(text))]
+    for section, first in (("What Happens If It Does Not Rain?", under), ("", rain)):
+        chunk = Chunk("t::0", "t", "", section, text, 0, 0, len(text))
+        found = Retrieved([Passage(chunk, 1.0)], np.zeros(3), {chunk.id: (spans, np.zeros((2, 3)))})
+        scored = score_sentences("what happens if it doesn't rain?", found)
+        assert scored[0].text == first
+    chunk = Chunk("t::0", "t", "", "Farmers Versus Hotels", text, 0, 0, len(text))
+    found = Retrieved([Passage(chunk, 1.0)], np.zeros(3), {chunk.id: (spans, np.zeros((2, 3)))})
+    assert score_sentences("what do farmers say about the rain?", found)[0].text == rain
+
+
+def test_a_faq_pair_goes_first_only_for_the_kind_of_answer_it_gives(two_articles: Assistant) -> None:
+    """ "when was the launch delayed?" is worded like the FAQ "Why was the launch delayed?" but asks a time: the pair's
+    reason is no settled answer to it (it was quoted as one); the reply says the article does not say when."""
+    ferry = Filters(article_ids=["harbour-town-electric-ferry"])
+    when = two_articles.ask("when was the launch delayed?", filters=ferry)
+    assert when.partial and when.text.startswith("The articles don't say when.")
+    why = two_articles.ask("why was the launch delayed?", filters=ferry)
+    assert not why.partial and "late grid connection" in why.text
+
+
 def test_a_chain_of_leaning_turns_carries_only_the_names_every_turn_carried() -> None:
     """The oldest turn in view had taken names from an answer ("Queen", "Prince" from "named after Queen Victoria and
     Prince Albert"); the later turns did not carry them on. Only the names every turn carried are the subject: the

@@ -196,7 +196,9 @@ class ExtractiveAnswerer:
             # the user's own words weigh in only where the query is the question as asked: the leaning query
             # exists because those words alone do not reach the conversation's article
             recall = self.settings.recall_passages if k is None else 0  # a question's own k is exact
-            found = self.retriever.search(query, k, scope, asked="" if leans else question, recall=recall)
+            found = self.retriever.search(
+                query, k, scope, asked="" if leans else question, recall=recall, expects=intent.expects
+            )
             timings["retrieve_ms"] = timings.get("retrieve_ms", 0.0) + ms(time.perf_counter() - t0)
             # the conversation's article speaks of what was asked, if not in so many words (Apollo 1 and deaths)
             related = max((p.dense for p in found.passages), default=0.0) >= LEANING_SIMILARITY

@@ -25,13 +25,14 @@ from .intents import (
     COMMON_PLACE,
     HOW_LONG,
     HOW_MANY,
-    TYPED,
     Intent,
     counts_asked,
     defines,
     enumerates,
+    faq_expects,
     holds,
     route,
+    same_kind,
     states,
     whois_subject,
 )
@@ -304,6 +305,12 @@ REPEAT_PENALTY = 0.3
 # natural dev 0.867 -> 0.875, the conversation chats 0.894 -> 0.909 and SQuAD containment 0.866 -> 0.869; 0.75-1.0
 # gave nothing more and cost the second blind set a decline.
 INHERIT = 0.5
+# News headings often ask the question their section answers ("What Happens If It Does Not Rain?", "Why the Company
+# Is Changing Course"): a question holding every word of a heading (two or more) finds the heading's words in each
+# sentence under it, at full weight (0.5 left "The first is the lack of rain." first). Any heading word the question
+# used (not all) cost natural dev -1 and conversations dev -3 ("Limitations of the Study" for every study turn);
+# this way no total moved.
+HEADING_WEIGHT = 1.0
 POINTER_START = re.compile(r"^(it|its|they|their|he|his|she|her|this|these|those)\b", re.I)
 REPEAT_OVERLAP = 0.8  # share of the shorter sentence's words in the other: a restatement, not a second fact
 QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
@@ -357,8 +364,10 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
         dense = _with_neighbours(_similarity(vectors, found))
         # a FAQ pair answers its own question: of the kind asked ("Who paid for it?" is not "Who built it?" but
         # close enough at 0.71; "When did it start carrying passengers?" does not say how many it carries)
-        asks_alike = p.chunk.is_faq and _alike(_faq_expects(p.chunk.text, spans), expects)
+        asks_alike = p.chunk.is_faq and same_kind(faq_expects(p.chunk.text), expects)
         before: set[str] = set()
+        heading = stems(p.chunk.section) if p.chunk.kind == "text" and p.chunk.section else set()
+        heading = heading if len(heading) >= 2 and heading <= q_stems else set()
         for i, (a, b) in enumerate(spans):
             text = p.chunk.text[a:b]
             own = stems(text)
@@ -377,6 +386,8 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
                 lexical += sum(weights[w] for w, name in named_as.items() if w not in own and name <= own) / total
             if POINTER_START.match(text.removeprefix("A: ")):  # "A: It opens in 2027." answers the Q before it
                 lexical += INHERIT * sum(weights[w] for w in (q_stems & before) - own) / total
+            if heading:  # under a heading the question restates, the heading's words are the sentence's too
+                lexical += HEADING_WEIGHT * sum(weights[w] for w in heading - own) / total
             before = own
             # A FAQ answer answers its own question: when the user asked that question, its
             # similarity counts for the answer sentences too.
@@ -502,24 +513,6 @@ def related(stem: str) -> frozenset[str]:
     return _families().get(stem, frozenset())
 
 
-def _faq_expects(text: str, spans: list[tuple[int, int]]) -> str:
-    """The answer type a FAQ pair's question expects ("" for a pair without a "Q: " sentence: any)."""
-    question = next((text[a:b] for a, b in spans if text[a:b].startswith("Q: ")), "")
-    return _expects_of(question[3:]) if question else ""
-
-
-@lru_cache(maxsize=4096)
-def _expects_of(question: str) -> str:
-    return route(question).expects
-
-
-def _alike(expects: str, other: str) -> bool:
-    """Whether two questions want the same kind of answer: a different type each ("when" and "how many") do not;
-    one that wants nothing in particular, or a list, goes with any ("What stands in the way?" / "What are the
-    obstacles?")."""
-    return expects == other or not {expects, other} <= TYPED
-
-
 def _similarity(vectors: np.ndarray, found: Retrieved) -> np.ndarray:
     """Each sentence's similarity to the query, with the user's own words (when the query added context to them)
     at `ASKED_WEIGHT`: "and who did the commentary? (CBS channel super bowl 50)" is about the commentary."""
@@ -595,7 +588,7 @@ def extractive_answer(
     conf = round(confidence, 4)
     if confidence < settings.abstain_threshold:
         return Answer.abstention(question, query, confidence=conf, kind=intent.kind)
-    faq = _matched_faq(found, candidates)
+    faq = _matched_faq(found, candidates, intent.expects)
     if faq:  # the question was asked in a FAQ: its answer, whole and in order, is the answer
         return _settled(question, query, faq, conf, intent.kind)
     many = intent.kind in ("list", "comparison")
@@ -836,9 +829,14 @@ def _next_sentence(best: Candidate, candidates: list[Candidate]) -> Candidate | 
     return min(after, key=lambda c: c.start, default=None)
 
 
-def _matched_faq(found: Retrieved, candidates: list[Candidate]) -> list[Candidate]:
+def _matched_faq(found: Retrieved, candidates: list[Candidate], expects: str) -> list[Candidate]:
+    """The sentences of the FAQ pair whose question is the one asked, in order; none when the question asked wants
+    another kind of answer than the pair's ("why is Lumenfold cutting jobs?" is worded like "How many jobs is
+    Lumenfold cutting?", 0.8 alike, and its answer gives a count, not a reason)."""
     top = found.passages[0] if found.passages else None
     if top is None or top.faq_match < FAQ_MATCH:
+        return []
+    if not same_kind(faq_expects(top.chunk.text), expects):
         return []
     return sorted((c for c in candidates if c.passage is top), key=lambda c: c.start)
 

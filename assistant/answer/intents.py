@@ -339,7 +339,7 @@ WHY = re.compile(
 # What a sentence says when it gives a reason or a cause.
 HAS_REASON = re.compile(
     r"\b(because|due to|owing to|thanks to|since (?![0-9]|the (\d|end|start|beginning)|then|it (was|opened|began|started)|last|early|late|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)|as a result|result(ed|s)? (in|from)|caus(e|ed|es|ing)|"
-    r"reasons?|led to|leads to|so that|in order to|after|following|amid|means|meant|named (after|for)|"
+    r"reasons?|led to|leads to|so that|in order to|after|following|amid|means|meant|named (after|for)|l(ie|ies|ay) behind|"
     r"derives?|comes? from|from the \w+ (word|for)|explained|attributed|blamed|driven by|stems? from|"
     r"therefore|thus|hence|\w+ed by|to (avoid|prevent|allow|make|mark|honou?r|celebrate|emphasi[sz]e))\b",
     re.I,
@@ -701,3 +701,21 @@ def undated(question: str) -> str:
     rest = re.sub(r"^[\s,]+|\s+(?=[,?.!])|(?<=,)\s*,", "", re.sub(r"\s{2,}", " ", DEICTIC_TIME.sub(" ", question)))
     rest = re.sub(r"^\W+", "", rest)
     return rest if rest != question and len(content_words(rest)) >= 2 else question
+
+
+def faq_expects(text: str) -> str:
+    """The answer type the question of a FAQ pair's text ("Q: ...\nA: ...") expects; "" (any) without one."""
+    first = text.split("\n", 1)[0]
+    return _expects_of(first[3:].strip()) if first.startswith("Q: ") else ""
+
+
+@lru_cache(maxsize=4096)
+def _expects_of(question: str) -> str:
+    return route(question).expects
+
+
+def same_kind(expects: str, other: str) -> bool:
+    """Whether two questions want the same kind of answer: a different type each ("when" and "how many") do not;
+    one that wants nothing in particular, or a list, goes with any ("What stands in the way?" / "What are the
+    obstacles?")."""
+    return expects == other or not {expects, other} <= TYPED

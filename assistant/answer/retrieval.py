@@ -13,6 +13,7 @@ from ..index.index import Index
 from ..models import ArticleInfo, Chunk, Passage
 from ..settings import Settings
 from ..text import stems
+from .intents import faq_expects, same_kind
 
 # A FAQ question this similar to the user's question is the same question asked again.
 FAQ_MATCH = 0.80
@@ -160,12 +161,19 @@ class Retriever:
         return [a.id for a in self.index.articles() if filters.admits(a)]
 
     def search(
-        self, query: str, k: int | None = None, filters: Filters | None = None, asked: str = "", recall: int = 0
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        asked: str = "",
+        recall: int = 0,
+        expects: str = "",
     ) -> Retrieved:
         """The top `k` passages for `query` (default `settings.top_k`), best first, then up to `recall` more
         (`sentence_recalled`). `asked`, the user's own question when `query` added context to it, is embedded
         too, for the answerer. Each on its own: the int8 onnx backend scales activations per batch, so a batch of
-        the two would move both vectors."""
+        the two would move both vectors. A FAQ pair asking the question goes first only when it asks for the kind
+        of answer the question `expects` (`intents.same_kind`)."""
         k = k or self.settings.top_k
         self.index.keyword.refresh()  # another process may have ingested since
         qvec = self.index.embedder.embed_one(query)
@@ -182,7 +190,7 @@ class Retriever:
             keyword_ids = {c for c in self.index.keyword.ids if _article(c) in admitted}
         keyword = dict(self.index.keyword.search(query, n, keyword_ids, also=dense))
         rows = self.index.chunk_rows(set(dense) | set(keyword))  # drops chunks of articles being written
-        fused = self._fuse(dense, keyword, rows, qvec)
+        fused = self._fuse(dense, keyword, rows, qvec, expects)
         top = _dedupe(fused, k)
         passages = top + sentence_recalled(fused, top, rows, qvec, recall)
         if recall:
@@ -221,7 +229,9 @@ class Retriever:
         sentences = {**found.sentences, **{p.chunk.id: sv for p, sv in more}}
         return replace(found, passages=[*found.passages, *(p for p, _ in more)], sentences=sentences)
 
-    def _fuse(self, dense: dict[str, float], keyword: dict[str, float], rows: dict, qvec: np.ndarray) -> list[Passage]:
+    def _fuse(
+        self, dense: dict[str, float], keyword: dict[str, float], rows: dict, qvec: np.ndarray, expects: str = ""
+    ) -> list[Passage]:
         """Convex combination of normalised dense and BM25 scores; FAQ pairs whose question matches go first.
 
         On the SQuAD slice (benchmarks/squad_quality.py) a 0.4/0.6 dense/keyword mix of min-max
@@ -235,8 +245,8 @@ class Retriever:
             d = (dense[cid] - d_lo) / (d_hi - d_lo or 1.0) if cid in dense else 0.0
             score = dense_weight * d + keyword_weight * keyword.get(cid, 0.0) / k_hi
             faq = float(vectors[0] @ qvec) if chunk.is_faq and len(vectors) else 0.0
-            if faq >= FAQ_MATCH:
-                score += 1.0  # the same question, asked again: its answer goes first
+            if faq >= FAQ_MATCH and same_kind(faq_expects(chunk.text), expects):
+                score += 1.0  # the same question, asked again: its answer goes first ("why ..." is not "how many")
             out.append(Passage(chunk, score, dense.get(cid, 0.0), keyword.get(cid, 0.0), faq))
         out.sort(key=lambda p: p.score, reverse=True)
         return out
