@@ -824,6 +824,23 @@ def test_questions_about_the_article_use_its_byline(seed: Assistant) -> None:
     assert all(c.kind != "meta" for c in topical.citations)  # the byline never answers a topical question
 
 
+def test_a_name_the_top_passages_lack_brings_its_passage_and_sentence(seed: Assistant) -> None:
+    """ "what does Politico say?": the one chunk naming Politico ranked below the top five, and the lead ("This article
+    delves into ...") was quoted; it is now brought in for the name, and its sentence naming Politico comes first."""
+    answer = seed.ask("what does Politico say?")
+    assert answer.citations[0].sentences[0].startswith("As Politico reports")
+    # a name the articles never use brings nothing in: still no settled answer
+    zelensky = seed.ask("What did Volodymyr Zelensky say about the Rubio-Lavrov meeting?")
+    assert (zelensky.abstained or zelensky.partial) and "Zelensky" not in zelensky.text
+
+
+def test_how_far_back_asks_for_a_starting_point_not_a_number(seed: Assistant) -> None:
+    assert route("how far back does the tension go?").expects == ""
+    assert route("how far is it from London?").expects == "number"
+    answer = seed.ask("how far back does the tension go?")
+    assert not answer.abstained and "collapse of the Soviet Union" in answer.text
+
+
 def test_a_bare_follow_up_to_a_byline_answer_asks_about_the_article(seed: Assistant) -> None:
     """ "who wrote it?" -> "when?" asks when the article was written (the seed's byline has no date, and the reply
     says so), not when Emily Carter did something; "when was it published?" -> "by whom?" asks its author."""

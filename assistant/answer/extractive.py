@@ -312,8 +312,13 @@ INHERIT = 0.5
 # this way no total moved.
 HEADING_WEIGHT = 1.0
 POINTER_START = re.compile(r"^(it|its|they|their|he|his|she|her|this|these|those)\b", re.I)
+POSSESSIVE = re.compile(r"['’]s$")
+PRONOUN_START = re.compile(r"^(A: )?(it|its|they|their|he|his|she|her)\b", re.I)
+NAME_MARGIN = 0.3  # how far below the best a sentence naming what the question names may come first (`named_first`)
 REPEAT_OVERLAP = 0.8  # share of the shorter sentence's words in the other: a restatement, not a second fact
-QUANTITY = re.compile(r"\b(how (many|much|long|old|far|big|large|often)|what (number|percentage|percent))\b", re.I)
+QUANTITY = re.compile(
+    r"\b(how (many|much|long|old|far(?! back)|big|large|often)|what (number|percentage|percent))\b", re.I
+)
 
 
 class Span(Protocol):
@@ -581,7 +586,7 @@ def extractive_answer(
             key=lambda c: c.score,
             reverse=True,
         )
-    candidates = typed_first(intent, question, candidates)
+    candidates = named_first(intent, question, typed_first(intent, question, candidates))
     if intent.kind == "whois":
         candidates = defining_first(question, candidates)
     confidence = candidates[0].score - evidence_penalty(question, candidates, found) if candidates else 0.0
@@ -730,6 +735,33 @@ def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
     return _to_front(candidates, i or 0)
 
 
+def named_first(intent: Intent, question: str, candidates: list[Candidate]) -> list[Candidate]:
+    """`candidates` with the best sentence within `NAME_MARGIN` that names what the question names first, when the
+    best one does not: "what does Politico say?" is answered by "As Politico reports, ...", not by the article's
+    lead. Only names that are not the article's subject (its title: the V&A is meant in every V&A sentence), and not
+    when the best sentence opens with a pronoun (it may well be about the name)."""
+    if not candidates:
+        return candidates
+    best = candidates[0]
+    title = best.passage.chunk.title.lower()
+    # a name at the start of a word ("Russia" in "Russian"), not inside one ("politic" in "geopolitical")
+    bare = [POSSESSIVE.sub("", n) for n in names(question) if not mentioned(n, title)]
+    wanted = [re.compile(rf"(?<!\w){re.escape(n)}", re.I) for n in bare]
+    if not wanted or PRONOUN_START.match(best.text) or all(w.search(best.text) for w in wanted):
+        return candidates
+    i = next(
+        (
+            i
+            for i, c in enumerate(candidates)
+            if c.score >= best.score - NAME_MARGIN
+            and all(w.search(c.text) for w in wanted)
+            and holds(intent.expects, c.text, question)
+        ),
+        0,
+    )
+    return _to_front(candidates, i)
+
+
 def _stated_first(intent: Intent, question: str, candidates: list[Candidate]) -> list[Candidate]:
     """`candidates` with the best sentence within `TYPE_MARGIN` that states the type asked (`states`: a stated span
     or date for "how long", a figure for "how many") first, when the best one only hints at it. "how long will the
@@ -772,7 +804,9 @@ def _to_front(candidates: list[Candidate], i: int) -> list[Candidate]:
 def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieved) -> float:
     """How much to distrust the best sentence for reasons its score cannot see."""
     best = candidates[0]
-    seen = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in found.passages).lower()
+    # a passage brought in for a name counts when it holds the answer, not as a sign that the others are about it
+    looked = [p for p in found.passages if p.chunk.id not in found.for_names or p is best.passage]
+    seen = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in looked).lower()
     penalty = MISSING_NAME_PENALTY if any(not mentioned(n, seen) for n in names(question)) else 0.0
     after = _next_sentence(best, candidates)
     if QUANTITY.search(question) and not holds("number", best.text + " " + (after.text if after else ""), question):

@@ -205,7 +205,7 @@ TIME = re.compile(
     re.I,
 )
 NUMBER = re.compile(
-    r"\bhow (many|much|long|old|far|big|large|often|tall|high|fast)\b|\bwhat (number|percentage|percent|share|"
+    r"\bhow (many|much|long|old|far(?! back)|big|large|often|tall|high|fast)\b|\bwhat (number|percentage|percent|share|"
     r"proportion|amount|price|cost|fine)\b|\b(what|which)('s| is| was| were)? (the |its |their )?(final |current |total )?"
     r"(score|scoreline|population|price|cost|fare|age|budget|salary|rate|size|tally|count|attendance|turnout)\b",
     re.I,

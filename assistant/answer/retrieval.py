@@ -12,7 +12,7 @@ from ..errors import AssistantError
 from ..index.index import Index
 from ..models import ArticleInfo, Chunk, Passage
 from ..settings import Settings
-from ..text import stems
+from ..text import names, stems
 from .intents import faq_expects, same_kind
 
 # A FAQ question this similar to the user's question is the same question asked again.
@@ -30,6 +30,8 @@ RECALL_MARGIN = 0.05
 # in?", "and when was that?" after "Who did Denver beat?"), and 0.875 -> 0.900 asked of each article alone; 0.1 did
 # nothing; without a bound the one-article held-aside total fell by one question, at 0.2 no held-aside total moved.
 LEAD_MARGIN = 0.2
+# Passages brought in for names of the question that the top passages do not hold (`named`).
+NAMED_RECALL = 2
 
 
 DATE_FORMATS = "YYYY-MM-DD (or YYYY-MM, YYYY), 'today', 'yesterday', or 'N days ago' (also weeks, months, years)"
@@ -138,6 +140,9 @@ class Retrieved:
     sentences: dict[str, tuple[list[tuple[int, int]], np.ndarray]]
     idf: dict[str, float] = field(default_factory=dict)  # weights of the query's stemmed words
     asked_vector: np.ndarray | None = None  # the user's own words, when the query added context to them
+    # the passages brought in only because they hold a name of the question (`named`): they show the articles
+    # mention it, not that the passages found for the question do
+    for_names: frozenset[str] = frozenset()
 
 
 class Retriever:
@@ -193,10 +198,15 @@ class Retriever:
         fused = self._fuse(dense, keyword, rows, qvec, expects)
         top = _dedupe(fused, k)
         passages = top + sentence_recalled(fused, top, rows, qvec, recall)
+        for_names: list[Passage] = []
         if recall:
             passages += self._lead(top, passages, rows, qvec)
-        sentences = {p.chunk.id: (rows[p.chunk.id][1], rows[p.chunk.id][2]) for p in passages}
-        return Retrieved(passages, qvec, sentences, self.index.keyword.idf(stems(query)), asked_vector)
+            for_names = named(fused, passages, asked or query)
+        sentences = {p.chunk.id: (rows[p.chunk.id][1], rows[p.chunk.id][2]) for p in [*passages, *for_names]}
+        idf = self.index.keyword.idf(stems(query))
+        return Retrieved(
+            passages + for_names, qvec, sentences, idf, asked_vector, frozenset(p.chunk.id for p in for_names)
+        )
 
     def _lead(self, top: list[Passage], have: list[Passage], rows: dict, qvec: np.ndarray) -> list[Passage]:
         """The lead of the top passage's article, ranked as low as the last of the `top` passages, when it is not
@@ -268,6 +278,34 @@ class Retriever:
             return s.dense_weight, s.keyword_weight  # one kind of score alone was asked for: it stays alone
         share = s.keyword_weight / total * SOLO_KEYWORD_SHARE
         return total * (1 - share), total * share
+
+
+def named(fused: list[Passage], have: list[Passage], question: str) -> list[Passage]:
+    """For each name of `question` that no passage of `have` holds, the best-fused text passage that does, ranked as
+    low as the last of `have` (`NAMED_RECALL` at most). "what does Politico say?" over the shipped article: the one
+    chunk that says "As Politico reports" ranked sixth; the passages on top were about the meeting, and none named
+    Politico."""
+    if not have:
+        return []
+    floor = min(p.score for p in have)
+    held = " ".join(p.chunk.text for p in have).lower()
+    out: list[Passage] = []
+    for name in dict.fromkeys(re.sub(r"['’]s$", "", n).lower() for n in names(question)):
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        if len(out) >= NAMED_RECALL or len(name) < 3 or pattern.search(held):
+            continue
+        taken = {p.chunk.id for p in [*have, *out]}
+        found = next(
+            (
+                p
+                for p in fused
+                if p.chunk.kind == "text" and p.chunk.id not in taken and pattern.search(p.chunk.text.lower())
+            ),
+            None,
+        )
+        if found is not None:
+            out.append(replace(found, score=floor))
+    return out
 
 
 def sentence_recalled(
