@@ -83,6 +83,10 @@ def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list
     ("question", "kind", "expects"),
     [
         ("What's the gist of this piece?", "summary", ""),
+        ("what's the story here?", "summary", ""),
+        ("what is the story?", "summary", ""),
+        ("what are the main facts?", "summary", ""),
+        ("what's the story with the Arctic?", "whois", ""),  # a topic of its own: not the article's gist
         ("tl;dr please", "summary", ""),
         ("Give me the key points of the ferry article", "summary", ""),
         ("Who is the writer?", "meta", ""),

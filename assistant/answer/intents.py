@@ -19,7 +19,8 @@ from .polar import POLAR
 
 SUMMARY = re.compile(
     r"\b(summar(y|ies|ise|ize|ising|izing)|gist|tl;?\s?dr|overview|recap|synopsis|in a nutshell|highlights|"
-    r"key (points|takeaways?|facts|findings)|main (points|ideas|takeaways?)|takeaways?|big picture|"
+    r"key (points|takeaways?|facts|findings|details)|main (points|ideas|takeaways?|facts|findings|details)|takeaways?|"
+    r"big picture|what('s| is) the (story|news) here\b|what('s| is) the story(?=\W*$)|"
     # "the bottom line" as what it all comes to, not the money ("did the bottom line improve?")
     r"what('s| is) the bottom line|bottom line (here|on|of)|"
     r"what('s| is| was)? (this|the|that) (article|piece|story|report|post|text)( \w+)? about|"
