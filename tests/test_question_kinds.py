@@ -30,6 +30,7 @@ from assistant.answer.extractive import (
     _with_neighbours,
     defining_first,
     mentioned,
+    offered_first,
     related,
     relatives,
     same_place,
@@ -39,7 +40,17 @@ from assistant.answer.extractive import (
     typed_first,
 )
 from assistant.answer.followup import _answer_names, condense, needs_context
-from assistant.answer.intents import CONCLUSION, SWAP, counts_asked, defines, holds, route, states, whois_subject
+from assistant.answer.intents import (
+    CONCLUSION,
+    SWAP,
+    Intent,
+    counts_asked,
+    defines,
+    holds,
+    route,
+    states,
+    whois_subject,
+)
 from assistant.answer.retrieval import Retrieved
 from assistant.eval.testsets import read_squad, squad_articles
 from assistant.models import Chunk, Passage
@@ -838,6 +849,21 @@ def test_a_name_the_top_passages_lack_brings_its_passage_and_sentence(seed: Assi
     assert (zelensky.abstained or zelensky.partial) and "Zelensky" not in zelensky.text
 
 
+def test_a_quiz_answer_is_the_sentence_naming_one_offered_answer() -> None:
+    """The one sentence within `OPTION_MARGIN` of the best that names exactly one offered answer comes first; a
+    sentence naming two of them, or one further down, does not."""
+    lead = "Port Caddon began carrying passengers on its first fully electric ferry."
+    both = "Fares are 96 pence, or 148 pence with a bicycle."
+    count = "The catamaran carries up to 148 passengers and 24 bicycles."
+    far = "It carries 220 passengers at most in summer."
+    quiz = Intent("fact", expects="number", options=("96", "148", "220", "310"))
+    ranked = offered_first(quiz, candidates_of("", [lead, both, count, far], [1.2, 1.0, 0.75, 0.6]))
+    assert ranked[0].text == count
+    assert offered_first(Intent("fact", expects="number"), ranked)[0].text == count  # no options: as it stands
+    unmoved = offered_first(quiz, candidates_of("", [lead, both, far], [1.2, 1.0, 0.6]))
+    assert unmoved[0].text == lead  # "96 ... 148" names two; "220" is 0.6 below
+
+
 def test_how_far_back_asks_for_a_starting_point_not_a_number(seed: Assistant) -> None:
     assert route("how far back does the tension go?").expects == ""
     assert route("how far is it from London?").expects == "number"
@@ -866,7 +892,7 @@ def test_a_list_gathers_more_than_one_sentence(seed: Assistant) -> None:
 
 def test_a_list_takes_the_sentences_that_enumerate_first() -> None:
     from assistant.answer.extractive import gathered
-    from assistant.answer.intents import Intent, enumerates
+    from assistant.answer.intents import enumerates
 
     sentences = [
         "The Amazon rainforest (Portuguese: Floresta Amazonica; Spanish: Selva Amazonica), also known as Amazonia, is "

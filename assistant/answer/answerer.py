@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from ..index.index import Index
@@ -136,6 +137,8 @@ class ExtractiveAnswerer:
             previous is not None and earlier and previous.kind == "meta" and intent.kind == "fact" and BARE.match(text)
         ):
             intent = Intent("meta")  # "who wrote it?" -> "when?": the byline's date, not a topical "when"
+        if options:
+            intent = replace(intent, options=tuple(options))
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         repeat = _said(previous) if earlier and needs_context(text) else frozenset()

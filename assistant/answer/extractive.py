@@ -26,6 +26,7 @@ from .intents import (
     HOW_LONG,
     HOW_MANY,
     Intent,
+    chosen,
     counts_asked,
     defines,
     enumerates,
@@ -314,6 +315,9 @@ HEADING_WEIGHT = 1.0
 POINTER_START = re.compile(r"^(it|its|they|their|he|his|she|her|this|these|those)\b", re.I)
 POSSESSIVE = re.compile(r"['’]s$")
 PRONOUN_START = re.compile(r"^(A: )?(it|its|they|their|he|his|she|her)\b", re.I)
+# A quiz's offered answers are strong evidence: the one sentence that names one of them is most likely the answer,
+# from further below the best than a sentence of the expected type (`offered_first`)
+OPTION_MARGIN = 0.5
 NAME_MARGIN = 0.3  # how far below the best a sentence naming what the question names may come first (`named_first`)
 REPEAT_OVERLAP = 0.8  # share of the shorter sentence's words in the other: a restatement, not a second fact
 QUANTITY = re.compile(
@@ -586,7 +590,7 @@ def extractive_answer(
             key=lambda c: c.score,
             reverse=True,
         )
-    candidates = named_first(intent, question, typed_first(intent, question, candidates))
+    candidates = offered_first(intent, named_first(intent, question, typed_first(intent, question, candidates)))
     if intent.kind == "whois":
         candidates = defining_first(question, candidates)
     confidence = candidates[0].score - evidence_penalty(question, candidates, found) if candidates else 0.0
@@ -733,6 +737,19 @@ def typed_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
     if i is None and not best[0]:
         i = next((i for i, f in close if f[0]), None)
     return _to_front(candidates, i or 0)
+
+
+def offered_first(intent: Intent, candidates: list[Candidate]) -> list[Candidate]:
+    """For a quiz question, `candidates` with the best sentence within `OPTION_MARGIN` that names exactly one of the
+    offered answers first, when the best one names none: "How many passengers can Port Caddon's electric ferry
+    carry? A) 96 B) 148 C) 220 D) 310" is answered by "... carries up to 148 passengers", not by the lead that
+    repeats the question's words ("Port Caddon ... began carrying passengers on its first fully electric ferry")."""
+    options = list(intent.options)
+    if not options or not candidates or chosen(options, candidates[0].text):
+        return candidates
+    top = candidates[0].score
+    i = next((i for i, c in enumerate(candidates) if c.score >= top - OPTION_MARGIN and chosen(options, c.text)), 0)
+    return _to_front(candidates, i)
 
 
 def named_first(intent: Intent, question: str, candidates: list[Candidate]) -> list[Candidate]:

@@ -240,6 +240,7 @@ class Intent:
     kind: str  # fact, summary, list, comparison, whois, meta
     expects: str = ""  # time, number, place, name, reason, items, or "" (anything)
     topic: str = ""  # for summaries: the words that say what to summarise ("" = the article in focus)
+    options: tuple[str, ...] = ()  # the answers a quiz question offers to choose from (`choices`)
 
 
 def route(question: str) -> Intent:
