@@ -95,6 +95,7 @@ def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list
     [
         ("What's the gist of this piece?", "summary", ""),
         ("what's the story here?", "summary", ""),
+        ("Trains returned to a line between which two towns?", "fact", "name"),  # names, more than one
         ("what is the story?", "summary", ""),
         ("what are the main facts?", "summary", ""),
         ("what's the story with the Arctic?", "whois", ""),  # a topic of its own: not the article's gist

@@ -228,7 +228,9 @@ NAME = re.compile(
     r"^\s*(who|whom|whose)\b|\bwho (is|was|were|are|did|does|will|runs?|leads?|built|made|owns?)\b|"
     r"\b(what|which) (is|was) the name\b|\bwhat (was|is) (it|he|she|they) called\b|\bto whom\b|"
     r"\b(which|what) (company|firm|organi[sz]ation|team|party|person|official|minister|agency|shipyard|operator|"
-    r"summit|group|university|club|band|airline|brand|outlet|newspaper|network|channel|publication|site)\b",
+    r"summit|group|university|club|band|airline|brand|outlet|newspaper|network|channel|publication|site)\b|"
+    # "between which two towns?", "which three countries ...?": names, more than one
+    r"\b(which|what) (two|three|four|five|both) [a-z]+s\b",
     re.I,
 )
 
