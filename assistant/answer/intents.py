@@ -534,9 +534,13 @@ def counts_asked(question: str, sentence: str) -> bool:
             linked = " ".join(tokens[i + 1 : i + 2]).lower() in POPULATION_LINKS  # "a population of 282,442"
             after = tokens[i + 2 : i + 4] if t.lower()[:5] == "popul" and linked else []
             near = tokens[max(i - COUNT_WINDOW, 0) : i] + after
-            if HAS_NUMBER.search(DATES.sub(" ", " ".join(near))):
+            if HAS_NUMBER.search(SHARE.sub(" ", DATES.sub(" ", " ".join(near)))):
                 return True
     return False
+
+
+# "about 9 percent of pupils" is a share of the pupils, not how many there are
+SHARE = re.compile(r"(?<![\w.,])[\d.,]*\d\s*(%|percent\b|per cent\b)(\s+of\b)?", re.I)
 
 
 def _head_noun(question: str) -> str:
