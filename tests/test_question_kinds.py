@@ -893,6 +893,35 @@ def test_a_quiz_answer_is_the_sentence_naming_one_offered_answer() -> None:
     assert unmoved[0].text == lead  # "96 ... 148" names two; "220" is 0.6 below
 
 
+def test_a_name_is_looked_for_only_in_the_articles_found(two_articles: Assistant) -> None:
+    """Helen Aske is the ferry article's mayor: asked what she said about school meals, the meals article (which never
+    names her) is searched, and her sentence about the ferry is not brought in for the name."""
+    answer = two_articles.ask("What did Helen Aske say about free school meals?")
+    assert "Aske" not in answer.text and (answer.partial or answer.abstained)
+
+
+def test_review_cases_of_the_twelfth_pass() -> None:
+    """Cases a review found: a measure may be written in words, and a small count or "2 in Europe" is no size; "which
+    two years" asks for years, not names; an acronym before "-based" is no place; a question about one thing's
+    "key details" or "main findings" is no request for a summary; "what lies behind" asks for a reason."""
+    assert holds("number", "The spark was five inches long.", "how big was the spark?")
+    assert holds("number", "A team of 45 worked on it.", "how big is the team?")
+    assert not holds("number", "It is ranked 2 in Europe.", "how big is it?")
+    assert route("in which two years did plague ravage London?").expects != "name"
+    assert not holds("place", "Rivals sell AI-based tools.", "where is the company based?")
+    for topical in (
+        "what were the main findings of the study?",
+        "key details of the ferry fares?",
+        "what's the story here with the CFO?",
+    ):
+        assert route(topical).kind != "summary", topical
+    assert route("what lies behind the cuts?").expects == "reason"
+    quiz = Intent("fact", expects="time", options=("1987", "2024", "2025", "2019"))
+    both = "Gull Light began carrying passengers on 14 April 2025, ten months after the June 2024 target."
+    one = "The Merrow had served the estuary since 1987."
+    assert offered_first(quiz, candidates_of("", [both, one], [1.2, 0.9]))[0].text == both  # two named: no swap
+
+
 def test_how_far_back_asks_for_a_starting_point_not_a_number(seed: Assistant) -> None:
     assert route("how far back does the tension go?").expects == ""
     assert route("how far is it from London?").expects == "number"

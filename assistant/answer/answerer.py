@@ -449,10 +449,10 @@ ABOUT_WORDS = {
 }
 
 
-# What news calls an office by ("America's top diplomat" is the Secretary of State): hand-written like ALIASES.
 # A turn of nothing but a question word ("when?", "and who?", "what year?") after an answer about the article itself
-# asks about the article too.
-BARE = re.compile(r"^\W*(and\s+)?(by\s+)?(when|who|whom|where|what year|which year|what date|on what date)\W*$", re.I)
+# asks about the article too ("where?" is left alone: the byline says nothing of a place).
+BARE = re.compile(r"^\W*(and\s+)?(by\s+)?(when|who|whom|what year|which year|what date|on what date)\W*$", re.I)
+# What news calls an office by ("America's top diplomat" is the Secretary of State): hand-written like ALIASES.
 TITLES = {
     "top diplomat": "secretary of state foreign minister",
     "chief diplomat": "secretary of state foreign minister",

@@ -32,6 +32,7 @@ from .intents import (
     enumerates,
     faq_expects,
     holds,
+    offered,
     route,
     same_kind,
     states,
@@ -749,8 +750,8 @@ def offered_first(intent: Intent, candidates: list[Candidate]) -> list[Candidate
     carry? A) 96 B) 148 C) 220 D) 310" is answered by "... carries up to 148 passengers", not by the lead that
     repeats the question's words ("Port Caddon ... began carrying passengers on its first fully electric ferry")."""
     options = list(intent.options)
-    if not options or not candidates or chosen(options, candidates[0].text):
-        return candidates
+    if not options or not candidates or offered(options, candidates[0].text):
+        return candidates  # the best names an option (or two: "since 1987 ... by 2025" is no pick either way)
     top = candidates[0].score
     i = next((i for i, c in enumerate(candidates) if c.score >= top - OPTION_MARGIN and chosen(options, c.text)), 0)
     return _to_front(candidates, i)
@@ -765,9 +766,10 @@ def named_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
         return candidates
     best = candidates[0]
     title = best.passage.chunk.title.lower()
-    # a name at the start of a word ("Russia" in "Russian"), not inside one ("politic" in "geopolitical")
+    # a name as written at the start of a word ("Russia" in "Russian"), not inside one ("politic" in "geopolitical")
+    # nor in another case ("May" is not "maybe"); an acronym whole ("UK" is not "Ukraine")
     bare = [POSSESSIVE.sub("", n) for n in names(question) if not mentioned(n, title)]
-    wanted = [re.compile(rf"(?<!\w){re.escape(n)}", re.I) for n in bare]
+    wanted = [re.compile(rf"(?<!\w){re.escape(n)}" + (r"(?!\w)" if n.isupper() else "")) for n in bare]
     if not wanted or PRONOUN_START.match(best.text) or all(w.search(best.text) for w in wanted):
         return candidates
     i = next(
@@ -828,7 +830,8 @@ def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieve
     # a passage brought in for a name counts when it holds the answer, not as a sign that the others are about it
     looked = [p for p in found.passages if p.chunk.id not in found.for_names or p is best.passage]
     seen = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in looked).lower()
-    penalty = MISSING_NAME_PENALTY if any(not mentioned(n, seen) for n in names(question)) else 0.0
+    # "the CFO" is a chief financial officer: no name the articles must hold
+    penalty = MISSING_NAME_PENALTY if any(not mentioned(n, seen) for n in names(spelled_out(question))) else 0.0
     after = _next_sentence(best, candidates)
     if QUANTITY.search(question) and not holds("number", best.text + " " + (after.text if after else ""), question):
         penalty += NO_NUMBER_PENALTY

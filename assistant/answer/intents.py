@@ -19,8 +19,8 @@ from .polar import POLAR
 
 SUMMARY = re.compile(
     r"\b(summar(y|ies|ise|ize|ising|izing)|gist|tl;?\s?dr|overview|recap|synopsis|in a nutshell|highlights|"
-    r"key (points|takeaways?|facts|findings|details)|main (points|ideas|takeaways?|facts|findings|details)|takeaways?|"
-    r"big picture|what('s| is) the (story|news) here\b|what('s| is) the story(?=\W*$)|"
+    r"key (points|takeaways?|facts|findings)|main (points|ideas|takeaways?)|(key|main) (facts|details)(?=\W*$)|"
+    r"takeaways?|big picture|what('s| is) the (story|news)( here)?(?=\W*$)|"
     # "the bottom line" as what it all comes to, not the money ("did the bottom line improve?")
     r"what('s| is) the bottom line|bottom line (here|on|of)|"
     r"what('s| is| was)? (this|the|that) (article|piece|story|report|post|text)( \w+)? about|"
@@ -45,6 +45,8 @@ SUMMARY_WORDS = {
     "nutshell",
     "highlights",
     "key",
+    "details",
+    "news",
     "points",
     "takeaways",
     "takeaway",
@@ -230,7 +232,7 @@ NAME = re.compile(
     r"\b(which|what) (company|firm|organi[sz]ation|team|party|person|official|minister|agency|shipyard|operator|"
     r"summit|group|university|club|band|airline|brand|outlet|newspaper|network|channel|publication|site)\b|"
     # "between which two towns?", "which three countries ...?": names, more than one
-    r"\b(which|what) (two|three|four|five|both) [a-z]+s\b",
+    r"\b(which|what) (two|three|four|five|both) (?!(years|months|weeks|days|decades|centuries|times|hours)\b)[a-z]+s\b",
     re.I,
 )
 
@@ -337,7 +339,8 @@ WHICH_THING = re.compile(
 )
 WHY = re.compile(
     r"^\s*(why|how come)\b|\bwhy (did|do|does|was|were|is|are|has|have|had|will|would)\b|"
-    r"\b(what|which) (caused|causes|led to|was behind|is behind|explains)\b|\bthe reason\b",
+    r"\b(what|which) (caused|causes|led to|was behind|is behind|lies behind|lay behind|explains)\b|\bwhat's behind\b|"
+    r"\bthe reason\b",
     re.I,
 )
 # What a sentence says when it gives a reason or a cause.
@@ -384,13 +387,14 @@ SPAN_MONTHS = MONTHS.replace("mar(ch)?", "march").replace("|may|", "|")
 STATED_END = re.compile(rf"{YEAR}|\b({SPAN_MONTHS}|{DAYS})\b|\b\d{{1,2}} may\b|\bmay \d", re.I)
 # "how long is the bridge?" asks a length: "1,200 metres long" states it as a number
 LENGTH = re.compile(r"\d\s*(metres?|meters?|kilometres?|kilometers?|km|miles?|feet|foot|ft|yards?|inches)\b", re.I)
-# "how big / tall / far ..." asks a measure: a figure with a unit ("1.5 m", "12.5 acres", "30 per cent", "£2m"), a
-# large figure ("520,052", "4.5 million"); a small count ("eight rows of combs") is not a size
+# "how big / tall / far ..." asks a measure: a figure with a unit ("1.5 m", "five inches", "12.5 acres", "30 per cent",
+# "£2m") or a figure of two digits or more ("a team of 45", "1,150 jobs"); a small count ("eight rows of combs") is
+# not a size
 SIZE = re.compile(r"\bhow (big|large|tall|high|far|wide|deep|heavy|small|long)\b(?! back\b)", re.I)
 MEASURE = re.compile(
-    r"\d\s*(%|(mm|cm|m|km|ft|in|mi|kg|g|lb|lbs|t|ha)\b|(sq|square) |(metre|meter|kilometre|kilometer|mile|foot|feet|"
-    r"yard|inch|acre|hectare|tonne|ton|kilogram|gram|pound|ounce|per ?cent|percent|million|billion|thousand|"
-    r"trillion)s?\b)|[£$€¥]\s*\d|\d{1,3}(,\d{3})+|\d{5,}",
+    rf"(\d|\b({NUMBER_WORDS}|a few|several|hundreds?|thousands?))[- ]?(%|(mm|cm|m|km|ft|mi|kg|g|lb|lbs|t|ha)\b|"
+    r"(sq|square) |(metre|meter|kilometre|kilometer|mile|foot|feet|yard|inch|inche|acre|hectare|tonne|ton|kilogram|"
+    r"gram|pound|ounce|per ?cent|percent|million|billion|thousand|trillion)s?\b)|[£$€¥]\s*\d|\d\d",
     re.I,
 )
 STATED_NUMBER = re.compile(rf"\d|\b({NUMBER_WORDS}|hundred|thousand|million|billion|dozen)\b", re.I)
@@ -460,8 +464,8 @@ def holds(expects: str, sentence: str, question: str) -> bool:
     if expects == "place":  # a name after "in", "at", "near"...: "died in room 3327 of the New Yorker Hotel"
         fresh = set(new_names(sentence, question))
         return any(m.group(1) in fresh for m in PLACE_NAME.finditer(sentence)) or any(
-            n.endswith(BASED)
-            for n in fresh  # "the Dublin-based maker", "a Stockholm-based rival"
+            n.endswith(BASED) and n[1:2].islower()
+            for n in fresh  # "the Dublin-based maker", "a Stockholm-based rival"; not "AI-based tools"
         )
     if expects == "name":
         return bool(new_names(sentence, question))
@@ -683,9 +687,14 @@ def _choice(text: str) -> str:
 def chosen(options: list[str], text: str) -> str:
     """The one offered answer that `text` (an answer's evidence) holds, by its words ("in 1943" is "1943"); "" when
     it holds none of them or several."""
-    low = text.lower()
-    held = [o for o in options if re.search(rf"(?<!\w){re.escape(CHOICE_FILLER.sub('', o).lower())}(?!\w)", low)]
+    held = offered(options, text)
     return held[0] if len(held) == 1 else ""
+
+
+def offered(options: list[str] | tuple[str, ...], text: str) -> list[str]:
+    """The offered answers that `text` holds, by their words."""
+    low = text.lower()
+    return [o for o in options if re.search(rf"(?<!\w){re.escape(CHOICE_FILLER.sub('', o).lower())}(?!\w)", low)]
 
 
 def _stem(text: str) -> str:

@@ -281,12 +281,14 @@ class Retriever:
 
 
 def named(fused: list[Passage], have: list[Passage], question: str) -> list[Passage]:
-    """For each name of `question` that no passage of `have` holds, the best-fused text passage that does, ranked as
-    low as the last of `have` (`NAMED_RECALL` at most). "what does Politico say?" over the shipped article: the one
-    chunk that says "As Politico reports" ranked sixth; the passages on top were about the meeting, and none named
-    Politico."""
+    """For each name of `question` that no passage of `have` holds, the best-fused text passage of their articles that
+    does, ranked as low as the last of `have` (`NAMED_RECALL` at most). "what does Politico say?" over the shipped
+    article: the one chunk that says "As Politico reports" ranked sixth; the passages on top were about the meeting,
+    and none named Politico. Only from the articles found: "What did Kennedy say about the electric ferry?" is about
+    the ferry article, which never names Kennedy, not about the Apollo one."""
     if not have:
         return []
+    articles = {p.chunk.article_id for p in have}
     floor = min(p.score for p in have)
     held = " ".join(p.chunk.text for p in have).lower()
     out: list[Passage] = []
@@ -299,7 +301,10 @@ def named(fused: list[Passage], have: list[Passage], question: str) -> list[Pass
             (
                 p
                 for p in fused
-                if p.chunk.kind == "text" and p.chunk.id not in taken and pattern.search(p.chunk.text.lower())
+                if p.chunk.kind == "text"
+                and p.chunk.article_id in articles
+                and p.chunk.id not in taken
+                and pattern.search(p.chunk.text.lower())
             ),
             None,
         )
