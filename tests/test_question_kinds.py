@@ -36,7 +36,7 @@ from assistant.answer.extractive import (
     same_place,
     says_not,
     score_sentences,
-    spelled_out,
+    short_forms_written_out,
     typed_first,
 )
 from assistant.answer.followup import _answer_names, condense, needs_context
@@ -469,7 +469,7 @@ def test_a_short_form_no_article_uses_is_asked_in_full(two_articles: Assistant) 
     full = two_articles.ask("what does the government plan?", filters=meals)
     assert short.query == "what does the government plan?"
     assert short.text == full.text and "no plans to fund universal meals" in short.text
-    assert spelled_out("the CFO and the mp3 lab") == "the chief financial officer and the mp3 laboratory"
+    assert short_forms_written_out("the CFO and the mp3 lab") == "the chief financial officer and the mp3 laboratory"
 
 
 def test_offices_and_demonyms_count_as_what_they_name() -> None:

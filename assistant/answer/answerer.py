@@ -21,7 +21,7 @@ from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
 from ..text import STOPWORDS, clean_question, content_words, names, spellings, stem_words, stems
-from .extractive import ALIASES, SHORT_FORMS, compose, extractive_answer, relatives, says_not, spelled_out
+from .extractive import ALIASES, SHORT_FORMS, compose, extractive_answer, relatives, says_not, short_forms_written_out
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
 from .intents import (
@@ -287,7 +287,7 @@ class ExtractiveAnswerer:
         keyword = self.index.keyword
         return re.sub(
             r"[A-Za-z0-9]+",
-            lambda m: m.group(0) if keyword.knows(m.group(0).lower()) else spelled_out(m.group(0)),
+            lambda m: m.group(0) if keyword.knows(m.group(0).lower()) else short_forms_written_out(m.group(0)),
             query,
         )
 

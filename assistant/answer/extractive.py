@@ -361,7 +361,7 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
     searched); the user's own question `asked` (default: `question`) expects an answer of type `expects`."""
     asked = asked or question
     q_stems = stems(question)
-    weights = _context_weighted({w: found.idf.get(w, 1.0) for w in q_stems}, stems(spelled_out(asked)))
+    weights = _context_weighted({w: found.idf.get(w, 1.0) for w in q_stems}, stems(short_forms_written_out(asked)))
     kin = _unsaid_kin(asked, found)
     named_as = _described(found, q_stems)
     if len({p.chunk.article_id for p in found.passages}) == 1:  # one article, one title
@@ -416,7 +416,7 @@ def score_sentences(question: str, found: Retrieved, expects: str = "", asked: s
     return out
 
 
-def spelled_out(text: str) -> str:
+def short_forms_written_out(text: str) -> str:
     """`text` with its `SHORT_FORMS` written in full ("what did the CFO say?" -> "what did the chief financial officer
     say?"); whole tokens only ("mp3" is no "mp")."""
     return re.sub(r"[A-Za-z0-9]+", lambda m: SHORT_FORMS.get(m.group(0).lower(), m.group(0)), text)
@@ -831,7 +831,9 @@ def evidence_penalty(question: str, candidates: list[Candidate], found: Retrieve
     looked = [p for p in found.passages if p.chunk.id not in found.for_names or p is best.passage]
     seen = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in looked).lower()
     # "the CFO" is a chief financial officer: no name the articles must hold
-    penalty = MISSING_NAME_PENALTY if any(not mentioned(n, seen) for n in names(spelled_out(question))) else 0.0
+    penalty = (
+        MISSING_NAME_PENALTY if any(not mentioned(n, seen) for n in names(short_forms_written_out(question))) else 0.0
+    )
     after = _next_sentence(best, candidates)
     if QUANTITY.search(question) and not holds("number", best.text + " " + (after.text if after else ""), question):
         penalty += NO_NUMBER_PENALTY
