@@ -472,6 +472,17 @@ def test_a_short_form_no_article_uses_is_asked_in_full(two_articles: Assistant) 
     assert short_forms_written_out("the CFO and the mp3 lab") == "the chief financial officer and the mp3 laboratory"
 
 
+def test_a_question_about_the_articles_sources_searches_how_news_names_them(seed: Assistant) -> None:
+    """ "what news outlets are cited?" said "The articles don't say.": no sentence says "outlet" or "cited"; news names
+    its sources as "CNN reported", "According to a report by AP News". Other sources (of energy, of money) are not."""
+    assert aliased("what news outlets are cited?").endswith("(reported reports according)")
+    assert aliased("which sources does the article use?").endswith("(reported reports according)")
+    for other in ("what energy sources does the city use?", "what sources of funding were used?"):
+        assert aliased(other) == other
+    answer = seed.ask("what news outlets are cited?")
+    assert not answer.abstained and any(outlet in answer.text for outlet in ("AP News", "CNN", "Politico"))
+
+
 def test_offices_and_demonyms_count_as_what_they_name() -> None:
     assert "secretary of state" in aliased("who's America's top diplomat in this story?")
     assert "foreign minister" in aliased("who are the two diplomats?")  # "Foreign Minister Sergey Lavrov"

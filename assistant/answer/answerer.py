@@ -477,6 +477,15 @@ IDIOMS = [
     ),
     (re.compile(r"\b(sit-?downs?|face-to-face|tête-à-tête|tete-a-tete|get-together)\b"), "meeting talks"),
     (CONCLUSION, "conclusion in summary overall"),
+    # "what news outlets are cited?": articles name their sources as "CNN reported", "According to a report by AP News"
+    (
+        re.compile(
+            r"\b(news )?(outlets?|organi[sz]ations?|media|agenc(y|ies)|publications?|newspapers?)( \w+){0,4} "
+            r"(cited|quoted|mentioned|referenced|used|uses?|named)\b|\bnews sources?\b|"
+            r"\bsources?( \w+){0,2} (the )?(article|piece|story|report|author|writer)\b|\bwho (reported|is quoted|was quoted)\b"
+        ),
+        "reported reports according",
+    ),
 ]
 
 
