@@ -349,6 +349,7 @@ def test_a_relative_of_a_question_word_counts_where_the_articles_never_use_the_w
     got = sentence_scores("how did the stock market react?", [shares, staff])
     assert got[shares] > got[staff]
     assert "revenu" in related("earn")
+    assert "mediat" in related("help")  # "could anyone else help?" / "a unique position to potentially mediate"
     concern = "Some customers have also expressed concern."
     got = sentence_scores("are customers unhappy?", [concern, "Customers will get discounts."])
     assert got[concern] > got["Customers will get discounts."]

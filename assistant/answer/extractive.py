@@ -182,7 +182,8 @@ SHORT_FORMS = {
 # "armed" and "rose" are left out: "founded", "arm" and the flower share their stems); "allowed" / "banned" answered
 # one more question of the ../shared blind set ("is that still allowed now?" after corporal punishment). "stock" /
 # "shares" and "earn" / "revenue" answer business news ("how did the stock market react?", "how much does Lumenfold
-# earn?" in hand probes), as does "unhappy" / "concern" ("are customers unhappy?"); no total moved.
+# earn?" in hand probes), as does "unhappy" / "concern" ("are customers unhappy?"); no total moved. "help" / "mediate"
+# answered one more chat turn ("could anyone else help?" -> China "could potentially mediate").
 WORD_FAMILIES = (
     "win won wins winner winners winning victory victorious defeat defeated beat champion champions",
     "lose lost loses loser defeat defeated beaten",
@@ -221,6 +222,7 @@ WORD_FAMILIES = (
     "end stop stopped halt halted",
     "allow allowed permit permitted legal illegal ban banned prohibit prohibited forbidden",
     "stock stocks shares shareholders",
+    "help helped helping assist assisted mediate mediator broker",
     "unhappy critic critics criticised criticized criticism opposed opposition objected concern concerns worried",
     "degree graduate graduated graduation diploma",
 )
