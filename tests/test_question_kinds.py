@@ -560,6 +560,9 @@ def test_a_followup_points_at_the_best_sentence_of_a_hedged_answer() -> None:
 def test_the_names_an_answer_gives_leave_out_months_and_days() -> None:
     assert _answer_names("On 17 April 1879, Milutin Tesla died on a Monday. [1]") == ["Milutin", "Tesla"]
     assert "May" in _answer_names("The deal was signed by Theresa May in London. [1]")  # a name, not a month
+    # an owner opening the sentence is a name ("what might hold them back?" after it: China), "Today's" is not
+    assert _answer_names("China's relationship with Russia gives it a unique position. [1]")[0] == "China's"
+    assert _answer_names("Today's meeting with Russia was tense. [1]") == ["Russia"]
 
 
 def test_a_chain_of_bare_followups_keeps_its_subject() -> None:
