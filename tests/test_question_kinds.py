@@ -209,6 +209,11 @@ def test_answer_types() -> None:
     assert holds("reason", "Since the plant is late, water stays short.", "Why is water short?")
     assert not holds("reason", "It is the lowest level since it was filled in 1974.", "What caused it?")
     assert not holds("reason", "Prices have risen since January.", "What caused it?")
+    # "too badly corroded", "as too expensive", "declared unsafe" give reasons
+    assert holds("reason", "Tests found that its foundations were too badly corroded.", "Why was it replaced?")
+    assert holds("reason", "It was rejected by the Board of Trade as too expensive.", "Why not?")
+    assert holds("reason", "In 1994 the bridge was declared unsafe and the line closed.", "Why did the line close?")
+    assert not holds("reason", "The bridge is 300 metres long.", "Why did the line close?")
     # a place is a name where a place goes ("in", "at", "of the ..."), not any new name
     died = "where did Tesla die?"
     assert holds("place", "On 7 January 1943 Tesla died alone in room 3327 of the New Yorker Hotel.", died)

@@ -347,6 +347,9 @@ WHY = re.compile(
 HAS_REASON = re.compile(
     r"\b(because|due to|owing to|thanks to|since (?![0-9]|the (\d|end|start|beginning)|then|it (was|opened|began|started)|last|early|late|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)|as a result|result(ed|s)? (in|from)|caus(e|ed|es|ing)|"
     r"reasons?|led to|leads to|so that|in order to|after|following|amid|means|meant|named (after|for)|l(ie|ies|ay) behind|"
+    # "rejected as too expensive", "its foundations were too badly corroded", "was declared unsafe"
+    r"too (\w+ )?(expensive|costly|dangerous|unsafe|old|small|large|slow|late|weak|risky|high|low|\w+ed)|"
+    r"(declared|deemed|judged|found) (to be )?(unsafe|unfit|unsound|illegal|unstable)|"
     r"derives?|comes? from|from the \w+ (word|for)|explained|attributed|blamed|driven by|stems? from|"
     r"therefore|thus|hence|\w+ed by|to (avoid|prevent|allow|make|mark|honou?r|celebrate|emphasi[sz]e))\b",
     re.I,
