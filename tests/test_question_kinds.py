@@ -95,6 +95,8 @@ def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list
     [
         ("What's the gist of this piece?", "summary", ""),
         ("what's the story here?", "summary", ""),
+        ("who was named the game's MVP?", "fact", "name"),  # a passive verb, not a who-is subject
+        ("who was elected mayor?", "fact", "name"),
         ("Trains returned to a line between which two towns?", "fact", "name"),  # names, more than one
         ("what is the story?", "summary", ""),
         ("what are the main facts?", "summary", ""),

@@ -177,7 +177,10 @@ WHO_ASKS = re.compile(r"\s*who\b", re.I)
 # (lower case only: "Who is King Charles?", "What is Under Armour?" name someone)
 NOT_A_SUBJECT = re.compile(
     r"^(behind|about|in|on|at|for|from|with|by|to|into|inside|under|after|before|between|happening|going)\b|"
-    r"^[a-z]{3,}ing\s+\w|\s(for|of|from|about|with|by|to|in|on|at)\W*$"
+    r"^[a-z]{3,}ing\s+\w|\s(for|of|from|about|with|by|to|in|on|at)\W*$|"
+    # "who was named the game's MVP?", "who was elected mayor?": a passive verb, not a name
+    r"^(named|elected|appointed|chosen|picked|selected|awarded|given|hired|fired|crowned|voted|sentenced|arrested|"
+    r"charged|killed|injured|blamed|credited|nominated|promoted|replaced|sacked|dismissed|honou?red)\b"
 )
 OWNED = re.compile(r"\w['’]s?\s+[a-z]")  # a possessive before a common noun: "Tesla's birthday", "the Kremlin's view"
 # What a who-is / what-is question asks about: "what exactly are cilia?" -> "cilia".
