@@ -1259,6 +1259,8 @@ def test_a_place_without_a_name_is_not_called_missing(tmp_path: Path) -> None:
         # a choice inside the question itself
         ("Where did they meet, and was it in Asia or Europe?", None, []),
         ("Which is bigger, the Amazon or the Congo?", None, []),
+        ("which approach worked better, Lumenfold's or Corvant's?", None, []),  # two sides to weigh
+        ("How many more passengers, 96 or 148?", "How many more passengers?", ["96", "148"]),
         ("Are ctenophores predators, vegetarian or parasitic?", None, []),
         ("Did Rubio meet Lavrov in Malaysia or in Singapore?", None, []),
         ("What is the U.S. a. position?", None, []),

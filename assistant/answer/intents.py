@@ -141,7 +141,10 @@ CONCLUSION = re.compile(
 )
 COMPARISON = re.compile(
     r"\b(compare[sd]?|comparison|compared|differ(s|ence|ences|ent)?|versus|vs\.?|contrast|"
-    r"(better|worse|cheaper|faster|bigger|larger|smaller|more|less) than)\b|\bbetween .+ and\b",
+    r"(better|worse|cheaper|faster|bigger|larger|smaller|more|less) than)\b|\bbetween .+ and\b|"
+    # "which approach worked better, Lumenfold's or Corvant's?": two sides offered to weigh, not quiz options
+    r"(?<!many )(?<!much )\b(better|worse|cheaper|faster|slower|bigger|larger|smaller|more|less|most|least|best|"
+    r"worst)\b[^?]*,[^?]+ or ",
     re.I,
 )
 PLURAL_ITEMS = (
