@@ -915,6 +915,11 @@ def test_a_quiz_answer_is_the_sentence_naming_one_offered_answer() -> None:
     assert unmoved[0].text == lead  # "96 ... 148" names two; "220" is 0.6 below
 
 
+def test_a_who_is_answer_that_says_who_in_so_many_words_is_not_hedged(two_articles: Assistant) -> None:
+    answer = two_articles.ask("who is Callum Reid?")
+    assert not answer.partial and answer.text.startswith("Callum Reid, who has fished out of Port Caddon")
+
+
 def test_a_name_is_looked_for_only_in_the_articles_found(two_articles: Assistant) -> None:
     """Helen Aske is the ferry article's mayor: asked what she said about school meals, the meals article (which never
     names her) is searched, and her sentence about the ferry is not brought in for the name."""
