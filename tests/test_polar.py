@@ -57,6 +57,9 @@ def test_polar_questions(question: str, polar: bool) -> None:
         ("was the ferry built in Norway?", "Gull Light was built by a shipyard in western Sweden.", ""),
         # sharing the words is not being the thing; a reported or disputed claim settles nothing
         ("is oxygen a metal?", "Oxygen is used in the cutting of steels and other metals.", ""),
+        # a passive question needs its participle: teachers who respect others are not said to be respected
+        ("are teachers respected?", "Teachers are expected to respect their students.", ""),
+        ("are teachers respected?", "Teachers are widely respected in Finland.", "Yes."),
         ("did tesla get a nobel prize?", "A Reuters report had the Nobel Prize awarded to Tesla; however, ...", ""),
         (
             "did rats spread the plague?",

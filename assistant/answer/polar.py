@@ -75,8 +75,11 @@ def verdict(question: str, sentence: str, title: str = "") -> str:
         return "No."
     if NEGATION.search(sentence) or HEDGE.search(sentence):
         return ""
-    if COPULA.match(question) and not any(PARTICIPLE.search(w) for w in content_words(question)):
+    participles = [w.lower() for w in content_words(question) if PARTICIPLE.search(w)] if COPULA.match(question) else []
+    if COPULA.match(question) and not participles:
         return ""  # "is oxygen a metal?": both words in a sentence do not make oxygen a metal
+    if not {w.lower() for w in words(sentence)} >= set(participles):
+        return ""  # "are teachers respected?" is not settled by "Teachers are expected to respect their students"
     untitled = asked - stems(title)
     needed = untitled if len(untitled) >= 2 else asked
     return "Yes." if len(needed) >= 2 and needed <= stems(sentence) else ""
