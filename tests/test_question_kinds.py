@@ -570,6 +570,7 @@ def test_the_names_an_answer_gives_leave_out_months_and_days() -> None:
     # an owner opening the sentence is a name ("what might hold them back?" after it: China), "Today's" is not
     assert _answer_names("China's relationship with Russia gives it a unique position. [1]")[0] == "China's"
     assert _answer_names("Today's meeting with Russia was tense. [1]") == ["Russia"]
+    assert _answer_names("They're meeting Russia next week. [1]") == ["Russia"]  # a clitic that is no owner
 
 
 def test_a_chain_of_bare_followups_keeps_its_subject() -> None:
