@@ -54,6 +54,14 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+POSSESSIVE = re.compile(r"['’]s$")
+
+
+def unpossessed(word: str) -> str:
+    """`word` without an owner's "'s" ("Turkey's" -> "Turkey")."""
+    return POSSESSIVE.sub("", word)
+
+
 def stems(text: str) -> set[str]:
     """Stemmed lower-case content words, for overlap between a question and a sentence."""
     return set(stem_words([w.lower() for w in content_words(text)]))

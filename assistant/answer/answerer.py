@@ -20,7 +20,7 @@ from typing import Protocol
 from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
-from ..text import STOPWORDS, clean_question, content_words, names, spellings, stem_words, stems
+from ..text import STOPWORDS, clean_question, content_words, names, spellings, stem_words, stems, unpossessed
 from .extractive import ALIASES, SHORT_FORMS, compose, extractive_answer, relatives, says_not, short_forms_written_out
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
@@ -496,7 +496,7 @@ def aliased(query: str, question: str = "") -> str:
     American Institute of Electrical Engineers") are the article's words already."""
     extra = []
     for name in names(question or query):
-        for alias in ALIASES.get(re.sub(r"['’]s$", "", name.lower()), ())[:1]:
+        for alias in ALIASES.get(unpossessed(name.lower()), ())[:1]:
             if alias.strip() not in query.lower():
                 extra.append(alias.strip())
     low = (question or query).lower()

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..models import Answer, Citation, Passage
 from ..settings import Settings
-from ..text import STOPWORDS, names, stem_words, stems, word_stems, words
+from ..text import STOPWORDS, names, stem_words, stems, unpossessed, word_stems, words
 from .intents import (
     CALENDAR_TIME,
     COMMON_PLACE,
@@ -318,7 +318,6 @@ INHERIT = 0.5
 # this way no total moved.
 HEADING_WEIGHT = 1.0
 POINTER_START = re.compile(r"^(it|its|they|their|he|his|she|her|this|these|those)\b", re.I)
-POSSESSIVE = re.compile(r"['’]s$")
 PRONOUN_START = re.compile(r"^(A: )?(it|its|they|their|he|his|she|her)\b", re.I)
 # A quiz's offered answers are strong evidence: the one sentence that names one of them is most likely the answer,
 # from further below the best than a sentence of the expected type (`offered_first`)
@@ -774,7 +773,7 @@ def named_first(intent: Intent, question: str, candidates: list[Candidate]) -> l
     title = best.passage.chunk.title.lower()
     # a name as written at the start of a word ("Russia" in "Russian"), not inside one ("politic" in "geopolitical")
     # nor in another case ("May" is not "maybe"); an acronym whole ("UK" is not "Ukraine")
-    bare = [POSSESSIVE.sub("", n) for n in names(question) if not mentioned(n, title)]
+    bare = [unpossessed(n) for n in names(question) if not mentioned(n, title)]
     wanted = [re.compile(rf"(?<!\w){re.escape(n)}" + (r"(?!\w)" if n.isupper() else "")) for n in bare]
     if not wanted or PRONOUN_START.match(best.text) or all(w.search(best.text) for w in wanted):
         return candidates

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import STOPWORDS, content_words, names
+from ..text import STOPWORDS, content_words, names, unpossessed
 from .intents import DAYS
 
 # Words that point back into the conversation.
@@ -91,7 +91,6 @@ ASKING = {
 }
 # "China's relationship with ..." opens with a name; "Today's meeting ..." does not. Taking it answered one more chat
 # turn ("what might hold them back?" after China's role searched for Russia): conversations dev 0.919 -> 0.929.
-OWNER = re.compile(r"['’]s$")
 NOT_OWNERS = {"today", "yesterday", "tomorrow", "tonight", "everyone", "everybody", "nobody", "one", "world", "year"}
 OWN_SUBJECT_WORDS = 3  # a continuation with a name and this many content words stands alone
 # "Was there an accident?", "are there any fees?": "there" says that something exists, it points at no place; a
@@ -202,7 +201,7 @@ def _answer_names(answer: str) -> list[str]:
     for sentence in sentences:
         head = WORD.findall(sentence)[:2]
         named = bool(head) and head[0] in names("and " + sentence)
-        owner = OWNER.sub("", head[0]) if head else ""
+        owner = unpossessed(head[0]) if head else ""
         possessive = bool(head) and owner != head[0] and owner.lower() not in NOT_OWNERS  # not "They're", "Today's"
         if named and (head[0] in inner or (len(head) == 2 and head[1][:1].isupper()) or possessive):
             firsts.append(head[0])

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import STOPWORDS, content_words, words
+from ..text import STOPWORDS, content_words, unpossessed, words
 from .polar import POLAR
 
 SUMMARY = re.compile(
@@ -580,7 +580,7 @@ def _named_near(head: str, sentence: str, question: str, window: int = 3) -> boo
 
 def new_names(sentence: str, question: str) -> list[str]:
     """Capitalised words of `sentence` that the question does not already use (candidate places, people, names)."""
-    asked = {re.sub(r"['’]s$", "", w.lower()).rstrip("s") for w in content_words(question)}
+    asked = {unpossessed(w.lower()).rstrip("s") for w in content_words(question)}
     tokens = re.findall(r"[A-Z][\w'’.-]*[\w]|[A-Z]", sentence)
     first = sentence.split(maxsplit=1)[:1]
     out = []
@@ -588,11 +588,7 @@ def new_names(sentence: str, question: str) -> list[str]:
         low = t.lower()
         if CALENDAR.fullmatch(low):
             continue  # "14 April" is a date, not the name of a place, a person or a thing
-        if (
-            low in STOPWORDS
-            or re.sub(r"['’]s$", "", low).rstrip("s") in asked
-            or (first and t == first[0] and low in STOPWORDS)
-        ):
+        if low in STOPWORDS or unpossessed(low).rstrip("s") in asked or (first and t == first[0] and low in STOPWORDS):
             continue
         out.append(t)
     return out

@@ -12,7 +12,7 @@ from ..errors import AssistantError
 from ..index.index import Index
 from ..models import ArticleInfo, Chunk, Passage
 from ..settings import Settings
-from ..text import names, stems
+from ..text import names, stems, unpossessed
 from .intents import faq_expects, same_kind
 
 # A FAQ question this similar to the user's question is the same question asked again.
@@ -292,7 +292,7 @@ def named(fused: list[Passage], have: list[Passage], question: str) -> list[Pass
     floor = min(p.score for p in have)
     held = " ".join(p.chunk.text for p in have).lower()
     out: list[Passage] = []
-    for name in dict.fromkeys(re.sub(r"['’]s$", "", n).lower() for n in names(question)):
+    for name in dict.fromkeys(unpossessed(n).lower() for n in names(question)):
         pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
         if len(out) >= NAMED_RECALL or len(name) < 3 or pattern.search(held):
             continue
