@@ -21,7 +21,16 @@ from ..index.index import Index
 from ..models import Answer, ArticleInfo, Passage
 from ..settings import Settings
 from ..text import STOPWORDS, clean_question, content_words, names, spellings, stem_words, stems, unpossessed
-from .extractive import ALIASES, SHORT_FORMS, compose, extractive_answer, relatives, says_not, short_forms_written_out
+from .extractive import (
+    ALIASES,
+    SHORT_FORM_TOKEN,
+    SHORT_FORMS,
+    compose,
+    extractive_answer,
+    relatives,
+    says_not,
+    short_forms_written_out,
+)
 from .followup import CLITIC, WORD, condense, needs_context, pointers
 from .guards import fill_sources, refusal
 from .intents import (
@@ -284,12 +293,7 @@ class ExtractiveAnswerer:
         asks what "Chief financial officer Anna Lindqvist told analysts". A word no article holds counts against
         every sentence (it gets the highest weight and matches none) and pulled that answer under the threshold;
         where the articles do use the short form ("the CEO said"), `aliased` searches for both."""
-        keyword = self.index.keyword
-        return re.sub(
-            r"[A-Za-z0-9]+",
-            lambda m: m.group(0) if keyword.knows(m.group(0).lower()) else short_forms_written_out(m.group(0)),
-            query,
-        )
+        return short_forms_written_out(query, kept=self.index.keyword.knows)
 
     def _in_their_words(self, query: str) -> str:
         """`query` with the words the indexed articles use where they never use the asker's: the other spelling of a
@@ -505,7 +509,7 @@ def aliased(query: str, question: str = "") -> str:
     # whole tokens ("mp3" is no "mp"); short forms with another common sense ("AD", "temps", "vet") are left out
     extra += [
         SHORT_FORMS[w]
-        for w in re.findall(r"[a-z0-9]+", low)
+        for w in SHORT_FORM_TOKEN.findall(low)
         if w in SHORT_FORMS and SHORT_FORMS[w] not in query.lower()
     ]
     return f"{query} ({' '.join(dict.fromkeys(extra))})" if extra else query
