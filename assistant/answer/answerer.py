@@ -377,9 +377,9 @@ class ExtractiveAnswerer:
             for chunk, spans, _ in self.index.manifest.article_rows(article.id)
             if chunk.kind == "text" and not TRAILING_SECTION.search(chunk.section)
         ]
-        closing = [(c, spans) for c, spans in rows if c.position > 0 and CLOSING_SECTION.search(c.section)]
         if not rows:
             return None
+        closing = [(c, spans) for c, spans in rows if c.position > 0 and CLOSING_SECTION.search(c.section)]
         chunk, spans = closing[0] if closing else rows[-1]
         sentences = [(a, b) for a, b in spans if len(chunk.text[a:b].split()) >= MORE_MIN_WORDS]
         chosen = sentences[:CONCLUSION_SENTENCES] if closing else sentences[-CONCLUSION_SENTENCES:]
