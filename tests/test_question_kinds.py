@@ -76,11 +76,15 @@ def passage_of(title: str, sentences: list[str]) -> tuple[Passage, list[tuple[in
     return Passage(chunk, 1.0), [(text.index(x), text.index(x) + len(x)) for x in sentences]
 
 
+def retrieved_of(chunk: Chunk, spans: list[tuple[int, int]]) -> Retrieved:
+    """`chunk` found alone, its sentences at `spans` with zero vectors (no similarity: word overlap and rank only)."""
+    return Retrieved([Passage(chunk, 1.0)], np.zeros(3), {chunk.id: (spans, np.zeros((len(spans), 3)))})
+
+
 def sentence_scores(question: str, sentences: list[str]) -> dict[str, float]:
     """Each of `sentences` (one passage, zero vectors: no similarity) scored for `question`: word overlap and rank."""
     passage, spans = passage_of("", sentences)
-    found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((len(sentences), 3)))})
-    return {c.text: c.score for c in score_sentences(question, found)}
+    return {c.text: c.score for c in score_sentences(question, retrieved_of(passage.chunk, spans))}
 
 
 def candidates_of(title: str, sentences: list[str], scores: list[float]) -> list[Candidate]:
@@ -391,7 +395,7 @@ def test_a_word_the_article_describes_a_name_with_stands_for_that_name() -> None
     renew = "The Hartwell Foundation has said it will not renew its funding after July 2026."
     costs = "The programme costs about 21 million pounds a year."
     passage, spans = passage_of("", [described, renew, costs])
-    found = Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((3, 3)))})
+    found = retrieved_of(passage.chunk, spans)
     assert _described(found, {"chariti", "pay"}) == {"chariti": frozenset({"hartwel", "foundat"})}
     got = {c.text: c.score for c in score_sentences("will the charity keep paying?", found)}
     q_words = 3  # charity, keep, paying: each of weight 1
@@ -400,7 +404,7 @@ def test_a_word_the_article_describes_a_name_with_stands_for_that_name() -> None
 
     def described_in(sentences: list[str], q_stems: set[str]) -> dict[str, frozenset[str]]:
         passage, spans = passage_of("", sentences)
-        return _described(Retrieved([passage], np.zeros(3), {passage.chunk.id: (spans, np.zeros((0, 3)))}), q_stems)
+        return _described(retrieved_of(passage.chunk, spans), q_stems)
 
     clauses = ["However, the talks stalled.", "According to AP News, the discussion involved an exchange."]
     assert described_in(clauses, {"talk", "exchang"}) == {}
@@ -608,7 +612,7 @@ def test_a_faq_answer_inherits_the_words_of_its_question() -> None:
         (len(text) - len(more), len(text)),
     ]
     chunk = Chunk("t::faq", "t", "", "", text, 0, 0, len(text), kind="faq")
-    found = Retrieved([Passage(chunk, 1.0)], np.zeros(3), {chunk.id: (spans, np.zeros((3, 3)))})
+    found = retrieved_of(chunk, spans)
     got = {c.text: c.score for c in score_sentences("why is Lumenfold cutting jobs?", found)}
     q_words = 3  # lumenfold, cut, job: idf 1 each
     assert got["The company cites slowing revenue growth."] == pytest.approx(0.5 * INHERIT * 1 / q_words + 0.25)
@@ -625,11 +629,11 @@ def test_a_question_that_restates_a_heading_is_answered_from_its_section() -> No
     spans = [(0, len(under)), (len(under) + 1, len(text))]
     for section, first in (("What Happens If It Does Not Rain?", under), ("", rain)):
         chunk = Chunk("t::0", "t", "", section, text, 0, 0, len(text))
-        found = Retrieved([Passage(chunk, 1.0)], np.zeros(3), {chunk.id: (spans, np.zeros((2, 3)))})
+        found = retrieved_of(chunk, spans)
         scored = score_sentences("what happens if it doesn't rain?", found)
         assert scored[0].text == first
     chunk = Chunk("t::0", "t", "", "Farmers Versus Hotels", text, 0, 0, len(text))
-    found = Retrieved([Passage(chunk, 1.0)], np.zeros(3), {chunk.id: (spans, np.zeros((2, 3)))})
+    found = retrieved_of(chunk, spans)
     assert score_sentences("what do farmers say about the rain?", found)[0].text == rain
 
 
